@@ -1,0 +1,135 @@
+# nflogmon: plain GNU make, pkg-config for every library.
+#   make              build ./nflogmon (gcc unless CC=clang)
+#   make SANITIZE=1   ASan+UBSan build in build-san/ (tests then use it)
+#   make check        every test suite (unit, replay, e2e as root)
+#   make fuzz         libFuzzer targets, FUZZ_SECONDS each (clang)
+#   make bench        speed and memory figures against a baseline
+#   make demo         the live demo (root)
+#   make install      PREFIX=/usr/local DESTDIR=
+
+CC	?= cc
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share/nflogmon
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+FUZZ_SECONDS ?= 10
+
+PKGS	:= libnetfilter_log libnfnetlink libmnl libipset libpcap libnftables \
+	   inih jansson libcap-ng libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Idaemon \
+	     -D_FILE_OFFSET_BITS=64
+
+ifeq ($(SANITIZE),1)
+BUILD	:= build-san
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+else
+BUILD	:= build
+endif
+
+SRCS	:= $(wildcard daemon/*.c ipset/*.c nft/*.c)
+OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(SRCS))
+LIBOBJS	:= $(filter-out $(BUILD)/daemon/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+GEN_BIN	:= $(BUILD)/pcaps/gen-pcaps
+
+.PHONY: all check unit-check replay-check e2e-check fuzz bench demo install \
+	clean pcaps cppcheck
+
+all: nflogmon
+
+$(BUILD)/nflogmon: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The top-level ./nflogmon is always the last build (plain or sanitized).
+nflogmon: $(BUILD)/nflogmon
+	cp $< $@
+
+$(BUILD)/%.o: %.c daemon/nflogmon.h $(wildcard daemon/*.h ipset/*.h nft/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) \
+	    -o $@ $< $(LIBOBJS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(GEN_BIN): pcaps/gen-pcaps.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libpcap)
+
+# Regenerates the fixtures; the generator is deterministic, so the
+# committed files must not change (tests/replay checks that).
+pcaps: $(GEN_BIN)
+	$(GEN_BIN) pcaps
+
+check: nflogmon $(UNIT_BINS) $(GEN_BIN)
+	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh
+
+unit-check: $(UNIT_BINS)
+	BUILD=$(BUILD) tests/run-all.sh unit
+
+replay-check: nflogmon $(GEN_BIN)
+	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh replay
+
+e2e-check: nflogmon
+	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh e2e
+
+# libFuzzer: the pure objects rebuilt with clang and coverage.
+FUZZ_BUILD := build-fuzz
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g $(PKG_CFLAGS) -Idaemon \
+	       -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out daemon/main.c,$(SRCS)))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
+
+$(FUZZ_BUILD)/%.o: %.c daemon/nflogmon.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+bench: nflogmon
+	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) bench/run.sh
+
+demo:
+	./demo.sh
+
+cppcheck:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	    --std=c11 --inline-suppr -Idaemon --suppress=missingIncludeSystem \
+	    daemon ipset nft pcaps tests/unit tests/fuzz
+
+install: nflogmon
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/nflogmon $(DESTDIR)$(UNITDIR)
+	install -m 0755 nflogmon $(DESTDIR)$(SBINDIR)/nflogmon
+	install -m 0644 man/nflogmon.8 $(DESTDIR)$(MANDIR)/man8/nflogmon.8
+	install -m 0644 man/nflogmon.conf.5 $(DESTDIR)$(MANDIR)/man5/nflogmon.conf.5
+	install -m 0644 rules.nft $(DESTDIR)$(DATADIR)/rules.nft
+	install -m 0644 ipset/nflogmon.iptables $(DESTDIR)$(DATADIR)/nflogmon.iptables
+	install -m 0644 ipset/nflogmon.ip6tables $(DESTDIR)$(DATADIR)/nflogmon.ip6tables
+	install -m 0644 examples/nflogmon.conf $(DESTDIR)$(DATADIR)/nflogmon.conf.example
+	install -m 0755 examples/hook-mail $(DESTDIR)$(DATADIR)/hook-mail
+	test -e $(DESTDIR)$(SYSCONFDIR)/nflogmon/nflogmon.conf || \
+	    install -m 0644 examples/nflogmon.conf $(DESTDIR)$(SYSCONFDIR)/nflogmon/nflogmon.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/nflogmon.service.in > \
+	    $(DESTDIR)$(UNITDIR)/nflogmon.service
+
+clean:
+	rm -rf build build-san build-fuzz nflogmon

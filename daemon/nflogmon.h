@@ -1,0 +1,436 @@
+/*
+ * nflogmon.h: the map of the program.
+ *
+ * A SYN flows one way: bytes (NFLOG message or pcap record) -> pkt_decode
+ * -> struct pkt -> engine_feed (key, source table, windows, policy) ->
+ * struct verdict -> backend / hook / log / state.  Each section below is one
+ * file (or one small group of files) with one job.  The engine sections are
+ * pure: they never read a clock, never allocate per packet, never do I/O.
+ *
+ * Time: the engine clock is int64_t microseconds (`_us`).  Live capture uses
+ * CLOCK_MONOTONIC; replay uses packet timestamps (Unix time).  Wall-clock
+ * times that leave the program (JSON, state file, status) are converted at
+ * the edge.
+ */
+#ifndef NFLOGMON_H
+#define NFLOGMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NFLOGMON_VERSION	"1.0.0"
+#define NFLOGMON_CONF		"/etc/nflogmon/nflogmon.conf"
+
+#define US_PER_S		1000000LL
+/* A duration or expiry that never ends ("permanent"). */
+#define DURATION_PERMANENT	INT64_MAX
+
+/* Exit statuses of the command line (DESIGN.md "Command line"). */
+#define EXIT_OK			0
+#define EXIT_ERR		1
+#define EXIT_USAGE		2
+#define EXIT_NODAEMON		3
+
+/* ---------------------------------------------------------------- log.c */
+/*
+ * OpenBSD-style logging: stderr in the foreground (or before log_init),
+ * syslog(LOG_DAEMON) otherwise.  log_warn appends strerror(errno); every
+ * function preserves errno.
+ */
+void	log_init(const char *progname, bool foreground, bool debug);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	vlog(int pri, const char *, va_list) __attribute__((format(printf, 2, 0)));
+
+/* ------------------------------------------------------ addresses, keys */
+/*
+ * An address of either family: IPv4 lives in the first 4 bytes of b[].
+ * family is AF_INET or AF_INET6.
+ */
+struct addr {
+	uint8_t		family;
+	uint8_t		b[16];
+};
+
+/*
+ * What a source is counted as (DESIGN.md "Keys"): an IPv4 address, an IPv6
+ * prefix (plen bits, host bits zero; plen 128 for an allowlisted IPv6
+ * address) or a local uid.  Compared and hashed as raw bytes: every unused
+ * byte is zero.
+ */
+enum key_kind {
+	KEY_NONE = 0,
+	KEY_V4,
+	KEY_V6,
+	KEY_UID,
+};
+
+struct key {
+	uint8_t		kind;		/* enum key_kind */
+	uint8_t		plen;		/* 32 for v4, prefix bits for v6, 0 uid */
+	uint8_t		pad[2];
+	uint32_t	uid;		/* KEY_UID only */
+	uint8_t		addr[16];	/* v4 in addr[0..3] */
+};
+
+#define KEY_STRLEN	64	/* "uid:4294967295", "ffff:...:ffff/128" */
+
+/* key.c */
+void	key_from_addr(struct key *, const struct addr *, int ipv6_prefix);
+void	key_from_uid(struct key *, uint32_t uid);
+bool	key_equal(const struct key *, const struct key *);
+/* "192.0.2.7", "2001:db8:1:2::/64", "2001:db8::25" (/128), "uid:1001" */
+char   *key_format(const struct key *, char *buf, size_t len);
+/*
+ * Parses a SOURCE of the command line or state file: an address, an IPv6
+ * prefix or "uid:N".  A bare IPv6 address stands for its ipv6_prefix.
+ * Returns 0, or -1 with a reason in err.
+ */
+int	key_parse(const char *, int ipv6_prefix, struct key *,
+	    char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- pkt.c */
+/*
+ * Decoding of untrusted bytes, layer by layer, for NFLOG, pcap and the fuzz
+ * targets alike.  Pure; never reads past len; never trusts a length field.
+ */
+enum pkt_result {
+	PKT_OK = 0,		/* an IPv4/IPv6 TCP segment, fields valid */
+	PKT_IGNORED,		/* decodes, but is not TCP over IP */
+	PKT_MALFORMED,		/* does not decode (incl. TCP header cut off) */
+};
+
+#define PKT_GROUP_NONE	(-1)
+
+#define TCP_FIN		0x01
+#define TCP_SYN		0x02
+#define TCP_RST		0x04
+#define TCP_ACK		0x10
+
+struct pkt {
+	struct addr	src;
+	struct addr	dst;
+	uint16_t	sport;		/* host order */
+	uint16_t	dport;		/* host order */
+	uint8_t		tcp_flags;
+	bool		has_uid;
+	uint32_t	uid;
+	int32_t		group;		/* NFLOG group, or PKT_GROUP_NONE */
+};
+
+/* Link-layer types replay understands (DLT_ values of pcap). */
+#define LINK_ETHERNET	1
+#define LINK_RAW	101
+#define LINK_LINUX_SLL	113
+#define LINK_IPV4	228
+#define LINK_IPV6	229
+#define LINK_NFLOG	239
+#define LINK_LINUX_SLL2	276
+
+/* Decodes an IP packet starting at the IP header.  Does not touch
+ * group/has_uid/uid. */
+enum pkt_result	pkt_decode_ip(const uint8_t *, size_t, struct pkt *);
+/* Decodes a whole link-layer frame of the given LINK_* type; for
+ * LINK_NFLOG also fills group and uid from the TLVs.  An unknown link type
+ * is PKT_MALFORMED (replay rejects unknown types before decoding). */
+enum pkt_result	pkt_decode_link(int linktype, const uint8_t *, size_t,
+		    struct pkt *);
+bool		pkt_linktype_supported(int linktype);
+
+/* ------------------------------------------------- parse.c, netset.c */
+/* A rate N/W; off when disabled ("off"). */
+struct rate {
+	uint32_t	n;
+	int64_t		w_us;
+	bool		off;
+};
+
+/* parse.c: the value syntaxes of DESIGN.md; 0 on success, -1 otherwise. */
+int	parse_duration(const char *, int64_t *us);	/* DURATION_PERMANENT */
+int	parse_rate(const char *, struct rate *, bool allow_off);
+int	parse_prefix(const char *, struct addr *, int *plen);
+char   *fmt_duration(int64_t us, char *buf, size_t len);  /* "1h", "permanent" */
+char   *fmt_rate(const struct rate *, char *buf, size_t len);
+
+/*
+ * netset.c: a set of IPv4/IPv6 prefixes, each with an int value; lookup
+ * returns the value of the longest prefix containing an address.  Built at
+ * config load; lookups are allocation-free and cost one hash probe per
+ * distinct prefix length present.
+ */
+struct netset;
+struct netset	*netset_new(void);
+void		 netset_free(struct netset *);
+int		 netset_add(struct netset *, const struct addr *, int plen,
+		    int value);
+int		 netset_lookup(const struct netset *, const struct addr *);
+size_t		 netset_count(const struct netset *);
+
+/* --------------------------------------------------------------- conf.c */
+enum response {
+	RESP_BLOCK = 0,
+	RESP_THROTTLE,
+};
+
+enum backend_kind {
+	BACKEND_IPSET = 0,
+	BACKEND_NFT,
+	BACKEND_NONE,
+};
+
+#define CONF_MAX_PORTS		64
+#define CONF_MAX_ESCALATE	16
+#define CONF_GROUP_OFF		(-1)
+
+struct conf_class {
+	char		 name[64];
+	bool		 has_burst, has_sustained, has_fanout;
+	bool		 has_response, has_throttle_rate;
+	struct rate	 burst, sustained, fanout;
+	enum response	 response;
+	struct rate	 throttle_rate;
+};
+
+/*
+ * The effective configuration (DESIGN.md "Configuration and defaults").
+ * Immutable once loaded: a reload builds a new one and swaps it in.
+ */
+struct conf {
+	char		 path[4096];
+	bool		 defaults;	/* no file: built-in defaults */
+
+	/* [daemon] */
+	char		 control_socket[108];
+	char		 socket_group[64];	/* "" none */
+	char		 admin_group[64];
+	char		 state_file[4096];
+	char		 user[64];
+	char		 metrics_file[4096];
+
+	/* [capture] */
+	int		 forward_group;		/* CONF_GROUP_OFF */
+	int		 output_group;
+	uint16_t	 ports[CONF_MAX_PORTS];
+	int		 nports;
+	int		 ipv6_prefix;
+	uint32_t	 max_sources;
+
+	/* [detect] */
+	struct rate	 burst, sustained, fanout;
+
+	/* [block] */
+	enum backend_kind backend;
+	bool		 create_sets;
+	char		 ipset_name[32];
+	uint32_t	 ipset_maxelem;
+	char		 nft_family[16];	/* "inet" */
+	char		 nft_table[64];		/* "nflogmon" */
+	int64_t		 timeout_us;
+	int64_t		 escalate_us[CONF_MAX_ESCALATE];
+	int		 nescalate;
+	int64_t		 strike_memory_us;
+	struct rate	 max_new_blocks;
+	bool		 dry_run;
+	enum response	 response;
+	struct rate	 throttle_rate;
+	char		 hook[4096];		/* "" none */
+	int64_t		 hook_timeout_us;
+
+	/* [allow] */
+	struct netset	*allow_src;		/* addresses and networks */
+	uint32_t	*allow_uids;
+	int		 nallow_uids;
+	struct netset	*allow_dst;		/* smarthosts */
+
+	/* [class NAME]: value of class_nets is the index into classes */
+	struct conf_class *classes;
+	int		 nclasses;
+	struct netset	*class_nets;
+};
+
+/*
+ * Loads path; on any error prints every error as "file:line: message" to
+ * errs and returns NULL.  A NULL path means NFLOGMON_CONF, whose absence
+ * yields the built-in defaults (conf->defaults set); an explicit path that
+ * does not exist is an error.
+ */
+struct conf	*conf_load(const char *path, FILE *errs);
+struct conf	*conf_defaults(void);
+void		 conf_free(struct conf *);
+void		 conf_print(const struct conf *, FILE *);	/* check-config */
+bool		 conf_port_watched(const struct conf *, uint16_t port);
+bool		 conf_uid_allowed(const struct conf *, uint32_t uid);
+
+/* ------------------------------------------------------------- engine.c */
+/*
+ * The detection engine: window.c (bucketed counting), sources.c (bounded
+ * table), policy.c (verdicts, strikes, breaker) glued by engine.c.  Pure:
+ * the clock is an argument, nothing is allocated per packet.
+ */
+enum rule {
+	RULE_NONE = 0,
+	RULE_BURST,
+	RULE_SUSTAINED,
+	RULE_FANOUT,
+	RULE_MANUAL,
+};
+
+enum action {
+	ACT_BLOCK = 0,
+	ACT_THROTTLE,
+	ACT_DRY_RUN,
+	ACT_ALLOWED,
+	ACT_BREAKER,
+};
+
+#define VERDICT_MAX_DSTS	8
+
+struct verdict {
+	struct key	 key;
+	enum rule	 rule;
+	enum action	 action;
+	uint32_t	 connections;
+	uint32_t	 destinations;
+	int64_t		 first_seen_us;		/* engine clock */
+	int64_t		 at_us;			/* engine clock */
+	int64_t		 timeout_us;		/* DURATION_PERMANENT; 0 for
+						   allowed and breaker */
+	int		 strike;		/* 0 for allowed and breaker */
+	int		 cls;			/* class index, -1 none */
+	struct rate	 throttle_rate;		/* ACT_THROTTLE */
+	int		 ndsts;			/* recent destinations */
+	struct addr	 dsts[VERDICT_MAX_DSTS];
+};
+
+struct engine_stats {
+	uint64_t	packets;	/* events + ignored + malformed */
+	uint64_t	events;
+	uint64_t	ignored;
+	uint64_t	malformed;
+	uint64_t	sources;	/* sources ever inserted */
+	uint64_t	tracked;	/* sources in the table now */
+	uint64_t	evicted;
+	uint64_t	attempts;	/* events of sources under judgement */
+	uint64_t	verdicts[ACT_BREAKER + 1];
+};
+
+/* One row of "top talkers": current (status) or peak (replay) counts. */
+struct engine_talker {
+	struct key	 key;
+	uint32_t	 burst, sustained, fanout;
+	uint32_t	 connections;
+	int		 cls;
+};
+
+struct engine;
+/* hashkey: 16 random bytes keying the source hash (tests pass fixed). */
+struct engine	*engine_new(const struct conf *, const uint8_t hashkey[16]);
+void		 engine_free(struct engine *);
+/* Applies a new config keeping counters, judgements and strikes. */
+int		 engine_reconf(struct engine *, const struct conf *);
+/*
+ * Feeds one record: r is the decoder's result for p.  Returns true and
+ * fills *v when the record produced a verdict.
+ */
+bool		 engine_feed(struct engine *, const struct pkt *p,
+		    enum pkt_result r, int64_t now_us, struct verdict *v);
+/* Puts a source under judgement until until_us (a manual or restored
+ * block), keeping attempts; creates the entry when needed.  0 or -1. */
+int		 engine_judge(struct engine *, const struct key *,
+		    int64_t until_us, uint32_t attempts);
+/* Ends a judgement (unblock): the source is counted afresh.  */
+void		 engine_release(struct engine *, const struct key *);
+/* Events of a judged source since its judgement began (0 if unknown). */
+uint32_t	 engine_attempts(const struct engine *, const struct key *);
+/* Records a strike (restored from state) at at_us for the escalation. */
+void		 engine_add_strike(struct engine *, const struct key *,
+		    int64_t at_us);
+/* Strikes of key within strike_memory counted back from now_us. */
+int		 engine_strikes(const struct engine *, const struct key *,
+		    int64_t now_us);
+/* Iterates the strike history: calls fn for every remembered strike. */
+void		 engine_foreach_strike(const struct engine *,
+		    void (*fn)(const struct key *, int64_t at_us, void *),
+		    void *arg);
+void		 engine_stats(const struct engine *, struct engine_stats *);
+/*
+ * Fills up to max talkers, sorted by closeness to a threshold (highest
+ * count/threshold ratio first).  peak: replay's peaks, else the counts in
+ * the windows at now_us.  Returns the number filled.
+ */
+size_t		 engine_top(const struct engine *, struct engine_talker *,
+		    size_t max, bool peak, int64_t now_us);
+const char	*rule_name(enum rule);
+const char	*action_name(enum action);
+
+/* -------------------------------------------------------------- backend */
+/*
+ * backend.c, ipset/ipset.c, nft/nft.c: one interface, six verbs.  Every
+ * verb is idempotent ("already there" and "already gone" succeed) and reads
+ * the kernel's answer; an error is returned as text naming the set and the
+ * source, never only logged.
+ */
+struct backend_entry {
+	struct key	 key;
+	int64_t		 expires_in_us;		/* DURATION_PERMANENT: none */
+	bool		 throttle;
+};
+
+struct backend;
+
+struct backend_ops {
+	const char	*name;
+	/* Checks or creates the sets; *created tells that a set was missing
+	 * (after a reboot) so the caller puts its blocks back. */
+	int	(*init)(struct backend *, const struct conf *, bool *created,
+		    char *err, size_t errlen);
+	/* Adds with a timeout (DURATION_PERMANENT: none); refreshes if present. */
+	int	(*block)(struct backend *, const struct key *, int64_t timeout_us,
+		    enum response, const struct rate *throttle_rate,
+		    char *err, size_t errlen);
+	int	(*unblock)(struct backend *, const struct key *,
+		    char *err, size_t errlen);
+	/* 1 present, 0 absent, -1 error */
+	int	(*test)(struct backend *, const struct key *,
+		    char *err, size_t errlen);
+	/* Fills a malloc'd array; caller frees. */
+	int	(*list)(struct backend *, struct backend_entry **, size_t *,
+		    char *err, size_t errlen);
+	void	(*fini)(struct backend *);
+	/* Whether a key of this kind can be enforced (uid under ipset: no). */
+	bool	(*enforces)(const struct backend *, const struct key *);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	void		*priv;
+	const struct conf *conf;
+};
+
+extern const struct backend_ops backend_ipset_ops;
+extern const struct backend_ops backend_nft_ops;
+extern const struct backend_ops backend_none_ops;
+const struct backend_ops *backend_ops_for(enum backend_kind);
+
+/* ------------------------------------------------- command entry points */
+/* main.c dispatches argv[0] of the subcommand to these; each returns the
+ * process exit status. */
+int	cmd_replay(int argc, char **argv);		/* replay.c */
+int	cmd_check_config(int argc, char **argv);	/* conf.c */
+int	cmd_run(int argc, char **argv);			/* daemon.c */
+int	cmd_status(int argc, char **argv);		/* client.c */
+int	cmd_list(int argc, char **argv);		/* client.c */
+int	cmd_block(int argc, char **argv);		/* client.c */
+int	cmd_unblock(int argc, char **argv);		/* client.c */
+void	usage_print(FILE *);				/* main.c */
+
+#endif /* NFLOGMON_H */
