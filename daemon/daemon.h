@@ -1,0 +1,105 @@
+/*
+ * daemon.h: the running daemon's context, shared by the files of
+ * `nflogmon run` (daemon.c, loop.c, nflog.c, blocks.c, hook.c, ctl.c,
+ * state.c, priv.c, metrics.c).  Replay and the engine never include it.
+ *
+ * One place for each fact: the engine owns counting, judgement and strike
+ * history; blocks.c owns the list of blocks the daemon holds (what status
+ * shows and the state file keeps); the backend owns the kernel sets.
+ * daemon_block()/daemon_unblock() are the only ways a block starts or ends,
+ * whether it comes from a verdict, the control socket, the state file or
+ * an expiry, so the kernel, the records, the state file, the hook and the
+ * log never disagree.
+ */
+#ifndef NFLOGMON_DAEMON_H
+#define NFLOGMON_DAEMON_H
+
+#include "nflogmon.h"
+
+/* -------------------------------------------------------------- blocks.c */
+/*
+ * A block the daemon holds: one per source in the kernel set (or that would
+ * be, in dry run, or that the backend cannot enforce, e.g. uid under ipset).
+ * Times are wall clock (Unix microseconds), as in status and the state file.
+ */
+struct block {
+	struct key	 key;
+	enum rule	 rule;		/* burst, sustained, fanout, manual */
+	enum action	 action;	/* ACT_BLOCK, ACT_THROTTLE, ACT_DRY_RUN */
+	uint32_t	 connections;
+	int64_t		 since_us;
+	int64_t		 expires_us;	/* DURATION_PERMANENT: never */
+	int		 strikes;	/* strikes of the source at this block */
+	bool		 enforced;	/* in the kernel set */
+	char		 reason[128];	/* --reason of a manual block, "" none */
+	struct rate	 throttle_rate;	/* ACT_THROTTLE */
+};
+
+struct blocks;
+struct blocks	*blocks_new(void);
+void		 blocks_free(struct blocks *);
+/* Adds or replaces the record of b->key. 0, or -1 on allocation failure. */
+int		 blocks_put(struct blocks *, const struct block *);
+struct block	*blocks_find(struct blocks *, const struct key *);
+int		 blocks_remove(struct blocks *, const struct key *);
+size_t		 blocks_count(const struct blocks *);
+/* The i-th record, 0 <= i < blocks_count (order unspecified, stable
+ * between modifications). */
+struct block	*blocks_at(struct blocks *, size_t i);
+/* Earliest expiry (wall us), DURATION_PERMANENT when none. */
+int64_t		 blocks_next_expiry(const struct blocks *);
+
+/* ------------------------------------------------------------- daemon.c */
+enum capture_kind {
+	CAPTURE_FORWARD = 0,
+	CAPTURE_OUTPUT,
+};
+
+/* Per NFLOG group health, as status reports it. */
+struct capture_stats {
+	int		 group;
+	enum capture_kind kind;
+	uint64_t	 packets;
+	uint64_t	 dropped;	/* messages known lost (sequence numbers) */
+	uint64_t	 seq_gaps;
+	uint64_t	 enobufs;
+};
+
+struct daemon {
+	struct conf	*conf;
+	char		*conf_path;	/* NULL: the default path */
+	struct engine	*engine;
+	struct backend	 backend;
+	bool		 backend_ok;
+	char		 backend_error[256];	/* last error, "" none */
+	struct blocks	*blocks;
+	struct capture_stats capture[2];	/* forward, output */
+	int		 ncapture;
+	int64_t		 start_mono_us;
+	int64_t		 start_wall_us;
+	uint64_t	 hook_runs, hook_failures;
+	uint64_t	 backend_errors;
+	uint64_t	 breaker_trips;
+	uint64_t	 blocks_by_rule[RULE_MANUAL + 1];
+	bool		 foreground;
+};
+
+/* Clocks: the engine runs on CLOCK_MONOTONIC, everything shown on wall. */
+int64_t	 clock_mono_us(void);
+int64_t	 clock_wall_us(void);
+int64_t	 daemon_mono_to_wall(const struct daemon *, int64_t mono_us);
+
+/*
+ * Starts (or refreshes) a block: kernel set, engine judgement, record,
+ * state file, hook and one log line.  timeout_us DURATION_PERMANENT for
+ * permanent.  Returns 0, or -1 with a one-line reason in err (e.g. the
+ * backend's error).
+ */
+int	 daemon_block(struct daemon *, const struct block *, int64_t timeout_us,
+	    char *err, size_t errlen);
+/* Ends a block: kernel set, engine release, record, state file, hook, log.
+ * Unknown source: -1 with "not blocked" in err. */
+int	 daemon_unblock(struct daemon *, const struct key *, const char *why,
+	    char *err, size_t errlen);
+
+#endif /* NFLOGMON_DAEMON_H */
