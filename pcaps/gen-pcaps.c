@@ -367,7 +367,7 @@ static const uint8_t mac_gw[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static void
 cap_ip(struct cap *c, double t_s, const uint8_t *ip, size_t len)
 {
-	uint8_t b[REC_MAX];
+	uint8_t b[REC_MAX] = { 0 };
 	size_t h = 0;
 	uint16_t etype = (ip[0] >> 4) == 6 ? 0x86dd : 0x0800;
 
@@ -443,7 +443,7 @@ static void
 cap_nflog(struct cap *c, double t_s, int group, long uid, const uint8_t *ip,
     size_t len)
 {
-	uint8_t b[REC_MAX];
+	uint8_t b[REC_MAX] = { 0 };
 	uint8_t v[8];
 	size_t off;
 
@@ -476,7 +476,7 @@ static void
 conn(struct cap *c, double t_s, const struct ip *s, const struct ip *d,
     uint16_t dport, int answered)
 {
-	uint8_t b[REC_MAX];
+	uint8_t b[REC_MAX] = { 0 };
 	uint16_t sp = cap_port(c);
 
 	cap_ip(c, t_s, b, ip_tcp(b, s, d, sp, dport, F_SYN));
@@ -489,7 +489,7 @@ conn(struct cap *c, double t_s, const struct ip *s, const struct ip *d,
 static void
 dns(struct cap *c, double t_s, const struct ip *s)
 {
-	uint8_t b[REC_MAX];
+	uint8_t b[REC_MAX] = { 0 };
 	struct ip d = ipa("198.51.100.53");
 
 	cap_ip(c, t_s, b, ip_udp(b, s, &d, cap_port(c), 53));
@@ -640,7 +640,7 @@ static void
 gen_webapp(const char *dir)
 {
 	struct cap c;
-	uint8_t b[REC_MAX];
+	uint8_t b[REC_MAX] = { 0 };
 	struct ip srv = ipa("192.0.2.80"), lan = ipa("192.0.2.30");
 	struct ip lan2 = ipa("192.0.2.31"), mx = ipa("203.0.113.5");
 	int k;
@@ -678,7 +678,7 @@ static void
 eth_raw(struct cap *c, double t_s, uint16_t etype, const uint8_t *p,
     size_t len)
 {
-	uint8_t b[REC_MAX];
+	uint8_t b[REC_MAX] = { 0 };
 
 	memcpy(b, mac_gw, 6);
 	memcpy(b + 6, mac_gw, 6);
@@ -695,7 +695,7 @@ static void
 gen_malformed(const char *dir)
 {
 	struct cap c;
-	uint8_t b[REC_MAX];
+	uint8_t b[REC_MAX] = { 0 };
 	struct ip s = ipa("192.0.2.10"), s2 = ipa("192.0.2.11");
 	struct ip s6 = ipa("2001:db8:1:5::7"), d6 = ipa("2001:db8:ff::25");
 	struct ip d = ipa("203.0.113.5");
