@@ -94,7 +94,7 @@ ips_chomp(char *s)
 }
 
 /* Copies libipset's last report into err after a prefix; resets it. */
-static int
+static int __attribute__((format(printf, 4, 5)))
 ips_fail(struct ips_priv *p, char *err, size_t errlen,
     const char *fmt, ...)
 {
@@ -440,24 +440,6 @@ ips_init(struct backend *b, const struct conf *conf, bool *created,
 	return 0;
 }
 
-/* Formats a v4 address or v6 prefix for messages. */
-static const char *
-ips_keystr(const struct key *k, char *buf, size_t len)
-{
-	char	a[INET6_ADDRSTRLEN];
-
-	if (k->kind == KEY_V4)
-		inet_ntop(AF_INET, k->addr, buf, len);
-	else if (k->kind == KEY_V6) {
-		inet_ntop(AF_INET6, k->addr, a, sizeof(a));
-		snprintf(buf, len, "%s/%u", a, k->plen);
-	} else if (k->kind == KEY_UID)
-		snprintf(buf, len, "uid:%u", k->uid);
-	else
-		snprintf(buf, len, "(none)");
-	return buf;
-}
-
 /*
  * Fills the session data for an add, del or test of key, with a timeout
  * when timeout_s is not NULL.  Returns the set, or NULL with err filled.
@@ -474,7 +456,7 @@ ips_prepare(struct ips_priv *p, const struct key *k,
 
 	if (k->kind != KEY_V4 && k->kind != KEY_V6) {
 		snprintf(err, errlen, "ipset: cannot hold source %s",
-		    ips_keystr(k, ks, sizeof(ks)));
+		    key_format(k, ks, sizeof(ks)));
 		return NULL;
 	}
 	if (k->kind == KEY_V6 && (k->plen == 0 || k->plen > 128)) {
@@ -495,7 +477,7 @@ ips_prepare(struct ips_priv *p, const struct key *k,
 	    ipset_session_data_set(s, IPSET_OPT_TIMEOUT, timeout_s) < 0)) {
 		ipset_data_reset(ipset_session_data(s));
 		ips_fail(p, err, errlen, "ipset %s: %s", set->name,
-		    ips_keystr(k, ks, sizeof(ks)));
+		    key_format(k, ks, sizeof(ks)));
 		return NULL;
 	}
 	return set;
@@ -530,14 +512,14 @@ ips_block(struct backend *b, const struct key *k, int64_t timeout_us,
 		return 0;		/* not enforceable; see enforces */
 	if (resp == RESP_THROTTLE) {
 		snprintf(err, errlen, "ipset: cannot throttle %s (throttling "
-		    "needs backend nft)", ips_keystr(k, ks, sizeof(ks)));
+		    "needs backend nft)", key_format(k, ks, sizeof(ks)));
 		return -1;
 	}
 	if ((set = ips_prepare(p, k, &timeout_s, err, errlen)) == NULL)
 		return -1;
 	if (ipset_cmd(p->session, IPSET_CMD_ADD, 0) < 0)
 		return ips_fail(p, err, errlen, "ipset %s: add %s", set->name,
-		    ips_keystr(k, ks, sizeof(ks)));
+		    key_format(k, ks, sizeof(ks)));
 	ipset_session_report_reset(p->session);
 	return 0;
 }
@@ -556,7 +538,7 @@ ips_unblock(struct backend *b, const struct key *k, char *err,
 		return -1;
 	if (ipset_cmd(p->session, IPSET_CMD_DEL, 0) < 0)
 		return ips_fail(p, err, errlen, "ipset %s: del %s", set->name,
-		    ips_keystr(k, ks, sizeof(ks)));
+		    key_format(k, ks, sizeof(ks)));
 	ipset_session_report_reset(p->session);
 	return 0;
 }
@@ -585,7 +567,7 @@ ips_test(struct backend *b, const struct key *k, char *err, size_t errlen)
 		return 0;
 	}
 	return ips_fail(p, err, errlen, "ipset %s: test %s", set->name,
-	    ips_keystr(k, ks, sizeof(ks)));
+	    key_format(k, ks, sizeof(ks)));
 }
 
 static int
