@@ -2,13 +2,11 @@
  * tmp_daemon_deps.c: TEMPORARY weak placeholders for what the other helpers
  * have not landed on main yet, so `nflogmon run` links and can be smoke
  * tested.  Each real definition overrides its placeholder.  Delete when
- * conf.c, engine.c, pkt.c, key.c, parse.c and backend.c are on main.
+ * conf.c, parse.c and engine.c are on main.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <arpa/inet.h>
 
 #include "nflogmon.h"
 
@@ -116,45 +114,6 @@ engine_feed(struct engine *e, const struct pkt *p, enum pkt_result r,
 	return true;
 }
 
-/* IPv4 + TCP only. */
-WEAK enum pkt_result
-pkt_decode_ip(const uint8_t *b, size_t len, struct pkt *p)
-{
-	size_t ihl;
-
-	if (len < 20 || (b[0] >> 4) != 4)
-		return PKT_MALFORMED;
-	ihl = (size_t)(b[0] & 15) * 4;
-	if (ihl < 20 || len < ihl + 20)
-		return PKT_MALFORMED;
-	if (b[9] != 6)
-		return PKT_IGNORED;
-	p->src.family = p->dst.family = AF_INET;
-	memcpy(p->src.b, b + 12, 4);
-	memcpy(p->dst.b, b + 16, 4);
-	p->sport = (uint16_t)(b[ihl] << 8 | b[ihl + 1]);
-	p->dport = (uint16_t)(b[ihl + 2] << 8 | b[ihl + 3]);
-	p->tcp_flags = b[ihl + 13];
-	return PKT_OK;
-}
-
-WEAK char *
-key_format(const struct key *k, char *buf, size_t len)
-{
-	if (k->kind == KEY_UID)
-		snprintf(buf, len, "uid:%" PRIu32, k->uid);
-	else if (inet_ntop(k->kind == KEY_V6 ? AF_INET6 : AF_INET, k->addr,
-	    buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-WEAK bool
-key_equal(const struct key *a, const struct key *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 WEAK const char *
 rule_name(enum rule r)
 {
@@ -187,28 +146,4 @@ fmt_rate(const struct rate *r, char *buf, size_t len)
 	snprintf(buf, len, "%" PRIu32 "/%" PRId64 "s", r->n,
 	    (int64_t)(r->w_us / US_PER_S));
 	return buf;
-}
-
-static int none_init(struct backend *b, const struct conf *c, bool *cr,
-    char *e, size_t l) { (void)b; (void)c; (void)e; (void)l; *cr = false;
-    return 0; }
-static int none_block(struct backend *b, const struct key *k, int64_t t,
-    enum response r, const struct rate *rr, char *e, size_t l)
-{ (void)b; (void)k; (void)t; (void)r; (void)rr; (void)e; (void)l; return 0; }
-static int none_unblock(struct backend *b, const struct key *k, char *e,
-    size_t l) { (void)b; (void)k; (void)e; (void)l; return 0; }
-static void none_fini(struct backend *b) { (void)b; }
-static bool none_enforces(const struct backend *b, const struct key *k)
-{ (void)b; (void)k; return true; }
-
-static const struct backend_ops stub_none_ops = {
-	.name = "none", .init = none_init, .block = none_block,
-	.unblock = none_unblock, .fini = none_fini, .enforces = none_enforces,
-};
-
-WEAK const struct backend_ops *
-backend_ops_for(enum backend_kind k)
-{
-	(void)k;
-	return &stub_none_ops;
 }
