@@ -76,33 +76,20 @@ tnet_add(struct netset **set, const char *s, int value)
 		abort();
 }
 
-/* DESIGN.md "Configuration and defaults", the parts the engine reads. */
+/*
+ * The built-in defaults (conf_defaults), with backend none.  conf_load
+ * derives port_bits from ports; conf_defaults alone does not, so it is done
+ * here for the default port 25.
+ */
 static inline struct conf *
 tconf_new(void)
 {
-	struct conf *c = calloc(1, sizeof(*c));
+	struct conf *c = conf_defaults();
 
 	if (c == NULL)
 		abort();
-	c->forward_group = 1;
-	c->output_group = 2;
-	c->ports[0] = 25;
-	c->nports = 1;
-	c->ipv6_prefix = 64;
-	c->max_sources = 1000000;
-	c->burst = trate(20, MIN);
-	c->sustained = trate(120, HOUR);
-	c->fanout = trate(15, 10 * MIN);
 	c->backend = BACKEND_NONE;
-	c->timeout_us = HOUR;
-	c->escalate_us[0] = HOUR;
-	c->escalate_us[1] = DAY;
-	c->escalate_us[2] = 7 * DAY;
-	c->nescalate = 3;
-	c->strike_memory_us = 30 * DAY;
-	c->max_new_blocks = trate(20, MIN);
-	c->response = RESP_BLOCK;
-	c->throttle_rate = trate(5, MIN);
+	c->port_bits[25 / 8] |= 1 << (25 % 8);
 	return c;
 }
 
@@ -134,23 +121,13 @@ tconf_allow_uid(struct conf *c, uint32_t uid)
 	    sizeof(*c->allow_uids));
 	if (c->allow_uids == NULL)
 		abort();
-	c->allow_uids[c->nallow_uids++] = uid;
+	c->allow_uids[c->nallow_uids++] = uid;	/* kept sorted: add ascending */
 }
 
 static inline void
 tconf_free(struct conf *c)
 {
-	if (c == NULL)
-		return;
-	if (c->allow_src != NULL)
-		netset_free(c->allow_src);
-	if (c->allow_dst != NULL)
-		netset_free(c->allow_dst);
-	if (c->class_nets != NULL)
-		netset_free(c->class_nets);
-	free(c->allow_uids);
-	free(c->classes);
-	free(c);
+	conf_free(c);
 }
 
 /* A SYN from src to dst:25 on the forward group. */
