@@ -12,7 +12,9 @@
  * Results: PKT_OK is a TCP segment over IP with every field of struct pkt
  * valid; PKT_IGNORED decodes but is not TCP over IP (UDP, ICMP, ARP, a
  * non-first fragment, ESP); PKT_MALFORMED does not decode, which includes a
- * TCP header cut off by the capture length.
+ * TCP header cut off by the capture length.  Every field of *out is
+ * defined after any call; on a result other than PKT_OK the fields are
+ * zero or whatever had been decoded before the verdict, and mean nothing.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
