@@ -1,12 +1,16 @@
 # lib.sh: the small network every e2e test runs in.  Source it, call
 # nfl_net_up, then start the daemon with nfl_daemon_start.
 #
-#   LAN namespace              gateway namespace               "internet"
-#   hosts 192.0.2.10-19, .66-69  eth0 -- lan0  [nflogmon]  wan0 ---- eth0  sinks
-#   MTA   192.0.2.25             192.0.2.1      203.0.113.1         203.0.113.2
-#   v6 LAN 2001:db8:1::/64       rules.nft,                 servers 203.0.113.128/25
-#   v6 hosts 2001:db8:2::/64     ipset + iptables           2001:db8:ff:1::/64
-#   floods 198.18.0.0/15                                    (port 25 and 80)
+#   LAN namespace          gateway namespace          "internet" namespace
+#   eth0 192.0.2.2  ------ lan0 192.0.2.1
+#                          [nflogmon run]
+#                          wan0 203.0.113.1 --------- eth0 203.0.113.2
+#   hosts 192.0.2.10-19, 66-69 (+ 2001:db8:1::same)   servers 203.0.113.128/25,
+#   MTA 192.0.2.25, 2001:db8:1::25                      2001:db8:ff:1::/64
+#   v6 hosts 2001:db8:2::/64 (routed)                   (TCP sinks, ports 25, 80)
+#   floods 198.18.0.0/15 (routed)
+#   The gateway forwards, with rules.nft, the daemon's ipsets and the
+#   iptables files loaded.
 #
 # Everything lives in three network namespaces named per run
 # (nfl-PID-RANDOM-{lan,gw,net}); the host's own firewall, sets and routes
