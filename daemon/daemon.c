@@ -511,6 +511,20 @@ run_backend_init(struct daemon *d)
 	return 0;
 }
 
+/* The capture's health at exit, one line per group. */
+static void
+run_report(const struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->ncapture; i++)
+		log_info("NFLOG group %d: %" PRIu64 " messages, %" PRIu64
+		    " known lost in %" PRIu64 " gaps, %" PRIu64
+		    " buffer overflows", d->capture[i].group,
+		    d->capture[i].packets, d->capture[i].dropped,
+		    d->capture[i].seq_gaps, d->capture[i].enobufs);
+}
+
 static void
 run_cleanup(struct daemon *d)
 {
@@ -634,6 +648,7 @@ cmd_run(int argc, char **argv)
 	(void)sd_notify(0, "STOPPING=1");
 	/* OPS: final state save (attempts batch) and control socket close
 	 * here. */
+	run_report(d);
 	free(d->conf_path);
 	run_cleanup(d);
 	log_info("stopped");
