@@ -287,7 +287,9 @@ replay_run(const struct conf *conf, struct input *in, int n, bool json)
 	}
 	if (rc != 0)
 		status = EXIT_ERR;
+	memset(&st, 0, sizeof(st));
 	engine_stats(e, &st);
+	memset(top, 0, sizeof(top));
 	ntop = engine_top(e, top, REPLAY_TOP, true, last_us);
 	if (json) {
 		if (replay_print_json(&st, &vs, top, ntop, conf) != 0) {
