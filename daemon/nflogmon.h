@@ -160,6 +160,9 @@ int	parse_rate(const char *, struct rate *, bool allow_off);
 int	parse_prefix(const char *, struct addr *, int *plen);
 char   *fmt_duration(int64_t us, char *buf, size_t len);  /* "1h", "permanent" */
 char   *fmt_rate(const struct rate *, char *buf, size_t len);
+/* parse_prefix with the reason ("host bits set in ...") in err. */
+int	parse_prefix_err(const char *, struct addr *, int *plen,
+	    char *err, size_t errlen);
 
 /*
  * netset.c: a set of IPv4/IPv6 prefixes, each with an int value; lookup
@@ -174,6 +177,13 @@ int		 netset_add(struct netset *, const struct addr *, int plen,
 		    int value);
 int		 netset_lookup(const struct netset *, const struct addr *);
 size_t		 netset_count(const struct netset *);
+/* Values are >= 0; netset_lookup and netset_get return -1 for none.
+ * netset_add fails with errno EEXIST for a prefix already present. */
+int		 netset_get(const struct netset *, const struct addr *,
+		    int plen);
+void		 netset_foreach(const struct netset *,
+		    void (*)(const struct addr *, int plen, int value, void *),
+		    void *);
 
 /* --------------------------------------------------------------- conf.c */
 enum response {
@@ -255,7 +265,13 @@ struct conf {
 	struct conf_class *classes;
 	int		 nclasses;
 	struct netset	*class_nets;
+
+	/* derived at load: bit p set when port p is in ports */
+	uint8_t		 port_bits[65536 / 8];
 };
+
+/* ipset names are at most 31 characters; the IPv6 set appends "6". */
+#define IPSET_NAME_MAX		30
 
 /*
  * Loads path; on any error prints every error as "file:line: message" to
@@ -269,6 +285,8 @@ void		 conf_free(struct conf *);
 void		 conf_print(const struct conf *, FILE *);	/* check-config */
 bool		 conf_port_watched(const struct conf *, uint16_t port);
 bool		 conf_uid_allowed(const struct conf *, uint32_t uid);
+/* conf_load of an open stream; name is the file name of the messages. */
+struct conf	*conf_load_stream(FILE *, const char *name, FILE *errs);
 
 /* ------------------------------------------------------------- engine.c */
 /*
