@@ -16,8 +16,9 @@ grep -Eq '^2023-11-14 22:28:30\.000 +192\.0\.2\.66 +burst +block +21 +12 +1 +1h$
 grep -Eq '^2023-11-14 22:16:20\.000 +192\.0\.2\.25 +fanout +allowed +16 +16 +- +-$' <<<"$out" ||
     fail "no verdict row for the MTA"
 grep -q '^top talkers' <<<"$out" || fail "no top talkers"
-# The bot: 60 SYNs in 30 s to 12 servers, against 20/1m, 120/1h, 15/10m.
-grep -Eq '^192\.0\.2\.66 +- +60/20 +60/120 +12/15 +60$' <<<"$out" ||
+# The bot, counted up to its block (21 SYNs, 12 servers), against the
+# thresholds 20/1m, 120/1h, 15/10m.
+grep -Eq '^192\.0\.2\.66 +- +21/20 +21/120 +12/15 +21$' <<<"$out" ||
     fail "no top talker row for the bot"
 grep -Eq '^thresholds: burst 20/1m, sustained 120/1h, fanout 15/10m$' <<<"$out" ||
     fail "no thresholds legend"

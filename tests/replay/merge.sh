@@ -10,10 +10,10 @@ command -v tcpdump >/dev/null || { fail "tcpdump is needed to split captures"; f
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # ip[19]: the last byte of an IPv4 destination; non-IP frames go to b.
-tcpdump -r $P/office.pcap -w "$tmp/a.pcap" 'ip and ip[19] & 1 = 0' 2>/dev/null
-tcpdump -r $P/office.pcap -w "$tmp/b.pcap" 'not (ip and ip[19] & 1 = 0)' 2>/dev/null
-na=$(tcpdump -r "$tmp/a.pcap" 2>/dev/null | wc -l)
-nb=$(tcpdump -r "$tmp/b.pcap" 2>/dev/null | wc -l)
+tcpdump -n -r $P/office.pcap -w "$tmp/a.pcap" 'ip and ip[19] & 1 = 0' 2>/dev/null
+tcpdump -n -r $P/office.pcap -w "$tmp/b.pcap" 'not (ip and ip[19] & 1 = 0)' 2>/dev/null
+na=$(tcpdump -n -r "$tmp/a.pcap" 2>/dev/null | wc -l)
+nb=$(tcpdump -n -r "$tmp/b.pcap" 2>/dev/null | wc -l)
 [ "$na" -gt 100 ] && [ "$nb" -gt 100 ] || fail "split gave $na and $nb records"
 
 whole=$(replay_json $C/office.conf $P/office.pcap) || finish
