@@ -389,6 +389,8 @@ size_t		 engine_top(const struct engine *, struct engine_talker *,
 		    size_t max, bool peak, int64_t now_us);
 const char	*rule_name(enum rule);
 const char	*action_name(enum action);
+/* Bytes of table per tracked source at this config (the table's stride). */
+size_t		 engine_bytes_per_source(const struct engine *);
 
 /* -------------------------------------------------------------- backend */
 /*
