@@ -106,8 +106,12 @@ block_log(struct daemon *d, const struct block *b, int64_t timeout_us,
     const struct verdict *v)
 {
 	char src[KEY_STRLEN], act[64], tmo[32], until[32], dst[48] = "";
+	char unenf[64] = "";
 
 	key_format(&b->key, src, sizeof(src));
+	if (!b->enforced && b->action != ACT_DRY_RUN)
+		snprintf(unenf, sizeof(unenf), ", not enforced (backend %s)",
+		    d->backend.ops != NULL ? d->backend.ops->name : "down");
 	if (v != NULL)
 		snprintf(dst, sizeof(dst), ", %" PRIu32 " destinations",
 		    v->destinations);
@@ -116,10 +120,7 @@ block_log(struct daemon *d, const struct block *b, int64_t timeout_us,
 	    rule_name(b->rule), b->connections, dst, b->strikes,
 	    fmt_duration(timeout_us, tmo, sizeof(tmo)),
 	    fmt_wall(b->expires_us, until, sizeof(until)),
-	    b->enforced || b->action == ACT_DRY_RUN ? "" :
-	    ", not enforced by the backend",
-	    b->reason[0] ? ", reason: " : "", b->reason);
-	(void)d;
+	    unenf, b->reason[0] ? ", reason: " : "", b->reason);
 }
 
 /*
@@ -511,6 +512,20 @@ run_backend_init(struct daemon *d)
 	return 0;
 }
 
+/* The capture's health at exit, one line per group. */
+static void
+run_report(const struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->ncapture; i++)
+		log_info("NFLOG group %d: %" PRIu64 " messages, %" PRIu64
+		    " known lost in %" PRIu64 " gaps, %" PRIu64
+		    " buffer overflows", d->capture[i].group,
+		    d->capture[i].packets, d->capture[i].dropped,
+		    d->capture[i].seq_gaps, d->capture[i].enobufs);
+}
+
 static void
 run_cleanup(struct daemon *d)
 {
@@ -634,6 +649,7 @@ cmd_run(int argc, char **argv)
 	(void)sd_notify(0, "STOPPING=1");
 	/* OPS: final state save (attempts batch) and control socket close
 	 * here. */
+	run_report(d);
 	free(d->conf_path);
 	run_cleanup(d);
 	log_info("stopped");
