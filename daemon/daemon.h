@@ -82,6 +82,12 @@ struct daemon {
 	uint64_t	 breaker_trips;
 	uint64_t	 blocks_by_rule[RULE_MANUAL + 1];
 	bool		 foreground;
+	bool		 debug;
+	uint64_t	 hook_skipped;	/* too many running: not started */
+	bool		 sets_created;	/* backend init found no sets */
+	/* The config the backend was started with: backend settings change
+	 * only with a restart, so a reload keeps this one alive. */
+	struct conf	*backend_conf;
 };
 
 /* Clocks: the engine runs on CLOCK_MONOTONIC, everything shown on wall. */
@@ -102,6 +108,63 @@ int	 daemon_block(struct daemon *, const struct block *, int64_t timeout_us,
 int	 daemon_unblock(struct daemon *, const struct key *, const char *why,
 	    char *err, size_t errlen);
 
+/*
+ * The verdict path: called by nflog.c for every verdict engine_feed makes.
+ * block, throttle and dry_run start a block (daemon_block with the
+ * verdict's facts); allowed and breaker are logged.
+ */
+void	 daemon_verdict(struct daemon *, const struct verdict *);
+
+/* --------------------------------------------------------------- loop.c */
+/*
+ * The one event loop: fixed slots of file descriptors polled together, and
+ * periodic work on CLOCK_MONOTONIC deadlines.  No threads.  Callbacks are
+ * short; a callback may add or delete any slot, including its own.
+ */
+#define LOOP_MAX_FDS		64	/* NFLOG x2, signalfd, control + clients */
+#define LOOP_MAX_TIMERS		16
+
+/* Watches fd for events (POLLIN...).  0, or -1 when every slot is taken. */
+int	 loop_add(int fd, short events,
+	    void (*cb)(int fd, short revents, void *arg), void *arg);
+void	 loop_del(int fd);
+void	 loop_set_events(int fd, short events);
+/* Calls fn every period_us (first call one period from now).  0 or -1. */
+int	 loop_every(int64_t period_us,
+	    void (*fn)(struct daemon *, int64_t now_mono_us));
+/* Runs until loop_stop (from a callback). */
+void	 loop_run(struct daemon *);
+void	 loop_stop(void);
+
+/* -------------------------------------------------------------- nflog.c */
+/*
+ * Live capture.  Prefix capture_ (the library owns nflog_*).  capture_open
+ * binds forward_group and output_group (unless off) and adds their sockets
+ * to the loop; it needs CAP_NET_ADMIN, so it runs before the privilege
+ * drop.  0, or -1 with one line naming the cause and the fix in err.
+ */
+int	 capture_open(struct daemon *, char *err, size_t errlen);
+void	 capture_close(struct daemon *);
+/* The fds of the NFLOG sockets (for closing in children): count filled. */
+int	 capture_fds(int *fds, int max);
+
+/* --------------------------------------------------------------- hook.c */
+#define HOOK_MAX_RUNNING	16
+
+/*
+ * Runs conf->hook in the background for a block that starts (event
+ * "block" or "throttle") or ends ("unblock").  v: the verdict behind the
+ * block (recent destinations), NULL for manual and expiring blocks.
+ * Never waits; failures are logged and counted, never fatal.
+ */
+void	 hook_run(struct daemon *, const char *event, const struct block *,
+	    int64_t timeout_us, const struct verdict *v);
+/* SIGCHLD: reaps finished hooks, logs failures. */
+void	 hook_reap(struct daemon *);
+/* Periodic: kills hooks past hook_timeout. */
+void	 hook_tick(struct daemon *, int64_t now_mono_us);
+/* Hooks running now. */
+int	 hook_running(void);
 
 /* -------------------------------------------------------------- proto.c */
 /*

@@ -44,6 +44,9 @@ vlog(int pri, const char *fmt, va_list ap)
 }
 
 /* Formats "message: strerror(errno)" into one line. */
+static void vlog_errno(int, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog_errno(int pri, const char *fmt, va_list ap)
 {

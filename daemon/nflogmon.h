@@ -160,6 +160,9 @@ int	parse_rate(const char *, struct rate *, bool allow_off);
 int	parse_prefix(const char *, struct addr *, int *plen);
 char   *fmt_duration(int64_t us, char *buf, size_t len);  /* "1h", "permanent" */
 char   *fmt_rate(const struct rate *, char *buf, size_t len);
+/* parse_prefix with the reason ("host bits set in ...") in err. */
+int	parse_prefix_err(const char *, struct addr *, int *plen,
+	    char *err, size_t errlen);
 
 /*
  * netset.c: a set of IPv4/IPv6 prefixes, each with an int value; lookup
@@ -174,6 +177,13 @@ int		 netset_add(struct netset *, const struct addr *, int plen,
 		    int value);
 int		 netset_lookup(const struct netset *, const struct addr *);
 size_t		 netset_count(const struct netset *);
+/* Values are >= 0; netset_lookup and netset_get return -1 for none.
+ * netset_add fails with errno EEXIST for a prefix already present. */
+int		 netset_get(const struct netset *, const struct addr *,
+		    int plen);
+void		 netset_foreach(const struct netset *,
+		    void (*)(const struct addr *, int plen, int value, void *),
+		    void *);
 
 /* --------------------------------------------------------------- conf.c */
 enum response {
@@ -255,7 +265,13 @@ struct conf {
 	struct conf_class *classes;
 	int		 nclasses;
 	struct netset	*class_nets;
+
+	/* derived at load: bit p set when port p is in ports */
+	uint8_t		 port_bits[65536 / 8];
 };
+
+/* ipset names are at most 31 characters; the IPv6 set appends "6". */
+#define IPSET_NAME_MAX		30
 
 /*
  * Loads path; on any error prints every error as "file:line: message" to
@@ -269,6 +285,8 @@ void		 conf_free(struct conf *);
 void		 conf_print(const struct conf *, FILE *);	/* check-config */
 bool		 conf_port_watched(const struct conf *, uint16_t port);
 bool		 conf_uid_allowed(const struct conf *, uint32_t uid);
+/* conf_load of an open stream; name is the file name of the messages. */
+struct conf	*conf_load_stream(FILE *, const char *name, FILE *errs);
 
 /* ------------------------------------------------------------- engine.c */
 /*
@@ -371,6 +389,8 @@ size_t		 engine_top(const struct engine *, struct engine_talker *,
 		    size_t max, bool peak, int64_t now_us);
 const char	*rule_name(enum rule);
 const char	*action_name(enum action);
+/* Bytes of table per tracked source at this config (the table's stride). */
+size_t		 engine_bytes_per_source(const struct engine *);
 
 /* -------------------------------------------------------------- backend */
 /*
@@ -420,6 +440,39 @@ extern const struct backend_ops backend_ipset_ops;
 extern const struct backend_ops backend_nft_ops;
 extern const struct backend_ops backend_none_ops;
 const struct backend_ops *backend_ops_for(enum backend_kind);
+
+/* ------------------------------------------------------------- report.c */
+/*
+ * Verdicts, top talkers and counters for people (aligned tables, at most
+ * 100 columns) and for machines (jansson objects, DESIGN.md
+ * "Machine-readable output").  Engine times are converted to wall clock
+ * at this edge: wall = engine time + wall_offset_us (0 for replay, whose
+ * engine clock is already Unix time).  The json_t functions return a new
+ * reference, or NULL when out of memory.
+ */
+struct json_t;
+/* Flags for json_dumpf: compact, times to the microsecond. */
+#define REPORT_JSON_FLAGS	(JSON_COMPACT | JSON_REAL_PRECISION(16))
+/* "2023-11-14 22:13:20.500" (UTC) */
+char		*report_time(int64_t wall_us, char *buf, size_t len);
+struct json_t	*report_time_json(int64_t wall_us);	/* Unix seconds */
+struct json_t	*report_verdict_json(const struct verdict *,
+		    int64_t wall_offset_us);
+/* {"source", "burst", "sustained", "fanout", "connections", "class"} */
+struct json_t	*report_talker_json(const struct engine_talker *,
+		    const struct conf *);
+/* Adds packets, events, ignored, malformed, sources, evicted to obj. */
+int		 report_stats_json(struct json_t *obj,
+		    const struct engine_stats *);
+/* Prints obj as one line on f; 0 or -1. */
+int		 report_json_print(struct json_t *obj, FILE *f);
+void		 report_stats_print(const struct engine_stats *, FILE *);
+void		 report_verdicts_print(const struct verdict *, size_t n,
+		    int64_t wall_offset_us, FILE *);
+void		 report_talkers_print(const struct engine_talker *, size_t n,
+		    const struct conf *, FILE *);
+/* The rate of rule r for class cls (-1: none), falling back to [detect]. */
+const struct rate *report_rule_rate(const struct conf *, int cls, enum rule);
 
 /* ------------------------------------------------- command entry points */
 /* main.c dispatches argv[0] of the subcommand to these; each returns the

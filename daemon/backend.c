@@ -1,0 +1,115 @@
+/*
+ * backend.c: picks the backend for [block] backend, and the `none` backend.
+ *
+ * `none` keeps no kernel state at all: every verb succeeds and nothing is
+ * enforced, so the daemon detects and reports (and runs the hook) without
+ * touching a firewall.  It must never fail, never allocate a list.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "nflogmon.h"
+
+/*
+ * Placeholder for the nft backend until nft/nft.c is built in: weak, so
+ * the real definition replaces it; it refuses to start.
+ */
+static int
+nft_missing_init(struct backend *b, const struct conf *conf, bool *created,
+    char *err, size_t errlen)
+{
+	(void)b; (void)conf;
+	*created = false;
+	snprintf(err, errlen, "backend nft: not built into this binary");
+	return -1;
+}
+
+__attribute__((weak)) const struct backend_ops backend_nft_ops = {
+	.name = "nft",
+	.init = nft_missing_init,
+};
+
+static int
+none_init(struct backend *b, const struct conf *conf, bool *created,
+    char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	b->conf = conf;
+	b->priv = NULL;
+	*created = false;
+	return 0;
+}
+
+static int
+none_block(struct backend *b, const struct key *k, int64_t timeout_us,
+    enum response resp, const struct rate *throttle_rate, char *err,
+    size_t errlen)
+{
+	(void)b; (void)k; (void)timeout_us; (void)resp; (void)throttle_rate;
+	(void)err; (void)errlen;
+	return 0;
+}
+
+static int
+none_unblock(struct backend *b, const struct key *k, char *err,
+    size_t errlen)
+{
+	(void)b; (void)k; (void)err; (void)errlen;
+	return 0;
+}
+
+static int
+none_test(struct backend *b, const struct key *k, char *err, size_t errlen)
+{
+	(void)b; (void)k; (void)err; (void)errlen;
+	return 0;
+}
+
+static int
+none_list(struct backend *b, struct backend_entry **entries, size_t *n,
+    char *err, size_t errlen)
+{
+	(void)b; (void)err; (void)errlen;
+	*entries = NULL;
+	*n = 0;
+	return 0;
+}
+
+static void
+none_fini(struct backend *b)
+{
+	(void)b;
+}
+
+static bool
+none_enforces(const struct backend *b, const struct key *k)
+{
+	(void)b; (void)k;
+	return false;
+}
+
+const struct backend_ops backend_none_ops = {
+	.name = "none",
+	.init = none_init,
+	.block = none_block,
+	.unblock = none_unblock,
+	.test = none_test,
+	.list = none_list,
+	.fini = none_fini,
+	.enforces = none_enforces,
+};
+
+const struct backend_ops *
+backend_ops_for(enum backend_kind kind)
+{
+	switch (kind) {
+	case BACKEND_IPSET:
+		return &backend_ipset_ops;
+	case BACKEND_NFT:
+		return &backend_nft_ops;
+	case BACKEND_NONE:
+		return &backend_none_ops;
+	}
+	return NULL;
+}

@@ -1,0 +1,827 @@
+/*
+ * engine.c: the detection engine's entry points (nflogmon.h "engine.c").
+ *
+ * engine_feed takes one decoded record and walks DESIGN.md "Rules,
+ * precisely" in order: does it count (event, ignored, malformed), what is
+ * its key and is it allowlisted, is its source under judgement (then it is
+ * an attempt and nothing else), what do its windows say, and if a rule
+ * triggers, what verdict: allowed, breaker or a strike with its timeout.
+ * Pure: the clock is an argument, nothing is allocated after engine_new
+ * except by engine_reconf, nothing does I/O.
+ *
+ * The conf passed to engine_new / engine_reconf must outlive its use: the
+ * engine keeps a pointer to it until the next engine_reconf.
+ */
+#include <sys/socket.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "nflogmon.h"
+#include "engine_internal.h"
+
+/* The window over which destinations are counted when fanout is off. */
+#define FIGURE_FANOUT_W_US	(600 * US_PER_S)
+/* Slots of fanout state at least, so the destinations figure of a burst or
+ * sustained verdict is exact up to this many even with a small fanout N. */
+#define FANOUT_MIN_SLOTS	16
+/* Recent events remembered engine-wide, for the verdict's destinations. */
+#define RECENT_LEN		1024
+/* Judged entries looked at per insertion into a table all judged. */
+#define REAP_SCAN		64
+
+/* The thresholds that apply to one class (index 0: no class). */
+struct rules {
+	struct rate	 burst, sustained, fanout;
+	int64_t		 burst_bucket_us, sustained_bucket_us;
+	int64_t		 fanout_w_us;		/* also for the figure */
+	int64_t		 fanout_tick_us;
+	enum response	 response;
+	struct rate	 throttle_rate;
+};
+
+/*
+ * The last RECENT_LEN counted events of every source, newest at
+ * recent[(recent_next - 1) % RECENT_LEN]: a verdict lists its source's
+ * recent destinations from here instead of keeping them per source.
+ */
+struct recent {
+	uint64_t	 keyhash;	/* sources_hash of the source's key */
+	int64_t		 t_us;
+	uint32_t	 dsthash;
+	struct addr	 dst;
+};
+
+struct engine {
+	const struct conf *conf;
+	uint8_t		 hashkey[HASH_KEYLEN];
+	struct rules	*rules;		/* [0] defaults, [1 + i] class i */
+	int		 nrules;
+	struct sources	 src;
+	struct policy	 pol;
+	struct recent	 recent[RECENT_LEN];
+	uint32_t	 recent_next, recent_len;
+	uint32_t	 scratch[RECENT_LEN];	/* distinct dsthashes */
+	uint32_t	 reap;			/* engine_reap's cursor */
+	struct engine_stats st;
+};
+
+const char *
+rule_name(enum rule r)
+{
+	static const char *const names[] = {
+		[RULE_NONE] = "none", [RULE_BURST] = "burst",
+		[RULE_SUSTAINED] = "sustained", [RULE_FANOUT] = "fanout",
+		[RULE_MANUAL] = "manual",
+	};
+
+	if ((unsigned)r >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[r];
+}
+
+const char *
+action_name(enum action a)
+{
+	static const char *const names[] = {
+		[ACT_BLOCK] = "block", [ACT_THROTTLE] = "throttle",
+		[ACT_DRY_RUN] = "dry_run", [ACT_ALLOWED] = "allowed",
+		[ACT_BREAKER] = "breaker",
+	};
+
+	if ((unsigned)a >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[a];
+}
+
+static int64_t
+add_sat(int64_t t_us, int64_t d_us)
+{
+	if (d_us == DURATION_PERMANENT || t_us > DURATION_PERMANENT - d_us)
+		return DURATION_PERMANENT;
+	return t_us + d_us;
+}
+
+/* ------------------------------------------------------------ rules */
+
+static void
+rules_resolve(const struct conf *c, int cls, struct rules *r)
+{
+	const struct conf_class *k = cls >= 0 ? &c->classes[cls] : NULL;
+
+	r->burst = k != NULL && k->has_burst ? k->burst : c->burst;
+	r->sustained = k != NULL && k->has_sustained ? k->sustained :
+	    c->sustained;
+	r->fanout = k != NULL && k->has_fanout ? k->fanout : c->fanout;
+	r->response = k != NULL && k->has_response ? k->response :
+	    c->response;
+	r->throttle_rate = k != NULL && k->has_throttle_rate ?
+	    k->throttle_rate : c->throttle_rate;
+	r->burst_bucket_us = window_bucket_us(r->burst.w_us);
+	r->sustained_bucket_us = window_bucket_us(r->sustained.w_us);
+	if (!r->fanout.off && r->fanout.w_us > 0)
+		r->fanout_w_us = r->fanout.w_us;
+	else if (!c->fanout.off && c->fanout.w_us > 0)
+		r->fanout_w_us = c->fanout.w_us;
+	else
+		r->fanout_w_us = FIGURE_FANOUT_W_US;
+	r->fanout_tick_us = fanout_tick_us(r->fanout_w_us);
+}
+
+/* The rules of every class and the fanout slots they need. */
+static struct rules *
+rules_build(const struct conf *c, int *nrules, int *nslots)
+{
+	struct rules *r;
+	int i, n = c->nclasses + 1;
+	uint64_t want;
+
+	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
+		return NULL;
+	*nslots = FANOUT_MIN_SLOTS;
+	for (i = 0; i < n; i++) {
+		rules_resolve(c, i - 1, &r[i]);
+		if (r[i].fanout.off)
+			continue;
+		want = (uint64_t)r[i].fanout.n + 1;
+		if (want > FANOUT_MAX_SLOTS) {
+			log_warnx("fanout %u too high to count, capped at %d",
+			    r[i].fanout.n, FANOUT_MAX_SLOTS - 1);
+			want = FANOUT_MAX_SLOTS;
+		}
+		if ((int)want > *nslots)
+			*nslots = (int)want;
+	}
+	*nrules = n;
+	return r;
+}
+
+static const struct rules *
+engine_rules(const struct engine *e, const struct source *s)
+{
+	int i = s->cls + 1;
+
+	return &e->rules[i >= 0 && i < e->nrules ? i : 0];
+}
+
+/* The class of a key: its address (an IPv6 prefix's first address). */
+static int
+engine_class(const struct conf *c, const struct key *k)
+{
+	struct addr a;
+	int v;
+
+	if (c->class_nets == NULL || c->nclasses == 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	switch (k->kind) {
+	case KEY_V4:
+		a.family = AF_INET;
+		memcpy(a.b, k->addr, 4);
+		break;
+	case KEY_V6:
+		a.family = AF_INET6;
+		memcpy(a.b, k->addr, 16);
+		break;
+	default:
+		return -1;
+	}
+	v = netset_lookup(c->class_nets, &a);
+	return v >= 0 && v < c->nclasses ? v : -1;
+}
+
+/* ------------------------------------------------------- create, free */
+
+size_t
+engine_bytes_per_source(const struct engine *e)
+{
+	return e->src.stride;
+}
+
+struct engine *
+engine_new(const struct conf *c, const uint8_t hashkey[16])
+{
+	struct engine *e;
+	int nslots;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->conf = c;
+	memcpy(e->hashkey, hashkey, HASH_KEYLEN);
+	if ((e->rules = rules_build(c, &e->nrules, &nslots)) == NULL)
+		goto fail;
+	if (sources_init(&e->src, c->max_sources, nslots, hashkey) == -1)
+		goto fail;
+	if (policy_init(&e->pol, STRIKES_MAX_KEYS, &c->max_new_blocks,
+	    hashkey) == -1)
+		goto fail;
+	return e;
+fail:
+	engine_free(e);
+	return NULL;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	sources_fini(&e->src);
+	policy_fini(&e->pol);
+	free(e->rules);
+	free(e);
+}
+
+/* ------------------------------------------------------- judgement */
+
+static void
+engine_judge_source(struct engine *e, struct source *s, int64_t until_us)
+{
+	if (!s->judged)
+		sources_lru_unlink(&e->src, s);
+	s->judged = 1;
+	s->until_us = until_us;
+	s->attempts = 0;
+}
+
+/* Ends a judgement: the source starts over as if first seen. */
+static void
+engine_afresh(struct engine *e, struct source *s)
+{
+	if (s->judged) {
+		s->judged = 0;
+		sources_lru_link(&e->src, s);
+	}
+	s->until_us = 0;
+	s->attempts = 0;
+	s->connections = 0;
+	s->first_us = s->last_us = 0;
+	s->breaker_epoch = 0;
+	window_clear(&s->burst);
+	window_clear(&s->sustained);
+	fanout_clear(s->fanout, e->src.nslots);
+}
+
+/* ------------------------------------------------------------- feed */
+
+static uint32_t
+engine_dsthash(const struct engine *e, const struct addr *a)
+{
+	uint8_t buf[17];
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	buf[0] = a->family;
+	memcpy(buf + 1, a->b, len);
+	return (uint32_t)hash_siphash(e->hashkey, buf, len + 1);
+}
+
+/* The key of a counted record and whether its source is allowlisted. */
+static bool
+engine_key(const struct engine *e, const struct pkt *p, struct key *k)
+{
+	const struct conf *c = e->conf;
+
+	if (c->output_group != CONF_GROUP_OFF &&
+	    p->group == c->output_group && p->has_uid) {
+		key_from_uid(k, p->uid);
+		return conf_uid_allowed(c, p->uid);
+	}
+	if (c->allow_src != NULL && netset_lookup(c->allow_src, &p->src) >= 0) {
+		/* its own address: never adds to its prefix's counts */
+		key_from_addr(k, &p->src, 128);
+		return true;
+	}
+	key_from_addr(k, &p->src, c->ipv6_prefix);
+	return false;
+}
+
+static bool
+engine_counts(const struct conf *c, const struct pkt *p)
+{
+	if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+		return false;
+	if (p->src.family != AF_INET && p->src.family != AF_INET6)
+		return false;
+	if (!conf_port_watched(c, p->dport))
+		return false;
+	if (c->allow_dst != NULL && netset_lookup(c->allow_dst, &p->dst) >= 0)
+		return false;
+	return true;
+}
+
+static void
+engine_remember(struct engine *e, uint64_t keyhash, uint32_t dsthash,
+    const struct addr *dst, int64_t now_us)
+{
+	struct recent *r = &e->recent[e->recent_next];
+
+	r->keyhash = keyhash;
+	r->t_us = now_us;
+	r->dsthash = dsthash;
+	r->dst = *dst;
+	e->recent_next = (e->recent_next + 1) % RECENT_LEN;
+	if (e->recent_len < RECENT_LEN)
+		e->recent_len++;
+}
+
+/*
+ * Fills the verdict's recent destinations (newest first, distinct) and
+ * returns the distinct destinations of the source in the ring within the
+ * last w_us: a lower bound of the true figure, exact while the ring reaches
+ * back that far.
+ */
+static uint32_t
+engine_recent(struct engine *e, uint64_t keyhash, int64_t now_us,
+    int64_t w_us, struct verdict *v)
+{
+	const struct recent *r;
+	uint32_t i, j, n = 0, inwin = 0;
+	bool in;
+
+	v->ndsts = 0;
+	for (i = 0; i < e->recent_len; i++) {
+		r = &e->recent[(e->recent_next + RECENT_LEN - 1 - i) %
+		    RECENT_LEN];
+		if (r->keyhash != keyhash)
+			continue;
+		for (j = 0; j < n; j++)
+			if (e->scratch[j] == r->dsthash)
+				break;
+		if (j < n)
+			continue;	/* seen, and a newer one was in window */
+		in = r->t_us <= now_us && now_us - r->t_us < w_us;
+		e->scratch[n++] = r->dsthash;
+		if (in)
+			inwin++;
+		if (v->ndsts < VERDICT_MAX_DSTS)
+			v->dsts[v->ndsts++] = r->dst;
+	}
+	return inwin;
+}
+
+/* Fills what every verdict carries. */
+static void
+engine_figures(struct engine *e, const struct source *s, uint64_t keyhash,
+    enum rule rule, int64_t now_us, struct verdict *v)
+{
+	const struct rules *ru = engine_rules(e, s);
+	uint32_t ring;
+
+	memset(v, 0, sizeof(*v));
+	v->key = s->key;
+	v->rule = rule;
+	v->connections = s->connections;
+	v->first_seen_us = s->first_us;
+	v->at_us = now_us;
+	v->cls = s->cls;
+	v->destinations = fanout_count(s->fanout, e->src.nslots,
+	    ru->fanout_tick_us, s->last_us);
+	ring = engine_recent(e, keyhash, now_us, ru->fanout_w_us, v);
+	if (ring > v->destinations)
+		v->destinations = ring;
+}
+
+/* A rule triggered: allowed, breaker (or nothing) or a strike. */
+static bool
+engine_decide(struct engine *e, struct source *s, uint64_t keyhash,
+    enum rule rule, bool allowed, int64_t now_us, struct verdict *v)
+{
+	const struct conf *c = e->conf;
+	const struct rules *ru = engine_rules(e, s);
+	enum action act;
+	int64_t timeout_us = 0;
+	int n = 0;
+
+	if (allowed) {
+		act = ACT_ALLOWED;
+		engine_judge_source(e, s, add_sat(now_us, c->timeout_us));
+	} else if (!policy_breaker_room(&e->pol, &c->max_new_blocks, now_us)) {
+		if (s->breaker_epoch == e->pol.brk_epoch)
+			return false;	/* reported in this episode */
+		s->breaker_epoch = e->pol.brk_epoch;
+		act = ACT_BREAKER;
+	} else {
+		n = policy_strikes(&e->pol, &s->key, now_us,
+		    c->strike_memory_us) + 1;
+		timeout_us = policy_timeout(c, n);
+		policy_add_strike(&e->pol, &s->key, now_us);
+		policy_breaker_note(&e->pol, &c->max_new_blocks, now_us);
+		if (c->dry_run)
+			act = ACT_DRY_RUN;
+		else if (ru->response == RESP_THROTTLE)
+			act = ACT_THROTTLE;
+		else
+			act = ACT_BLOCK;
+		engine_judge_source(e, s, add_sat(now_us, timeout_us));
+	}
+	engine_figures(e, s, keyhash, rule, now_us, v);
+	v->action = act;
+	v->timeout_us = timeout_us;
+	v->strike = n;
+	if (ru->response == RESP_THROTTLE && act != ACT_ALLOWED &&
+	    act != ACT_BREAKER)
+		v->throttle_rate = ru->throttle_rate;
+	e->st.verdicts[act]++;
+	return true;
+}
+
+static uint16_t
+sat16(uint32_t n)
+{
+	return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+}
+
+/* Counts one event of a source not under judgement; the rule it breaks. */
+static enum rule
+engine_count(struct engine *e, struct source *s, uint64_t keyhash,
+    const struct pkt *p, int64_t now_us)
+{
+	const struct rules *ru = engine_rules(e, s);
+	bool fresh = s->connections == 0;
+	int64_t t_us = fresh || now_us > s->last_us ? now_us : s->last_us;
+	uint32_t b = 0, su = 0, f, dh = engine_dsthash(e, &p->dst);
+
+	if (fresh)
+		s->first_us = now_us;
+	if (fresh || t_us - s->last_us >= ru->fanout_w_us)
+		fanout_clear(s->fanout, e->src.nslots);
+	if (!ru->burst.off)
+		b = window_add(&s->burst, ru->burst_bucket_us, fresh,
+		    s->last_us, t_us);
+	if (!ru->sustained.off)
+		su = window_add(&s->sustained, ru->sustained_bucket_us, fresh,
+		    s->last_us, t_us);
+	f = fanout_add(s->fanout, e->src.nslots, dh, ru->fanout_tick_us, t_us);
+	s->last_us = t_us;
+	if (s->connections < UINT32_MAX)
+		s->connections++;
+	if (sat16(b) > s->peak[0])
+		s->peak[0] = sat16(b);
+	if (sat16(su) > s->peak[1])
+		s->peak[1] = sat16(su);
+	if (!ru->fanout.off && sat16(f) > s->peak[2])
+		s->peak[2] = sat16(f);
+	engine_remember(e, keyhash, dh, &p->dst, t_us);
+	sources_touch(&e->src, s);
+
+	if (!ru->burst.off && b > ru->burst.n)
+		return RULE_BURST;
+	if (!ru->sustained.off && su > ru->sustained.n)
+		return RULE_SUSTAINED;
+	if (!ru->fanout.off && f > ru->fanout.n)
+		return RULE_FANOUT;
+	return RULE_NONE;
+}
+
+/*
+ * A table where every source is judged has nothing to evict, yet some of
+ * those judgements may have run out without their source coming back.
+ * Ends up to REAP_SCAN of those, from a rotating cursor: room is found
+ * within a few events, without a scan of the whole table per event.
+ */
+static void
+engine_reap(struct engine *e, int64_t now_us)
+{
+	struct source *s;
+	int i;
+
+	for (i = 0; i < REAP_SCAN && e->src.used > 0; i++) {
+		if (e->reap >= e->src.used)
+			e->reap = 0;
+		s = sources_at(&e->src, e->reap++);
+		if (s->judged && now_us >= s->until_us)
+			engine_afresh(e, s);
+	}
+}
+
+/* The entry of k, inserted when new; NULL when the table is all judged. */
+static struct source *
+engine_source(struct engine *e, const struct key *k, uint64_t h,
+    int64_t now_us)
+{
+	struct source *s;
+	bool evicted;
+
+	if ((s = sources_lookup(&e->src, k, h)) != NULL)
+		return s;
+	if ((s = sources_insert(&e->src, k, h, &evicted)) == NULL) {
+		engine_reap(e, now_us);
+		if ((s = sources_insert(&e->src, k, h, &evicted)) == NULL)
+			return NULL;
+	}
+	if (evicted)
+		e->st.evicted++;
+	e->st.sources++;
+	s->cls = (int16_t)engine_class(e->conf, k);
+	return s;
+}
+
+bool
+engine_feed(struct engine *e, const struct pkt *p, enum pkt_result r,
+    int64_t now_us, struct verdict *v)
+{
+	struct source *s;
+	struct key k;
+	uint64_t h;
+	bool allowed;
+	enum rule rule;
+
+	e->st.packets++;
+	if (r == PKT_MALFORMED) {
+		e->st.malformed++;
+		return false;
+	}
+	if (r != PKT_OK || !engine_counts(e->conf, p)) {
+		e->st.ignored++;
+		return false;
+	}
+	e->st.events++;
+	allowed = engine_key(e, p, &k);
+	h = sources_hash(&e->src, &k);
+	/* A table full of judged sources: the event is counted, untracked. */
+	if ((s = engine_source(e, &k, h, now_us)) == NULL)
+		return false;
+	if (s->judged) {
+		if (now_us < s->until_us) {
+			if (s->attempts < UINT32_MAX)
+				s->attempts++;
+			e->st.attempts++;
+			return false;
+		}
+		engine_afresh(e, s);
+	}
+	rule = engine_count(e, s, h, p, now_us);
+	if (rule == RULE_NONE)
+		return false;
+	return engine_decide(e, s, h, rule, allowed, now_us, v);
+}
+
+/* -------------------------------------------- manual and restored state */
+
+int
+engine_judge(struct engine *e, const struct key *k, int64_t until_us,
+    uint32_t attempts)
+{
+	struct source *s;
+
+	/* no clock here: nothing is reaped for a manual block */
+	if ((s = engine_source(e, k, sources_hash(&e->src, k),
+	    INT64_MIN)) == NULL)
+		return -1;
+	engine_judge_source(e, s, until_us);
+	s->attempts = attempts;
+	return 0;
+}
+
+void
+engine_release(struct engine *e, const struct key *k)
+{
+	struct source *s = sources_lookup(&e->src, k, sources_hash(&e->src, k));
+
+	if (s != NULL && s->judged)
+		engine_afresh(e, s);
+}
+
+uint32_t
+engine_attempts(const struct engine *e, const struct key *k)
+{
+	const struct source *s = sources_lookup(&e->src, k,
+	    sources_hash(&e->src, k));
+
+	return s != NULL && s->judged ? s->attempts : 0;
+}
+
+void
+engine_add_strike(struct engine *e, const struct key *k, int64_t at_us)
+{
+	policy_add_strike(&e->pol, k, at_us);
+}
+
+int
+engine_strikes(const struct engine *e, const struct key *k, int64_t now_us)
+{
+	return policy_strikes(&e->pol, k, now_us, e->conf->strike_memory_us);
+}
+
+void
+engine_foreach_strike(const struct engine *e,
+    void (*fn)(const struct key *, int64_t, void *), void *arg)
+{
+	policy_foreach_strike(&e->pol, fn, arg);
+}
+
+void
+engine_stats(const struct engine *e, struct engine_stats *st)
+{
+	*st = e->st;
+	st->tracked = e->src.used;
+}
+
+/* ---------------------------------------------------------------- top */
+
+static double
+ratio(uint32_t count, const struct rate *r)
+{
+	if (r->off || count == 0)
+		return 0;
+	return (double)count / (double)(r->n > 0 ? r->n : 1);
+}
+
+static double
+talker_ratio(const struct engine *e, const struct engine_talker *t)
+{
+	const struct rules *ru = &e->rules[t->cls + 1 < e->nrules ?
+	    t->cls + 1 : 0];
+	double a = ratio(t->burst, &ru->burst), b;
+
+	if ((b = ratio(t->sustained, &ru->sustained)) > a)
+		a = b;
+	if ((b = ratio(t->fanout, &ru->fanout)) > a)
+		a = b;
+	return a;
+}
+
+/* The talker row of s: its peaks, or its counts at now_us. */
+static void
+engine_talker(const struct engine *e, const struct source *s, bool peak,
+    int64_t now_us, struct engine_talker *t)
+{
+	const struct rules *ru = engine_rules(e, s);
+
+	memset(t, 0, sizeof(*t));
+	t->key = s->key;
+	t->cls = s->cls;
+	t->connections = s->connections;
+	if (peak) {
+		t->burst = s->peak[0];
+		t->sustained = s->peak[1];
+		t->fanout = s->peak[2];
+		return;
+	}
+	if (s->judged || s->connections == 0)
+		return;
+	if (!ru->burst.off)
+		t->burst = window_count(&s->burst, ru->burst_bucket_us,
+		    s->last_us, now_us);
+	if (!ru->sustained.off)
+		t->sustained = window_count(&s->sustained,
+		    ru->sustained_bucket_us, s->last_us, now_us);
+	if (!ru->fanout.off && now_us - s->last_us < ru->fanout_w_us)
+		t->fanout = fanout_count(s->fanout, e->src.nslots,
+		    ru->fanout_tick_us, now_us);
+}
+
+/* Whether a ranks before b: higher ratio, then key bytes (stable). */
+static bool
+talker_before(const struct engine *e, const struct engine_talker *a,
+    double ra, const struct engine_talker *b)
+{
+	double rb = talker_ratio(e, b);
+
+	if (ra != rb)
+		return ra > rb;
+	return memcmp(&a->key, &b->key, sizeof(a->key)) < 0;
+}
+
+size_t
+engine_top(const struct engine *e, struct engine_talker *out, size_t max,
+    bool peak, int64_t now_us)
+{
+	struct engine_talker t;
+	size_t n = 0, j;
+	uint32_t i;
+	double r;
+
+	if (max == 0)
+		return 0;
+	for (i = 0; i < e->src.used; i++) {
+		engine_talker(e, sources_at(&e->src, i), peak, now_us, &t);
+		if ((r = talker_ratio(e, &t)) <= 0)
+			continue;
+		if (n == max && !talker_before(e, &t, r, &out[n - 1]))
+			continue;
+		j = n < max ? n++ : n - 1;
+		for (; j > 0 && talker_before(e, &t, r, &out[j - 1]); j--)
+			out[j] = out[j - 1];
+		out[j] = t;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------- reconf */
+
+/* Copies what a source knows into d, an entry of a new table. */
+static void
+engine_copy_source(struct sources *dt, struct source *d,
+    const struct sources *st, const struct source *s)
+{
+	int n = st->nslots < dt->nslots ? st->nslots : dt->nslots, i, k = 0;
+	const uint32_t *sh = (const uint32_t *)(const void *)s->fanout;
+	const uint16_t *stk = (const uint16_t *)(sh + st->nslots);
+	uint32_t *dh = (uint32_t *)(void *)d->fanout;
+	uint16_t *dtk = (uint16_t *)(dh + dt->nslots);
+
+	d->connections = s->connections;
+	d->attempts = s->attempts;
+	d->cls = s->cls;
+	d->breaker_epoch = s->breaker_epoch;
+	d->first_us = s->first_us;
+	d->last_us = s->last_us;
+	d->until_us = s->until_us;
+	d->burst = s->burst;
+	d->sustained = s->sustained;
+	memcpy(d->peak, s->peak, sizeof(d->peak));
+	for (i = 0; i < st->nslots && k < n; i++)
+		if (sh[i] != 0) {
+			dh[k] = sh[i];
+			dtk[k++] = stk[i];
+		}
+	if (s->judged) {
+		sources_lru_unlink(dt, d);
+		d->judged = 1;
+	}
+}
+
+/*
+ * Moves every source into a table of another size or stride: judged ones
+ * first (they are never evicted), then the others from the least to the
+ * most recently seen, so that a smaller table keeps the most recent.
+ * Sources that do not fit are counted as evicted.
+ */
+static void
+engine_move(struct engine *e, struct sources *nt)
+{
+	struct sources *ot = &e->src;
+	struct source *s, *d;
+	uint32_t i;
+	bool evicted;
+
+	for (i = 0; i < ot->used; i++) {
+		s = sources_at(ot, i);
+		if (!s->judged)
+			continue;
+		d = sources_insert(nt, &s->key, sources_hash(nt, &s->key),
+		    &evicted);
+		if (d == NULL) {
+			e->st.evicted++;
+			continue;
+		}
+		engine_copy_source(nt, d, ot, s);
+	}
+	for (i = ot->lru_tail; i != 0; i = s->lru_prev) {
+		s = sources_at(ot, i - 1);
+		d = sources_insert(nt, &s->key, sources_hash(nt, &s->key),
+		    &evicted);
+		if (evicted || d == NULL)
+			e->st.evicted++;
+		if (d != NULL)
+			engine_copy_source(nt, d, ot, s);
+	}
+}
+
+int
+engine_reconf(struct engine *e, const struct conf *c)
+{
+	struct rules *nr, *or = e->rules;
+	const struct rules *a, *b;
+	struct sources nt;
+	struct source *s;
+	int nrules, nslots;
+	uint32_t i;
+
+	if ((nr = rules_build(c, &nrules, &nslots)) == NULL)
+		return -1;
+	if (policy_reconf(&e->pol, &c->max_new_blocks) == -1)
+		goto fail;
+	if (nslots < e->src.nslots)
+		nslots = e->src.nslots;		/* grow only */
+	if (nslots != e->src.nslots ||
+	    (c->max_sources > 0 ? c->max_sources : 1) != e->src.cap) {
+		if (sources_init(&nt, c->max_sources, nslots, e->hashkey) == -1)
+			goto fail;
+		engine_move(e, &nt);
+		sources_fini(&e->src);
+		e->src = nt;
+	}
+	/* New classes; a window whose length changed starts empty. */
+	for (i = 0; i < e->src.used; i++) {
+		s = sources_at(&e->src, i);
+		a = &or[s->cls + 1 < e->nrules ? s->cls + 1 : 0];
+		s->cls = (int16_t)engine_class(c, &s->key);
+		b = &nr[s->cls + 1];
+		if (a->burst_bucket_us != b->burst_bucket_us)
+			window_clear(&s->burst);
+		if (a->sustained_bucket_us != b->sustained_bucket_us)
+			window_clear(&s->sustained);
+		if (a->fanout_tick_us != b->fanout_tick_us)
+			fanout_clear(s->fanout, e->src.nslots);
+	}
+	e->rules = nr;
+	e->nrules = nrules;
+	e->conf = c;
+	free(or);
+	return 0;
+fail:
+	free(nr);
+	return -1;
+}

@@ -1,0 +1,183 @@
+/*
+ * key.c: what a source is counted, blocked and reported as (DESIGN.md
+ * "Keys"): an IPv4 address, an IPv6 prefix, or a local uid.  Keys are
+ * compared and hashed as raw bytes, so every function here that builds a
+ * key zeroes it first and leaves every unused byte (pad, host bits of a
+ * prefix, uid of an address, address of a uid) zero.
+ *
+ * Text forms: "192.0.2.7", "2001:db8:1:2::/64", "2001:db8::25" (a /128 is
+ * printed as the bare address) and "uid:1001".  key_parse takes those and
+ * "2001:db8::25/128"; host bits set under a prefix are masked off, not
+ * refused, so "2001:db8:1:2::9/64" is 2001:db8:1:2::/64.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "nflogmon.h"
+
+/* Zeroes the bits of a[16] beyond plen. */
+static void
+mask_v6(uint8_t a[16], int plen)
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		if (plen >= 8)
+			plen -= 8;
+		else if (plen > 0) {
+			a[i] &= (uint8_t)(0xff << (8 - plen));
+			plen = 0;
+		} else
+			a[i] = 0;
+	}
+}
+
+void
+key_from_addr(struct key *k, const struct addr *a, int ipv6_prefix)
+{
+	memset(k, 0, sizeof(*k));
+	switch (a->family) {
+	case AF_INET:
+		k->kind = KEY_V4;
+		k->plen = 32;
+		memcpy(k->addr, a->b, 4);
+		break;
+	case AF_INET6:
+		if (ipv6_prefix < 0)
+			ipv6_prefix = 0;
+		if (ipv6_prefix > 128)
+			ipv6_prefix = 128;
+		k->kind = KEY_V6;
+		k->plen = (uint8_t)ipv6_prefix;
+		memcpy(k->addr, a->b, 16);
+		mask_v6(k->addr, ipv6_prefix);
+		break;
+	default:
+		break;		/* KEY_NONE, all zero */
+	}
+}
+
+void
+key_from_uid(struct key *k, uint32_t uid)
+{
+	memset(k, 0, sizeof(*k));
+	k->kind = KEY_UID;
+	k->uid = uid;
+}
+
+bool
+key_equal(const struct key *a, const struct key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+char *
+key_format(const struct key *k, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (len == 0)
+		return buf;
+	switch (k->kind) {
+	case KEY_V4:
+		if (inet_ntop(AF_INET, k->addr, a, sizeof(a)) == NULL)
+			break;
+		snprintf(buf, len, "%s", a);
+		return buf;
+	case KEY_V6:
+		if (inet_ntop(AF_INET6, k->addr, a, sizeof(a)) == NULL)
+			break;
+		if (k->plen >= 128)
+			snprintf(buf, len, "%s", a);
+		else
+			snprintf(buf, len, "%s/%u", a, (unsigned)k->plen);
+		return buf;
+	case KEY_UID:
+		snprintf(buf, len, "uid:%lu", (unsigned long)k->uid);
+		return buf;
+	default:
+		break;
+	}
+	snprintf(buf, len, "none");
+	return buf;
+}
+
+/* A decimal number of digits only (no sign, no space), at most max. */
+static int
+parse_decimal(const char *s, unsigned long max, unsigned long *v)
+{
+	unsigned long n = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		n = n * 10 + (unsigned long)(*s - '0');
+		if (n > max)
+			return -1;
+	}
+	*v = n;
+	return 0;
+}
+
+int
+key_parse(const char *s, int ipv6_prefix, struct key *k, char *err,
+    size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	struct addr a;
+	unsigned long n;
+	int plen = -1;
+
+	memset(k, 0, sizeof(*k));
+	memset(&a, 0, sizeof(a));
+
+	if (strncmp(s, "uid:", 4) == 0) {
+		if (parse_decimal(s + 4, UINT32_MAX, &n) == -1) {
+			snprintf(err, errlen, "%s: bad uid (a decimal number "
+			    "0..4294967295)", s);
+			return -1;
+		}
+		key_from_uid(k, (uint32_t)n);
+		return 0;
+	}
+
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(err, errlen, "%.64s...: not an address, prefix or "
+		    "uid:N", s);
+		return -1;
+	}
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) != NULL) {
+		*slash = '\0';
+		if (parse_decimal(slash + 1, 128, &n) == -1 || n == 0) {
+			snprintf(err, errlen, "%s: bad prefix length "
+			    "(1..128)", s);
+			return -1;
+		}
+		plen = (int)n;
+	}
+
+	if (inet_pton(AF_INET, buf, a.b) == 1) {
+		if (plen != -1 && plen != 32) {
+			snprintf(err, errlen, "%s: an IPv4 source is a single "
+			    "address", s);
+			return -1;
+		}
+		a.family = AF_INET;
+		key_from_addr(k, &a, 32);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, a.b) == 1) {
+		a.family = AF_INET6;
+		key_from_addr(k, &a, plen == -1 ? ipv6_prefix : plen);
+		return 0;
+	}
+	snprintf(err, errlen, "%s: not an address, prefix or uid:N", s);
+	return -1;
+}

@@ -1,0 +1,169 @@
+/*
+ * sources.c: the bounded table of tracked sources.
+ *
+ * One array of cap entries allocated once (calloc, so pages of entries
+ * never used cost nothing), keyed hash chains for lookup and an LRU list by
+ * last seen for eviction.  When the table is full the least recently seen
+ * source that is not under judgement makes room: judged sources are kept
+ * out of the LRU list, so a block is never forgotten while it lasts.
+ * Nothing here allocates after sources_init, reads a clock or decides
+ * anything; engine.c says when a source is seen, judged or released.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nflogmon.h"
+#include "engine_internal.h"
+
+size_t
+sources_stride(int nslots)
+{
+	size_t s = offsetof(struct source, fanout) + fanout_area_size(nslots);
+
+	return (s + 7) & ~(size_t)7;
+}
+
+int
+sources_init(struct sources *t, uint32_t cap, int nslots,
+    const uint8_t hashkey[HASH_KEYLEN])
+{
+	uint32_t nb = 16;
+
+	memset(t, 0, sizeof(*t));
+	if (cap == 0)
+		cap = 1;
+	while (nb < cap && nb < (1U << 31))
+		nb <<= 1;
+	t->stride = sources_stride(nslots);
+	t->nslots = nslots;
+	t->cap = cap;
+	t->mask = nb - 1;
+	memcpy(t->hashkey, hashkey, HASH_KEYLEN);
+	if ((t->mem = calloc(cap, t->stride)) == NULL ||
+	    (t->buckets = calloc(nb, sizeof(*t->buckets))) == NULL) {
+		sources_fini(t);
+		return -1;
+	}
+	return 0;
+}
+
+void
+sources_fini(struct sources *t)
+{
+	free(t->mem);
+	free(t->buckets);
+	t->mem = NULL;
+	t->buckets = NULL;
+}
+
+uint64_t
+sources_hash(const struct sources *t, const struct key *k)
+{
+	return hash_siphash(t->hashkey, k, sizeof(*k));
+}
+
+struct source *
+sources_at(const struct sources *t, uint32_t i)
+{
+	return (struct source *)(void *)(t->mem + (size_t)i * t->stride);
+}
+
+static uint32_t
+sources_index(const struct sources *t, const struct source *s)
+{
+	return (uint32_t)(((const uint8_t *)s - t->mem) / t->stride);
+}
+
+struct source *
+sources_lookup(const struct sources *t, const struct key *k, uint64_t hash)
+{
+	uint32_t i = t->buckets[hash & t->mask];
+	struct source *s;
+
+	while (i != 0) {
+		s = sources_at(t, i - 1);
+		if (key_equal(&s->key, k))
+			return s;
+		i = s->hnext;
+	}
+	return NULL;
+}
+
+void
+sources_lru_unlink(struct sources *t, struct source *s)
+{
+	if (s->lru_prev != 0)
+		sources_at(t, s->lru_prev - 1)->lru_next = s->lru_next;
+	else
+		t->lru_head = s->lru_next;
+	if (s->lru_next != 0)
+		sources_at(t, s->lru_next - 1)->lru_prev = s->lru_prev;
+	else
+		t->lru_tail = s->lru_prev;
+	s->lru_prev = s->lru_next = 0;
+}
+
+void
+sources_lru_link(struct sources *t, struct source *s)
+{
+	uint32_t i = sources_index(t, s) + 1;
+
+	s->lru_prev = 0;
+	s->lru_next = t->lru_head;
+	if (t->lru_head != 0)
+		sources_at(t, t->lru_head - 1)->lru_prev = i;
+	else
+		t->lru_tail = i;
+	t->lru_head = i;
+}
+
+void
+sources_touch(struct sources *t, struct source *s)
+{
+	if (s->judged || t->lru_head == sources_index(t, s) + 1)
+		return;
+	sources_lru_unlink(t, s);
+	sources_lru_link(t, s);
+}
+
+/* Removes s from its hash chain (and the LRU list); s must be in use. */
+static void
+sources_remove(struct sources *t, struct source *s)
+{
+	uint32_t *p = &t->buckets[sources_hash(t, &s->key) & t->mask];
+	uint32_t i = sources_index(t, s) + 1;
+
+	while (*p != 0 && *p != i)
+		p = &sources_at(t, *p - 1)->hnext;
+	if (*p == i)
+		*p = s->hnext;
+	if (!s->judged)
+		sources_lru_unlink(t, s);
+}
+
+struct source *
+sources_insert(struct sources *t, const struct key *k, uint64_t hash,
+    bool *evicted)
+{
+	struct source *s;
+	uint32_t *b;
+
+	*evicted = false;
+	if (t->used < t->cap)
+		s = sources_at(t, t->used++);
+	else {
+		if (t->lru_tail == 0)
+			return NULL;	/* every entry is judged */
+		s = sources_at(t, t->lru_tail - 1);
+		sources_remove(t, s);
+		*evicted = true;
+	}
+	memset(s, 0, t->stride);
+	s->key = *k;
+	s->cls = -1;
+	b = &t->buckets[hash & t->mask];
+	s->hnext = *b;
+	*b = sources_index(t, s) + 1;
+	sources_lru_link(t, s);
+	return s;
+}
