@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/close_range.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
@@ -653,6 +655,8 @@ cmd_run(int argc, char **argv)
 	int ch;
 
 	memset(d, 0, sizeof(*d));
+	/* Whatever fds we inherited must not reach the hooks either. */
+	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	optind = 1;
 	while ((ch = getopt(argc, argv, "c:fdh")) != -1) {
 		switch (ch) {
