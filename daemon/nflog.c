@@ -228,7 +228,14 @@ capture_tick(struct daemon *d, int64_t now_us)
 			continue;
 		/* The library waits for the kernel's ack and hands any
 		 * packets read meanwhile to capture_message. */
+		g->now_us = clock_mono_us();
 		if (nflog_set_qthresh(g->gh, t) == -1) {
+			if (errno == ENOBUFS) {
+				/* An overflow met while waiting: count it,
+				 * retry at the next tick. */
+				capture_overflow(g);
+				continue;
+			}
 			log_warn("NFLOG group %d: cannot set queue threshold "
 			    "%" PRIu32, g->stats->group, t);
 			continue;
