@@ -40,6 +40,10 @@ loss_reported || nfl_fail "the daemon did not report the loss"
 nfl_daemon_alive || nfl_fail "the daemon died in the flood"
 if nfl_have_ctl; then
 	nfl_log "status: $(nfl_status_json | jq -c '.capture')"
+	# Every SYN of the flood is accounted for: received or counted lost.
+	total=$(nfl_status_json | jq '[.capture.groups[] | select(.group == 1)][0] | .packets + .dropped')
+	[ "$total" -ge "$sent" ] ||
+	    nfl_fail "group 1: packets + dropped = $total, fewer than the $sent SYNs sent"
 else
 	nfl_log "log: $(grep 'overflow' "$NFL_WORK/daemon.log" | tail -1)"
 fi
