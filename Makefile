@@ -5,6 +5,7 @@
 #   make fuzz         libFuzzer targets, FUZZ_SECONDS each (clang)
 #   make bench        speed and memory figures against a baseline
 #   make demo         the live demo (root)
+#   make demo-offline the same story replayed from a capture (no root)
 #   make install      PREFIX=/usr/local DESTDIR=
 
 CC	?= cc
@@ -43,7 +44,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 GEN_BIN	:= $(BUILD)/pcaps/gen-pcaps
 
-.PHONY: all check unit-check replay-check e2e-check fuzz bench demo install \
+.PHONY: all check unit-check replay-check e2e-check fuzz bench demo demo-offline install \
 	clean pcaps cppcheck
 
 all: nflogmon
@@ -106,8 +107,12 @@ fuzz: $(FUZZ_BINS)
 bench: nflogmon
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) bench/run.sh
 
-demo:
+demo: nflogmon
 	./demo.sh
+
+# The same story offline, without root: the bundled office capture replayed.
+demo-offline: nflogmon
+	./nflogmon replay -c tests/replay/office.conf pcaps/office.pcap
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \

@@ -1429,7 +1429,8 @@ cmd_check_config(int argc, char **argv)
 	int ch;
 
 	optind = 0;
-	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+:c:h")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -1437,7 +1438,14 @@ cmd_check_config(int argc, char **argv)
 		case 'h':
 			check_config_usage();
 			return EXIT_OK;
+		case ':':
+			fprintf(stderr, "nflogmon check-config: -%c needs an "
+			    "argument\n", optopt);
+			check_config_usage();
+			return EXIT_USAGE;
 		default:
+			fprintf(stderr, "nflogmon check-config: unknown option "
+			    "-%c\n", optopt);
 			check_config_usage();
 			return EXIT_USAGE;
 		}

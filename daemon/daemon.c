@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/close_range.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
@@ -37,9 +39,13 @@
 #define KERNEL_TIMEOUT_MAX_US	(2147483LL * US_PER_S)
 #define EXPIRE_TICK_US		(200 * 1000)
 #define HOOK_TICK_US		(200 * 1000)
+#define CTL_TICK_US		(1000 * 1000)		/* control idle timeouts */
+#define METRICS_TICK_US		(5 * 1000 * 1000)
+#define STATE_TICK_US		(60 * 1000 * 1000)	/* attempts batch */
 
 static struct daemon	the_daemon;
 static int		signal_fd = -1;
+static struct ctl	*the_ctl;
 
 /* ------------------------------------------------------- formatting */
 
@@ -106,8 +112,12 @@ block_log(struct daemon *d, const struct block *b, int64_t timeout_us,
     const struct verdict *v)
 {
 	char src[KEY_STRLEN], act[64], tmo[32], until[32], dst[48] = "";
+	char unenf[64] = "";
 
 	key_format(&b->key, src, sizeof(src));
+	if (!b->enforced && b->action != ACT_DRY_RUN)
+		snprintf(unenf, sizeof(unenf), ", not enforced (backend %s)",
+		    d->backend.ops != NULL ? d->backend.ops->name : "down");
 	if (v != NULL)
 		snprintf(dst, sizeof(dst), ", %" PRIu32 " destinations",
 		    v->destinations);
@@ -116,10 +126,7 @@ block_log(struct daemon *d, const struct block *b, int64_t timeout_us,
 	    rule_name(b->rule), b->connections, dst, b->strikes,
 	    fmt_duration(timeout_us, tmo, sizeof(tmo)),
 	    fmt_wall(b->expires_us, until, sizeof(until)),
-	    b->enforced || b->action == ACT_DRY_RUN ? "" :
-	    ", not enforced by the backend",
-	    b->reason[0] ? ", reason: " : "", b->reason);
-	(void)d;
+	    unenf, b->reason[0] ? ", reason: " : "", b->reason);
 }
 
 /*
@@ -171,8 +178,9 @@ block_start(struct daemon *d, const struct block *b, int64_t timeout_us,
 		log_warnx("%s", err);
 		return -1;
 	}
-	/* OPS: the block (and its strike) reaches the state file here,
-	 * before daemon_block returns (DESIGN.md "State"). */
+	/* The block (and its strike) reaches the state file before
+	 * daemon_block returns (DESIGN.md "State"). */
+	state_save(d);
 	if (rec.action != ACT_DRY_RUN)
 		hook_run(d, rec.action == ACT_THROTTLE ? "throttle" : "block",
 		    &rec, timeout_us, v);
@@ -223,7 +231,7 @@ block_end(struct daemon *d, const struct key *k, const char *why, bool force,
 	attempts = engine_attempts(d->engine, k);
 	engine_release(d->engine, k);
 	blocks_remove(d->blocks, k);
-	/* OPS: the end of the block reaches the state file here. */
+	state_save(d);
 	timeout_us = rec.expires_us == DURATION_PERMANENT ?
 	    DURATION_PERMANENT : rec.expires_us - rec.since_us;
 	if (rec.action != ACT_DRY_RUN)
@@ -511,10 +519,29 @@ run_backend_init(struct daemon *d)
 	return 0;
 }
 
+/* The capture's health at exit, one line per group. */
+static void
+run_report(const struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->ncapture; i++)
+		log_info("NFLOG group %d: %" PRIu64 " messages, %" PRIu64
+		    " known lost in %" PRIu64 " gaps, %" PRIu64
+		    " buffer overflows", d->capture[i].group,
+		    d->capture[i].packets, d->capture[i].dropped,
+		    d->capture[i].seq_gaps, d->capture[i].enobufs);
+}
+
 static void
 run_cleanup(struct daemon *d)
 {
 	capture_close(d);
+	if (the_ctl != NULL) {
+		loop_del(ctl_fd(the_ctl));
+		ctl_close(the_ctl);
+		the_ctl = NULL;
+	}
 	if (signal_fd != -1) {
 		loop_del(signal_fd);
 		close(signal_fd);
@@ -531,6 +558,39 @@ run_cleanup(struct daemon *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* ------------------------------------------------------ ops ticks */
+
+static void
+ctl_ready(int fd, short revents, void *arg)
+{
+	(void)fd;
+	(void)revents;
+	ctl_dispatch(arg);
+}
+
+static void
+ctl_idle(struct daemon *d, int64_t now_mono_us)
+{
+	(void)d;
+	(void)now_mono_us;
+	if (the_ctl != NULL)
+		ctl_tick(the_ctl);
+}
+
+static void
+metrics_tick(struct daemon *d, int64_t now_mono_us)
+{
+	(void)now_mono_us;
+	metrics_write(d);
+}
+
+static void
+state_tick(struct daemon *d, int64_t now_mono_us)
+{
+	(void)now_mono_us;
+	state_save(d);
+}
+
 /* Everything up to the loop; on error: one line on stderr, EXIT_ERR. */
 static int
 run_start(struct daemon *d)
@@ -540,6 +600,16 @@ run_start(struct daemon *d)
 
 	d->start_mono_us = clock_mono_us();
 	d->start_wall_us = clock_wall_us();
+	/* First: a second instance must not touch the sets or the NFLOG
+	 * groups of the running one. */
+	if ((the_ctl = ctl_open(d, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (loop_add(ctl_fd(the_ctl), POLLIN, ctl_ready, the_ctl) == -1) {
+		log_warnx("no loop slot for the control socket");
+		return -1;
+	}
 	if (run_backend_init(d) == -1)
 		return -1;
 	if (getrandom(hashkey, sizeof(hashkey), 0) != (ssize_t)sizeof(hashkey)) {
@@ -560,19 +630,20 @@ run_start(struct daemon *d)
 		log_warnx("%s", err);
 		return -1;
 	}
-	/* OPS: open the control socket here (ctl_open), and add it to the
-	 * loop. */
-	/* OPS: drop privileges here, after every socket exists (priv_drop:
-	 * keep only CAP_NET_ADMIN; fails closed). */
-	/* OPS: load the state file and reconcile it with the kernel sets
-	 * here (uses d->sets_created); blocks go through daemon_block. */
+	priv_drop(d->conf);
+	state_restore(d, d->sets_created);
 	if (loop_every(EXPIRE_TICK_US, daemon_expire) == -1 ||
 	    loop_every(HOOK_TICK_US, hook_tick) == -1) {
 		log_warnx("no timer slot");
 		return -1;
 	}
-	/* OPS: metrics (loop_every a few seconds) and state batching
-	 * (attempts) register their ticks here. */
+	if (loop_every(CTL_TICK_US, ctl_idle) == -1 ||
+	    loop_every(METRICS_TICK_US, metrics_tick) == -1 ||
+	    loop_every(STATE_TICK_US, state_tick) == -1) {
+		log_warnx("no timer slot");
+		return -1;
+	}
+	metrics_write(d);
 	return 0;
 }
 
@@ -584,6 +655,8 @@ cmd_run(int argc, char **argv)
 	int ch;
 
 	memset(d, 0, sizeof(*d));
+	/* Whatever fds we inherited must not reach the hooks either. */
+	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	optind = 1;
 	while ((ch = getopt(argc, argv, "c:fdh")) != -1) {
 		switch (ch) {
@@ -632,8 +705,9 @@ cmd_run(int argc, char **argv)
 	loop_run(d);
 
 	(void)sd_notify(0, "STOPPING=1");
-	/* OPS: final state save (attempts batch) and control socket close
-	 * here. */
+	state_save(d);		/* the attempts since the last batch */
+	metrics_write(d);
+	run_report(d);
 	free(d->conf_path);
 	run_cleanup(d);
 	log_info("stopped");

@@ -166,4 +166,131 @@ void	 hook_tick(struct daemon *, int64_t now_mono_us);
 /* Hooks running now. */
 int	 hook_running(void);
 
+/* -------------------------------------------------------------- proto.c */
+/*
+ * The control socket's wire format, shared by the daemon (ctl.c) and the
+ * client (client.c): each message is a 4-byte big-endian payload length and
+ * that many bytes of one JSON object, at most PROTO_MAX_MSG bytes.
+ * Requests: {"cmd": "status"|"list"|"block"|"unblock", "source": S,
+ * "timeout": seconds (absent: the config's timeout; null: permanent),
+ * "reason": TEXT}.  Replies: {"ok": true, ...} or {"ok": false, "error": E}.
+ */
+#include <jansson.h>
+
+#define PROTO_HDR_LEN		4
+#define PROTO_MAX_MSG		(64 * 1024)	/* payload bytes of a request */
+/* A reply lists every block; it may be larger than a request. */
+#define PROTO_MAX_REPLY		(16 * 1024 * 1024)
+#define PROTO_REASON_MAX	128		/* = sizeof(struct block.reason) */
+
+enum proto_cmd {
+	PROTO_STATUS = 0,
+	PROTO_LIST,
+	PROTO_BLOCK,
+	PROTO_UNBLOCK,
+};
+
+struct proto_request {
+	enum proto_cmd	 cmd;
+	char		 source[KEY_STRLEN];	/* block, unblock */
+	bool		 has_timeout;		/* false: the config's timeout */
+	int64_t		 timeout_us;		/* DURATION_PERMANENT */
+	char		 reason[PROTO_REASON_MAX];
+};
+
+/* 1: a whole message of *msglen bytes (header included) is in buf; 0: need
+ * more; -1: the header announces an empty payload or one over max. */
+int	 proto_frame(const uint8_t *buf, size_t have, size_t max,
+	    size_t *msglen);
+/* Encodes obj as one message in a malloc'd buffer; -1 if over max. */
+int	 proto_pack(const json_t *obj, size_t max, uint8_t **out,
+	    size_t *outlen);
+/* Decodes a payload (header excluded): a JSON object, or NULL with err. */
+json_t	*proto_unpack(const uint8_t *payload, size_t len, size_t max,
+	    char *err, size_t errlen);
+int	 proto_request_parse(const json_t *, struct proto_request *,
+	    char *err, size_t errlen);
+json_t	*proto_request_json(const struct proto_request *);
+json_t	*proto_error(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+/* One block as in status --json; wall-clock times. */
+json_t	*proto_block_json(const struct block *, uint32_t attempts);
+/* Client side: connects, sends req, waits for the reply (bounded).
+ * Returns 0, -1 (err says why), or -3 when no daemon answers. */
+int	 proto_call(const char *sockpath, const json_t *req, json_t **reply,
+	    char *err, size_t errlen);
+
+/* ------------------------------------------------------------- client.c */
+/* The human renderings of a status or list reply (now: wall seconds). */
+void	 client_print_status(FILE *, const json_t *, double now);
+void	 client_print_list(FILE *, const json_t *, double now);
+
+/* ---------------------------------------------------------------- ctl.c */
+/*
+ * The control socket server.  All of its descriptors sit in one private
+ * epoll instance, so the main loop watches a single fd (ctl_fd) and calls
+ * ctl_dispatch when it is readable, and ctl_tick about once a second.
+ */
+struct ctl;
+/* Refuses (-1, err) when another instance answers on the socket. */
+struct ctl	*ctl_open(struct daemon *, char *err, size_t errlen);
+int		 ctl_fd(const struct ctl *);
+void		 ctl_dispatch(struct ctl *);
+void		 ctl_tick(struct ctl *);		/* idle timeouts */
+void		 ctl_close(struct ctl *);		/* unlinks the socket */
+json_t		*ctl_status_json(struct daemon *);
+json_t		*ctl_list_json(struct daemon *);
+
+/* -------------------------------------------------------------- state.c */
+/*
+ * The state file (DESIGN.md "State"): blocks and strike history, written
+ * atomically, read as untrusted input.  Times are wall-clock microseconds.
+ */
+struct state_block {
+	struct block	 b;
+	uint32_t	 attempts;
+};
+
+struct state_strike {
+	struct key	 key;
+	int64_t		 at_us;
+};
+
+struct state {
+	int64_t		 saved_us;
+	struct state_block *blocks;
+	size_t		 nblocks;
+	struct state_strike *strikes;
+	size_t		 nstrikes;
+};
+
+#define STATE_MAX_RECORDS	(4 * 1024 * 1024)
+#define STATE_MAX_LINE		1024
+
+void	 state_free(struct state *);
+/* Pure: text <-> struct state.  parse returns 0, or -1 with err. */
+int	 state_parse(const char *buf, size_t len, int ipv6_prefix,
+	    struct state *, char *err, size_t errlen);
+int	 state_write(FILE *, const struct state *);
+/* Atomic save of st to path (temp, fsync, rename, fsync dir). */
+int	 state_save_file(const char *path, const struct state *, char *err,
+	    size_t errlen);
+/* 1 loaded, 0 no file, -1 corrupt (renamed aside, warning logged). */
+int	 state_load_file(const char *path, int ipv6_prefix, struct state *);
+/* Daemon side. */
+int	 state_collect(struct daemon *, struct state *);
+int	 state_save(struct daemon *);		/* logs its own errors */
+/* At start, after backend init: loads, reconciles and restores. */
+void	 state_restore(struct daemon *, bool sets_created);
+
+/* --------------------------------------------------------------- priv.c */
+/* Creates/chowns writable paths, switches user, keeps only CAP_NET_ADMIN.
+ * Any failure is fatal. */
+void	 priv_drop(const struct conf *);
+
+/* ------------------------------------------------------------ metrics.c */
+/* Rewrites conf->metrics_file atomically (no-op when unset). */
+int	 metrics_write(struct daemon *);
+int	 metrics_format(FILE *, struct daemon *);	/* the text itself */
+
 #endif /* NFLOGMON_DAEMON_H */

@@ -27,6 +27,8 @@
 #define FANOUT_MIN_SLOTS	16
 /* Recent events remembered engine-wide, for the verdict's destinations. */
 #define RECENT_LEN		1024
+/* Judged entries looked at per insertion into a table all judged. */
+#define REAP_SCAN		64
 
 /* The thresholds that apply to one class (index 0: no class). */
 struct rules {
@@ -60,6 +62,7 @@ struct engine {
 	struct recent	 recent[RECENT_LEN];
 	uint32_t	 recent_next, recent_len;
 	uint32_t	 scratch[RECENT_LEN];	/* distinct dsthashes */
+	uint32_t	 reap;			/* engine_reap's cursor */
 	struct engine_stats st;
 };
 
@@ -470,17 +473,42 @@ engine_count(struct engine *e, struct source *s, uint64_t keyhash,
 	return RULE_NONE;
 }
 
+/*
+ * A table where every source is judged has nothing to evict, yet some of
+ * those judgements may have run out without their source coming back.
+ * Ends up to REAP_SCAN of those, from a rotating cursor: room is found
+ * within a few events, without a scan of the whole table per event.
+ */
+static void
+engine_reap(struct engine *e, int64_t now_us)
+{
+	struct source *s;
+	int i;
+
+	for (i = 0; i < REAP_SCAN && e->src.used > 0; i++) {
+		if (e->reap >= e->src.used)
+			e->reap = 0;
+		s = sources_at(&e->src, e->reap++);
+		if (s->judged && now_us >= s->until_us)
+			engine_afresh(e, s);
+	}
+}
+
 /* The entry of k, inserted when new; NULL when the table is all judged. */
 static struct source *
-engine_source(struct engine *e, const struct key *k, uint64_t h)
+engine_source(struct engine *e, const struct key *k, uint64_t h,
+    int64_t now_us)
 {
 	struct source *s;
 	bool evicted;
 
 	if ((s = sources_lookup(&e->src, k, h)) != NULL)
 		return s;
-	if ((s = sources_insert(&e->src, k, h, &evicted)) == NULL)
-		return NULL;
+	if ((s = sources_insert(&e->src, k, h, &evicted)) == NULL) {
+		engine_reap(e, now_us);
+		if ((s = sources_insert(&e->src, k, h, &evicted)) == NULL)
+			return NULL;
+	}
 	if (evicted)
 		e->st.evicted++;
 	e->st.sources++;
@@ -511,7 +539,7 @@ engine_feed(struct engine *e, const struct pkt *p, enum pkt_result r,
 	allowed = engine_key(e, p, &k);
 	h = sources_hash(&e->src, &k);
 	/* A table full of judged sources: the event is counted, untracked. */
-	if ((s = engine_source(e, &k, h)) == NULL)
+	if ((s = engine_source(e, &k, h, now_us)) == NULL)
 		return false;
 	if (s->judged) {
 		if (now_us < s->until_us) {
@@ -536,7 +564,9 @@ engine_judge(struct engine *e, const struct key *k, int64_t until_us,
 {
 	struct source *s;
 
-	if ((s = engine_source(e, k, sources_hash(&e->src, k))) == NULL)
+	/* no clock here: nothing is reaped for a manual block */
+	if ((s = engine_source(e, k, sources_hash(&e->src, k),
+	    INT64_MIN)) == NULL)
 		return -1;
 	engine_judge_source(e, s, until_us);
 	s->attempts = attempts;

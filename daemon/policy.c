@@ -222,21 +222,18 @@ policy_foreach_strike(const struct policy *p,
 bool
 policy_breaker_room(struct policy *p, const struct rate *mnb, int64_t now_us)
 {
-	bool room;
-
 	if (mnb->off)
-		room = true;
-	else if (mnb->n == 0)
-		room = false;
-	else
-		room = p->brk_len < p->brk_cap ||
-		    now_us - p->brk[p->brk_head] >= mnb->w_us;
-	if (!room && !p->brk_full) {	/* a new episode begins */
-		if (++p->brk_epoch == 0)
+		return true;
+	if (mnb->n > 0 && (p->brk_len < p->brk_cap ||
+	    now_us - p->brk[p->brk_head] >= mnb->w_us))
+		return true;
+	if (!p->brk_refused || now_us - p->brk_last_us >= mnb->w_us) {
+		if (++p->brk_epoch == 0)	/* a new episode */
 			p->brk_epoch = 1;
 	}
-	p->brk_full = !room;
-	return room;
+	p->brk_refused = true;
+	p->brk_last_us = now_us;
+	return false;
 }
 
 void

@@ -301,7 +301,14 @@ static const struct ecase cases[] = {
 		RUN(1, 11000, 0, D, MX, D " burst breaker c=21 d=1 s=0 t=0"),
 		RUN(10, 12000, 1000, C, MX, NULL),
 		RUN(1, 62000, 0, C, MX, C " burst block c=32 d=1 s=1 t=3600"),
-		RUN(1, 63000, 0, D, MX, D " burst breaker c=22 d=1 s=0 t=0"),
+		/* the same episode: refusals less than W apart */
+		RUN(1, 63000, 0, D, MX, NULL),
+		BURST21(130000, "192.0.2.11",
+		    "192.0.2.11 burst block c=21 d=1 s=1 t=3600"),
+		BURST21(131000, "192.0.2.12",
+		    "192.0.2.12 burst block c=21 d=1 s=1 t=3600"),
+		/* a new episode: D's refusal comes W after the last one */
+		BURST21(132000, D, D " burst breaker c=43 d=1 s=0 t=0"),
 	}, NULL },
 	{ "breaker: manual blocks do not count", set_breaker1, NULL, {
 		{ .op = OP_JUDGE, .src = B, .t_ms = 0, .dt_ms = 3600000 },
@@ -339,6 +346,16 @@ static const struct ecase cases[] = {
 		BURST21(0, B, NULL),
 		{ .op = OP_ATTEMPTS, .src = A, .n = 0 },
 	}, "events=42 sources=1 tracked=1 evicted=0" },
+	{ "eviction: run-out judgements make room", set_max1, NULL, {
+		BURST21(0, A, A " burst block c=21 d=1 s=1 t=3600"),
+		RUN(1, 3619000, 0, B, MX, NULL),	/* untracked */
+		RUN(1, 3620000, 0, B, MX, NULL),	/* A's is over */
+		RUN(19, 3621000, 1000, B, MX, NULL),
+		RUN(1, 3640000, 0, B, MX,
+		    B " burst block c=21 d=1 s=1 t=3600 f=3620000"),
+		RUN(1, 3700000, 0, A, MX, NULL),	/* untracked */
+		{ .op = OP_STRIKES, .src = A, .t_ms = 3700000, .n = 1 },
+	}, "events=44 sources=2 tracked=1 evicted=1" },
 	{ "strikes survive eviction", set_max2, NULL, {
 		BURST21(0, A, A " burst block c=21 d=1 s=1 t=3600"),
 		{ .op = OP_RELEASE, .src = A },

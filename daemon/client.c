@@ -1,0 +1,385 @@
+/*
+ * client.c: `nflogmon status|list|block|unblock`, the operator's side of
+ * the control socket.  Parses the command line, sends one request, prints
+ * the reply: as is with --json, else as aligned tables with relative times
+ * that fit in 100 columns.  Exit statuses follow DESIGN.md: 0 ok, 1 error
+ * (one line on stderr), 2 usage, 3 no daemon answers (nothing on stdout).
+ * It never touches the kernel or the state file itself.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+
+struct client_opts {
+	const char	*sock;
+	const char	*conf;
+	bool		 json;
+	const char	*timeout;
+	const char	*reason;
+	const char	*source;
+};
+
+/* "42s", "17m", "3h 5m", "2d 4h": a duration in seconds, coarsely. */
+static char *
+fmt_rel(double secs, char *buf, size_t len)
+{
+	long long s = secs < 0 ? 0 : (long long)(secs + 0.5);
+
+	if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh %lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd %lldh", s / 86400, s % 86400 / 3600);
+	return buf;
+}
+
+static const char *
+jstr(const json_t *o, const char *name, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, name));
+
+	return s != NULL ? s : dflt;
+}
+
+static long long
+jint(const json_t *o, const char *name)
+{
+	const json_t *v = json_object_get(o, name);
+
+	return json_is_number(v) ? (long long)json_number_value(v) : 0;
+}
+
+/* "4/20" (count/limit), or "4" when the rule is off. */
+static char *
+fmt_count(const json_t *t, const char *name, char *buf, size_t len)
+{
+	char lim[32];
+	const json_t *l;
+
+	snprintf(lim, sizeof(lim), "%s_limit", name);
+	l = json_object_get(t, lim);
+	if (json_is_integer(l))
+		snprintf(buf, len, "%lld/%lld", jint(t, name),
+		    (long long)json_integer_value(l));
+	else
+		snprintf(buf, len, "%lld", jint(t, name));
+	return buf;
+}
+
+static int
+source_width(const json_t *rows, int min)
+{
+	const json_t *r;
+	size_t i;
+	int w = min, n;
+
+	for (i = 0; i < json_array_size(rows); i++) {
+		r = json_array_get(rows, i);
+		n = (int)strlen(jstr(r, "source", ""));
+		if (n > w)
+			w = n;
+	}
+	return w > 43 ? 43 : w;
+}
+
+/*
+ * Prints the blocks of one response ("block" or "throttle"; dry-run ones
+ * with the blocks), headed by title.  Returns how many were printed.
+ */
+static int
+print_blocks(FILE *f, const json_t *blocks, const char *response,
+    const char *title, double now)
+{
+	char since[32], exp[48], rel[32];
+	const json_t *b, *e;
+	const char *state, *reason;
+	int w = source_width(blocks, 15), n = 0;
+	size_t i;
+
+	for (i = 0; i < json_array_size(blocks); i++) {
+		b = json_array_get(blocks, i);
+		if (strcmp(jstr(b, "response", "block"), response) != 0)
+			continue;
+		if (n++ == 0)
+			fprintf(f, "%-*s %-9s %6s %3s %8s %-9s %-14s %s\n", w,
+			    title, "RULE", "CONN", "STR", "ATTEMPTS", "SINCE",
+			    "EXPIRES", "STATE/REASON");
+		snprintf(since, sizeof(since), "%s ago", fmt_rel(now -
+		    json_number_value(json_object_get(b, "since")), rel,
+		    sizeof(rel)));
+		e = json_object_get(b, "expires");
+		if (json_is_number(e))
+			snprintf(exp, sizeof(exp), "in %s",
+			    fmt_rel(json_number_value(e) - now, rel,
+			    sizeof(rel)));
+		else
+			snprintf(exp, sizeof(exp), "permanent");
+		if (strcmp(jstr(b, "action", ""), "dry_run") == 0)
+			state = "dry run";
+		else if (!json_is_true(json_object_get(b, "enforced")))
+			state = "not enforced";
+		else
+			state = "";
+		reason = jstr(b, "reason", "");
+		fprintf(f, "%-*s %-9s %6lld %3lld %8lld %-9s %-14s %s%s%s\n",
+		    w, jstr(b, "source", "?"), jstr(b, "rule", "?"),
+		    jint(b, "connections"), jint(b, "strikes"),
+		    jint(b, "attempts"), since, exp, state,
+		    *state != '\0' && *reason != '\0' ? ", " : "", reason);
+	}
+	return n;
+}
+
+void
+client_print_list(FILE *f, const json_t *reply, double now)
+{
+	const json_t *blocks = json_object_get(reply, "blocks");
+	int n;
+
+	n = print_blocks(f, blocks, "block", "BLOCKED", now);
+	if (n > 0 && json_array_size(blocks) > (size_t)n)
+		fputc('\n', f);
+	n += print_blocks(f, blocks, "throttle", "THROTTLED", now);
+	if (n == 0)
+		fprintf(f, "no blocks\n");
+}
+
+void
+client_print_status(FILE *f, const json_t *r, double now)
+{
+	const json_t *be = json_object_get(r, "backend");
+	const json_t *cap = json_object_get(r, "capture");
+	const json_t *src = json_object_get(r, "sources");
+	const json_t *top = json_object_get(r, "top");
+	const json_t *g, *t, *groups;
+	char rel[32], b1[32], b2[32], b3[32];
+	size_t i;
+	int w;
+
+	fprintf(f, "nflogmon %s, up %s%s\n", jstr(r, "version", "?"),
+	    fmt_rel(json_number_value(json_object_get(r, "uptime")), rel,
+	    sizeof(rel)), json_is_true(json_object_get(r, "dry_run")) ?
+	    ", DRY RUN (nothing is blocked)" : "");
+	fprintf(f, "backend  %s: %s\n", jstr(be, "name", "?"),
+	    json_is_true(json_object_get(be, "ok")) ? "ok" :
+	    jstr(be, "error", "error"));
+	groups = json_object_get(cap, "groups");
+	for (i = 0; i < json_array_size(groups); i++) {
+		g = json_array_get(groups, i);
+		fprintf(f, "%-8s group %lld (%s): packets %lld, dropped %lld, "
+		    "gaps %lld, enobufs %lld\n", i == 0 ? "capture" : "",
+		    jint(g, "group"), jstr(g, "kind", "?"), jint(g, "packets"),
+		    jint(g, "dropped"), jint(g, "seq_gaps"), jint(g, "enobufs"));
+	}
+	fprintf(f, "%-8s malformed %lld\n",
+	    json_array_size(groups) == 0 ? "capture" :
+	    "", jint(cap, "malformed"));
+	fprintf(f, "sources  tracked %lld of %lld, evicted %lld\n",
+	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
+
+	if (json_array_size(top) > 0) {
+		w = source_width(top, 15);
+		fprintf(f, "\n%-*s %14s %14s %14s\n", w, "TOP TALKERS",
+		    "BURST", "SUSTAINED", "FANOUT");
+		for (i = 0; i < json_array_size(top); i++) {
+			t = json_array_get(top, i);
+			fprintf(f, "%-*s %14s %14s %14s\n", w,
+			    jstr(t, "source", "?"),
+			    fmt_count(t, "burst", b1, sizeof(b1)),
+			    fmt_count(t, "sustained", b2, sizeof(b2)),
+			    fmt_count(t, "fanout", b3, sizeof(b3)));
+		}
+	}
+	fputc('\n', f);
+	client_print_list(f, r, now);
+}
+
+static int
+client_usage(const char *cmd)
+{
+	if (strcmp(cmd, "block") == 0)
+		fprintf(stderr, "usage: nflogmon block [-s SOCK | -c FILE] "
+		    "SOURCE [--timeout DURATION] [--reason TEXT]\n");
+	else if (strcmp(cmd, "unblock") == 0)
+		fprintf(stderr, "usage: nflogmon unblock [-s SOCK | -c FILE] "
+		    "SOURCE\n");
+	else
+		fprintf(stderr, "usage: nflogmon %s [-s SOCK | -c FILE] "
+		    "[--json]\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* Parses argv of cmd; returns -1 on a usage error. */
+static int
+client_args(int argc, char **argv, enum proto_cmd cmd,
+    struct client_opts *o)
+{
+	static const struct option lopts[] = {
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "timeout",	required_argument,	NULL, 't' },
+		{ "reason",	required_argument,	NULL, 'r' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	bool src = cmd == PROTO_BLOCK || cmd == PROTO_UNBLOCK;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "s:c:", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o->sock = optarg;
+			break;
+		case 'c':
+			o->conf = optarg;
+			break;
+		case 'j':
+			if (src)
+				return -1;
+			o->json = true;
+			break;
+		case 't':
+			if (cmd != PROTO_BLOCK)
+				return -1;
+			o->timeout = optarg;
+			break;
+		case 'r':
+			if (cmd != PROTO_BLOCK)
+				return -1;
+			o->reason = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (o->sock != NULL && o->conf != NULL)
+		return -1;
+	if (src) {
+		if (argc - optind != 1)
+			return -1;
+		o->source = argv[optind];
+	} else if (argc != optind)
+		return -1;
+	return 0;
+}
+
+/* The socket: -s, else the control_socket of -c FILE or the default. */
+static int
+client_socket(const struct client_opts *o, char *buf, size_t len)
+{
+	struct conf *c;
+
+	if (o->sock != NULL) {
+		snprintf(buf, len, "%s", o->sock);
+		return 0;
+	}
+	if ((c = conf_load(o->conf, stderr)) == NULL)
+		return -1;
+	snprintf(buf, len, "%s", c->control_socket);
+	conf_free(c);
+	return 0;
+}
+
+static int
+client_run(int argc, char **argv, enum proto_cmd cmd)
+{
+	struct proto_request req;
+	struct client_opts o;
+	json_t *jreq, *reply;
+	char sock[sizeof(((struct conf *)0)->control_socket)], err[512];
+	int rv;
+
+	if (client_args(argc, argv, cmd, &o) == -1)
+		return client_usage(argv[0]);
+	memset(&req, 0, sizeof(req));
+	req.cmd = cmd;
+	if (o.source != NULL) {
+		if (strlen(o.source) >= sizeof(req.source)) {
+			fprintf(stderr, "nflogmon: bad source '%s'\n", o.source);
+			return EXIT_ERR;
+		}
+		snprintf(req.source, sizeof(req.source), "%s", o.source);
+	}
+	if (o.timeout != NULL) {
+		req.has_timeout = true;
+		if (parse_duration(o.timeout, &req.timeout_us) == -1 ||
+		    req.timeout_us <= 0) {
+			fprintf(stderr, "nflogmon: bad duration '%s'\n",
+			    o.timeout);
+			return EXIT_ERR;
+		}
+	}
+	if (o.reason != NULL) {
+		if (strlen(o.reason) >= sizeof(req.reason)) {
+			fprintf(stderr, "nflogmon: reason longer than %zu "
+			    "bytes\n", sizeof(req.reason) - 1);
+			return EXIT_ERR;
+		}
+		snprintf(req.reason, sizeof(req.reason), "%s", o.reason);
+	}
+	if (client_socket(&o, sock, sizeof(sock)) == -1)
+		return EXIT_ERR;
+	if ((jreq = proto_request_json(&req)) == NULL) {
+		fprintf(stderr, "nflogmon: out of memory\n");
+		return EXIT_ERR;
+	}
+	rv = proto_call(sock, jreq, &reply, err, sizeof(err));
+	json_decref(jreq);
+	if (rv != 0) {
+		fprintf(stderr, "nflogmon: %s\n", err);
+		return rv == -3 ? EXIT_NODAEMON : EXIT_ERR;
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "nflogmon: %s\n", jstr(reply, "error",
+		    "the daemon refused"));
+		json_decref(reply);
+		return EXIT_ERR;
+	}
+	json_object_del(reply, "ok");
+	if (o.json)
+		json_dumpf(reply, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	if (o.json)
+		fputc('\n', stdout);
+	else if (cmd == PROTO_STATUS)
+		client_print_status(stdout, reply, (double)clock_wall_us() /
+		    US_PER_S);
+	else if (cmd == PROTO_LIST)
+		client_print_list(stdout, reply, (double)clock_wall_us() /
+		    US_PER_S);
+	else if (json_is_string(json_object_get(reply, "message")))
+		printf("%s\n", jstr(reply, "message", ""));
+	json_decref(reply);
+	return fflush(stdout) == EOF ? EXIT_ERR : EXIT_OK;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	return client_run(argc, argv, PROTO_STATUS);
+}
+
+int
+cmd_list(int argc, char **argv)
+{
+	return client_run(argc, argv, PROTO_LIST);
+}
+
+int
+cmd_block(int argc, char **argv)
+{
+	return client_run(argc, argv, PROTO_BLOCK);
+}
+
+int
+cmd_unblock(int argc, char **argv)
+{
+	return client_run(argc, argv, PROTO_UNBLOCK);
+}

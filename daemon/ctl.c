@@ -1,0 +1,555 @@
+/*
+ * ctl.c: the control socket server (status, list, block, unblock).
+ *
+ * Clients are untrusted and may be slow, hostile or numerous, and the
+ * daemon must keep capturing whatever they do.  So every client socket is
+ * non-blocking, lives in a fixed table of CTL_MAX_CLIENTS slots (a
+ * connection beyond it is closed at once), has a bounded input buffer (one
+ * request) and one pending reply, and a deadline: a client that does not
+ * finish its request or read its reply within CTL_IDLE_US is dropped.
+ * Garbage, an oversized length or a short message closes that client only.
+ * All descriptors sit in a private epoll instance so the main loop watches
+ * one fd.  Who may do what is decided from the peer's credentials as the
+ * kernel reports them (SO_PEERCRED, SO_PEERGROUPS), never from the request.
+ */
+#define _GNU_SOURCE
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#define CTL_MAX_CLIENTS		64
+#define CTL_IDLE_US		(5 * US_PER_S)
+#define CTL_ACCEPT_BURST	128	/* accepts per dispatch */
+#define CTL_EVENTS		16
+#define CTL_TOP			10	/* top talkers in status */
+#define CTL_LISTENER		UINT64_MAX
+
+/*
+ * A client slot: fd -1 when free.  rbuf holds at most one request
+ * (PROTO_HDR_LEN + PROTO_MAX_MSG bytes); while wbuf holds a reply the
+ * client is not read from, so a client has at most one reply in flight.
+ */
+struct ctl_client {
+	int		 fd;
+	uid_t		 uid;
+	bool		 reader;	/* may status, list */
+	bool		 admin;		/* may block, unblock */
+	int64_t		 deadline_us;	/* monotonic */
+	uint8_t		*rbuf;
+	size_t		 rlen;
+	uint8_t		*wbuf;
+	size_t		 wlen, woff;
+};
+
+/* A group of the config resolved to a gid; name "" is no group. */
+struct ctl_group {
+	char		 name[64];
+	bool		 valid;
+	gid_t		 gid;
+};
+
+struct ctl {
+	struct daemon	*d;
+	int		 epfd;
+	int		 lfd;
+	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_group socket_group, admin_group;
+	struct ctl_client clients[CTL_MAX_CLIENTS];
+};
+
+/* Resolves a group name or number, caching it for the unchanged name. */
+static bool
+ctl_group_gid(struct ctl_group *g, const char *name, gid_t *gid)
+{
+	struct group *gr;
+	char *end;
+	unsigned long n;
+
+	if (name[0] == '\0')
+		return false;
+	if (strcmp(g->name, name) != 0) {
+		snprintf(g->name, sizeof(g->name), "%s", name);
+		g->valid = false;
+		if (isdigit((unsigned char)name[0])) {
+			n = strtoul(name, &end, 10);
+			if (*end == '\0' && n < UINT32_MAX) {
+				g->gid = (gid_t)n;
+				g->valid = true;
+			}
+		} else if ((gr = getgrnam(name)) != NULL) {
+			g->gid = gr->gr_gid;
+			g->valid = true;
+		}
+		if (!g->valid)
+			log_warnx("control: unknown group %s", name);
+	}
+	*gid = g->gid;
+	return g->valid;
+}
+
+/* Does the peer of fd belong to gid by its primary or supplementary groups? */
+static bool
+peer_in_group(int fd, gid_t primary, gid_t gid)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	bool found = false;
+	size_t i;
+
+	if (primary == gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		if (errno != ERANGE || len == 0 || len > 65536 * sizeof(gid_t) ||
+		    (groups = malloc(len)) == NULL)
+			return false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len)
+		    == -1) {
+			free(groups);
+			return false;
+		}
+	}
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			found = true;
+	if (groups != small)
+		free(groups);
+	return found;
+}
+
+static void
+ctl_client_close(struct ctl *c, struct ctl_client *cl)
+{
+	if (cl->fd == -1)
+		return;
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	close(cl->fd);
+	free(cl->rbuf);
+	free(cl->wbuf);
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = -1;
+}
+
+static void
+ctl_accept(struct ctl *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ctl_client *cl;
+	struct ucred cred;
+	socklen_t len;
+	gid_t gid;
+	int fd, n, i;
+
+	for (n = 0; n < CTL_ACCEPT_BURST; n++) {
+		fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("control: accept");
+			return;
+		}
+		for (i = 0; i < CTL_MAX_CLIENTS; i++)
+			if (c->clients[i].fd == -1)
+				break;
+		len = sizeof(cred);
+		if (i == CTL_MAX_CLIENTS || getsockopt(fd, SOL_SOCKET,
+		    SO_PEERCRED, &cred, &len) == -1) {
+			close(fd);
+			continue;
+		}
+		cl = &c->clients[i];
+		memset(cl, 0, sizeof(*cl));
+		cl->fd = fd;
+		cl->uid = cred.uid;
+		cl->admin = cred.uid == 0 ||
+		    (ctl_group_gid(&c->admin_group, c->d->conf->admin_group,
+		    &gid) && peer_in_group(fd, cred.gid, gid));
+		cl->reader = cl->admin ||
+		    (ctl_group_gid(&c->socket_group, c->d->conf->socket_group,
+		    &gid) && peer_in_group(fd, cred.gid, gid));
+		cl->deadline_us = clock_mono_us() + CTL_IDLE_US;
+		ev.data.u64 = (uint64_t)i;
+		if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			log_warn("control: epoll_ctl");
+			ctl_client_close(c, cl);
+		}
+	}
+}
+
+static const char *
+cmd_word(enum proto_cmd cmd)
+{
+	return cmd == PROTO_BLOCK ? "block" : "unblock";
+}
+
+static json_t *
+ctl_do_block(struct ctl *c, const struct proto_request *r)
+{
+	struct daemon *d = c->d;
+	struct block b;
+	char err[256];
+	int64_t timeout_us, now_us = clock_wall_us();
+	struct block *nb;
+	json_t *o;
+
+	memset(&b, 0, sizeof(b));
+	if (key_parse(r->source, d->conf->ipv6_prefix, &b.key, err,
+	    sizeof(err)) == -1)
+		return proto_error("%s", err);
+	timeout_us = r->has_timeout ? r->timeout_us : d->conf->timeout_us;
+	b.rule = RULE_MANUAL;
+	b.action = ACT_BLOCK;
+	b.since_us = now_us;
+	b.expires_us = timeout_us == DURATION_PERMANENT ||
+	    timeout_us > DURATION_PERMANENT - now_us ? DURATION_PERMANENT :
+	    now_us + timeout_us;
+	b.strikes = engine_strikes(d->engine, &b.key, clock_mono_us());
+	snprintf(b.reason, sizeof(b.reason), "%s", r->reason);
+	if (daemon_block(d, &b, timeout_us, err, sizeof(err)) == -1)
+		return proto_error("%s", err);
+	/* The record as daemon_block left it (enforced, strikes). */
+	if ((o = json_pack("{s:b}", "ok", 1)) != NULL &&
+	    (nb = blocks_find(d->blocks, &b.key)) != NULL)
+		json_object_set_new(o, "block", proto_block_json(nb,
+		    engine_attempts(d->engine, &b.key)));
+	return o;
+}
+
+static json_t *
+ctl_do_unblock(struct ctl *c, const struct proto_request *r)
+{
+	struct key k;
+	char err[256];
+
+	if (key_parse(r->source, c->d->conf->ipv6_prefix, &k, err,
+	    sizeof(err)) == -1)
+		return proto_error("%s", err);
+	if (daemon_unblock(c->d, &k, "manual", err, sizeof(err)) == -1)
+		return proto_error("%s", err);
+	return json_pack("{s:b}", "ok", 1);
+}
+
+/* Answers one well-formed JSON request. */
+static json_t *
+ctl_answer(struct ctl *c, struct ctl_client *cl, const json_t *req)
+{
+	struct proto_request r;
+	const char *g;
+	char err[256];
+	json_t *o;
+
+	if (proto_request_parse(req, &r, err, sizeof(err)) == -1)
+		return proto_error("%s", err);
+	switch (r.cmd) {
+	case PROTO_STATUS:
+	case PROTO_LIST:
+		if (!cl->reader)
+			return proto_error("permission denied: %s needs root "
+			    "or group %s", r.cmd == PROTO_STATUS ? "status" :
+			    "list", c->d->conf->socket_group[0] != '\0' ?
+			    c->d->conf->socket_group : c->d->conf->admin_group);
+		o = r.cmd == PROTO_STATUS ? ctl_status_json(c->d) :
+		    ctl_list_json(c->d);
+		if (o != NULL && json_object_set_new(o, "ok", json_true())
+		    == -1) {
+			json_decref(o);
+			o = NULL;
+		}
+		return o;
+	case PROTO_BLOCK:
+	case PROTO_UNBLOCK:
+		if (!cl->admin) {
+			g = c->d->conf->admin_group;
+			return proto_error("permission denied: %s needs root%s%s",
+			    cmd_word(r.cmd), *g != '\0' ? " or group " : "", g);
+		}
+		if (r.cmd == PROTO_BLOCK)
+			return ctl_do_block(c, &r);
+		return ctl_do_unblock(c, &r);
+	}
+	return proto_error("unknown command");
+}
+
+/* Sends what can be sent of the pending reply; -1: drop the client. */
+static int
+ctl_flush(struct ctl *c, struct ctl_client *cl, int idx)
+{
+	struct epoll_event ev = { .data.u64 = (uint64_t)idx };
+	ssize_t n;
+
+	while (cl->woff < cl->wlen) {
+		n = send(cl->fd, cl->wbuf + cl->woff, cl->wlen - cl->woff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			ev.events = EPOLLOUT;
+			return epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
+		}
+		if (n <= 0)
+			return -1;
+		cl->woff += (size_t)n;
+	}
+	free(cl->wbuf);
+	cl->wbuf = NULL;
+	cl->wlen = cl->woff = 0;
+	cl->deadline_us = clock_mono_us() + CTL_IDLE_US;
+	ev.events = EPOLLIN;
+	return epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
+}
+
+/* Handles the complete message at the head of rbuf; -1: drop the client. */
+static int
+ctl_message(struct ctl *c, struct ctl_client *cl, size_t msglen)
+{
+	json_t *req, *reply;
+	char err[256];
+	int rv;
+
+	req = proto_unpack(cl->rbuf + PROTO_HDR_LEN, msglen - PROTO_HDR_LEN,
+	    PROTO_MAX_MSG, err, sizeof(err));
+	memmove(cl->rbuf, cl->rbuf + msglen, cl->rlen - msglen);
+	cl->rlen -= msglen;
+	if (req == NULL) {
+		log_debug("control: uid %u: %s", (unsigned)cl->uid, err);
+		return -1;
+	}
+	reply = ctl_answer(c, cl, req);
+	json_decref(req);
+	if (reply == NULL)
+		reply = proto_error("out of memory");
+	if (reply == NULL)
+		return -1;
+	rv = proto_pack(reply, PROTO_MAX_REPLY, &cl->wbuf, &cl->wlen);
+	json_decref(reply);
+	if (rv == -1) {
+		reply = proto_error("reply too large");
+		rv = reply == NULL ? -1 : proto_pack(reply, PROTO_MAX_MSG,
+		    &cl->wbuf, &cl->wlen);
+		json_decref(reply);
+		if (rv == -1)
+			return -1;
+	}
+	cl->woff = 0;
+	return 0;
+}
+
+static void
+ctl_readable(struct ctl *c, struct ctl_client *cl, int idx)
+{
+	const size_t cap = PROTO_HDR_LEN + PROTO_MAX_MSG;
+	size_t msglen;
+	ssize_t n;
+	int f;
+
+	if (cl->rbuf == NULL && (cl->rbuf = malloc(cap)) == NULL) {
+		ctl_client_close(c, cl);
+		return;
+	}
+	n = recv(cl->fd, cl->rbuf + cl->rlen, cap - cl->rlen, MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {		/* closed, possibly mid-message */
+		ctl_client_close(c, cl);
+		return;
+	}
+	cl->rlen += (size_t)n;
+	f = proto_frame(cl->rbuf, cl->rlen, PROTO_MAX_MSG, &msglen);
+	if (f == -1 || (f == 1 && (ctl_message(c, cl, msglen) == -1 ||
+	    ctl_flush(c, cl, idx) == -1)))
+		ctl_client_close(c, cl);
+}
+
+void
+ctl_dispatch(struct ctl *c)
+{
+	struct epoll_event ev[CTL_EVENTS];
+	struct ctl_client *cl;
+	int i, n;
+
+	n = epoll_wait(c->epfd, ev, CTL_EVENTS, 0);
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.u64 == CTL_LISTENER) {
+			ctl_accept(c);
+			continue;
+		}
+		if (ev[i].data.u64 >= CTL_MAX_CLIENTS)
+			continue;
+		cl = &c->clients[ev[i].data.u64];
+		if (cl->fd == -1)
+			continue;
+		if (ev[i].events & (EPOLLERR | EPOLLHUP) &&
+		    !(ev[i].events & EPOLLIN)) {
+			ctl_client_close(c, cl);
+			continue;
+		}
+		if (cl->wbuf != NULL) {
+			if (ctl_flush(c, cl, (int)ev[i].data.u64) == -1)
+				ctl_client_close(c, cl);
+		} else if (ev[i].events & EPOLLIN)
+			ctl_readable(c, cl, (int)ev[i].data.u64);
+	}
+}
+
+void
+ctl_tick(struct ctl *c)
+{
+	int64_t now = clock_mono_us();
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (c->clients[i].fd != -1 && c->clients[i].deadline_us < now)
+			ctl_client_close(c, &c->clients[i]);
+}
+
+int
+ctl_fd(const struct ctl *c)
+{
+	return c->epfd;
+}
+
+/* Creates the parent directories of path (0755) that are missing. */
+static int
+mkdir_parents(const char *path)
+{
+	char dir[sizeof(((struct ctl *)0)->path)];
+	char *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+/*
+ * Refuses a path where another instance answers; removes a stale socket
+ * (nobody listening) left by a crash.
+ */
+static int
+ctl_check_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rv;
+
+	if (lstat(sun->sun_path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket",
+		    sun->sun_path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	rv = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (rv == 0) {
+		snprintf(err, errlen, "another nflogmon is running (%s)",
+		    sun->sun_path);
+		return -1;
+	}
+	if (errno != ECONNREFUSED) {
+		snprintf(err, errlen, "%s: %s", sun->sun_path, strerror(errno));
+		return -1;
+	}
+	if (unlink(sun->sun_path) == -1 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", sun->sun_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct ctl *
+ctl_open(struct daemon *d, char *err, size_t errlen)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = CTL_LISTENER };
+	struct sockaddr_un sun;
+	struct ctl *c;
+	mode_t old;
+	gid_t gid;
+	int i, rv;
+
+	if (strlen(d->conf->control_socket) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control socket path too long");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->d = d;
+	c->lfd = c->epfd = -1;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		c->clients[i].fd = -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+	    d->conf->control_socket);
+	err[0] = '\0';
+	if (mkdir_parents(sun.sun_path) == -1 ||
+	    ctl_check_stale(&sun, err, errlen) == -1)
+		goto fail;
+	if ((c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		goto fail;
+	old = umask(0117);
+	rv = bind(c->lfd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rv == -1)
+		goto fail;
+	snprintf(c->path, sizeof(c->path), "%s", sun.sun_path);
+	if (chmod(c->path, 0660) == -1)
+		goto fail;
+	if (d->conf->socket_group[0] != '\0') {
+		if (!ctl_group_gid(&c->socket_group, d->conf->socket_group,
+		    &gid)) {
+			snprintf(err, errlen, "unknown group %s",
+			    d->conf->socket_group);
+			goto fail;
+		}
+		if (chown(c->path, (uid_t)-1, gid) == -1)
+			goto fail;
+	}
+	if (listen(c->lfd, 128) == -1 ||
+	    (c->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev) == -1)
+		goto fail;
+	return c;
+fail:
+	if (err[0] == '\0')
+		snprintf(err, errlen, "control socket %s: %s", sun.sun_path,
+		    strerror(errno));
+	ctl_close(c);
+	return NULL;
+}
+
+void
+ctl_close(struct ctl *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		ctl_client_close(c, &c->clients[i]);
+	if (c->lfd != -1) {
+		close(c->lfd);
+		if (c->path[0] != '\0')
+			unlink(c->path);
+	}
+	if (c->epfd != -1)
+		close(c->epfd);
+	free(c);
+}

@@ -1,0 +1,716 @@
+/*
+ * state.c: the blocks and the strike history that survive a restart
+ * (DESIGN.md "State").  The file is line-oriented text, versioned, with a
+ * trailer that counts its records so a truncated file is detected:
+ *
+ *	nflogmon-state 1
+ *	saved WALL_US
+ *	block SOURCE RULE ACTION CONNECTIONS SINCE_US EXPIRES_US|permanent
+ *	      STRIKES ATTEMPTS ENFORCED(0|1) THROTTLE(N/W_US|-) REASON(%XX|-)
+ *	strike SOURCE AT_US
+ *	end NBLOCKS NSTRIKES
+ *
+ * (a block record is one line).  Times are wall-clock Unix microseconds.
+ * The file is read as untrusted input: line and record counts are bounded,
+ * every field is checked, anything unexpected makes the whole file corrupt;
+ * a corrupt file is renamed aside, never overwritten.  Saving is atomic
+ * (temporary file in the same directory, fsync, rename, fsync of the
+ * directory), so a kill -9 at any moment leaves the old or the new file.
+ */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#define STATE_MAGIC		"nflogmon-state"
+#define STATE_VERSION		1
+#define STATE_MAX_FILE		(512 * 1024 * 1024)
+#define STATE_MAX_FIELDS	13
+
+static const char *const rule_names[] = {
+	[RULE_BURST] = "burst",
+	[RULE_SUSTAINED] = "sustained",
+	[RULE_FANOUT] = "fanout",
+	[RULE_MANUAL] = "manual",
+};
+
+static const char *const action_names[] = {
+	[ACT_BLOCK] = "block",
+	[ACT_THROTTLE] = "throttle",
+	[ACT_DRY_RUN] = "dry_run",
+};
+
+void
+state_free(struct state *st)
+{
+	free(st->blocks);
+	free(st->strikes);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Strict decimal: optional '-', digits only, within [min, max]. */
+static int
+parse_i64(const char *s, int64_t min, int64_t max, int64_t *v)
+{
+	long long n;
+	char *end;
+
+	if (*s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+static int
+name_index(const char *s, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* "-" is empty; %XX escapes; the result must be printable text. */
+static int
+reason_decode(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+	int hi, lo;
+
+	if (strcmp(s, "-") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	for (; *s != '\0'; s++) {
+		char c = *s;
+		if (c == '%') {
+			if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			s += 2;
+		}
+		if ((unsigned char)c < 0x20 || c == 0x7f || o + 1 >= len)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static void
+reason_encode(FILE *f, const char *s)
+{
+	if (*s == '\0') {
+		fputc('-', f);
+		return;
+	}
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c >= 0x7f || c == '%' || c == '-')
+			fprintf(f, "%%%02X", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static int
+parse_key(const char *s, int ipv6_prefix, struct key *k)
+{
+	char err[128];
+
+	if (key_parse(s, ipv6_prefix, k, err, sizeof(err)) == -1 ||
+	    k->kind == KEY_NONE)
+		return -1;
+	return 0;
+}
+
+static int
+parse_block(char **f, int ipv6_prefix, struct state_block *sb)
+{
+	struct block *b = &sb->b;
+	int64_t v;
+	int i;
+	char *slash;
+
+	memset(sb, 0, sizeof(*sb));
+	if (parse_key(f[1], ipv6_prefix, &b->key) == -1)
+		return -1;
+	if ((i = name_index(f[2], rule_names, RULE_MANUAL + 1)) < 0)
+		return -1;
+	b->rule = (enum rule)i;
+	if ((i = name_index(f[3], action_names, ACT_DRY_RUN + 1)) < 0)
+		return -1;
+	b->action = (enum action)i;
+	if (parse_i64(f[4], 0, UINT32_MAX, &v) == -1)
+		return -1;
+	b->connections = (uint32_t)v;
+	if (parse_i64(f[5], 0, INT64_MAX - 1, &b->since_us) == -1)
+		return -1;
+	if (strcmp(f[6], "permanent") == 0)
+		b->expires_us = DURATION_PERMANENT;
+	else if (parse_i64(f[6], 0, INT64_MAX - 1, &b->expires_us) == -1)
+		return -1;
+	if (parse_i64(f[7], 0, 1000000, &v) == -1)
+		return -1;
+	b->strikes = (int)v;
+	if (parse_i64(f[8], 0, UINT32_MAX, &v) == -1)
+		return -1;
+	sb->attempts = (uint32_t)v;
+	if (strcmp(f[9], "0") != 0 && strcmp(f[9], "1") != 0)
+		return -1;
+	b->enforced = f[9][0] == '1';
+	if (strcmp(f[10], "-") != 0) {
+		if ((slash = strchr(f[10], '/')) == NULL)
+			return -1;
+		*slash = '\0';
+		if (parse_i64(f[10], 1, UINT32_MAX, &v) == -1)
+			return -1;
+		b->throttle_rate.n = (uint32_t)v;
+		if (parse_i64(slash + 1, 1, INT64_MAX - 1,
+		    &b->throttle_rate.w_us) == -1)
+			return -1;
+	} else if (b->action == ACT_THROTTLE)
+		return -1;
+	return reason_decode(f[11], b->reason, sizeof(b->reason));
+}
+
+/* Splits line on single spaces in place; returns the field count. */
+static int
+split(char *line, char **f, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		if (n == max)
+			return -1;
+		f[n++] = line;
+		if ((line = strchr(line, ' ')) == NULL)
+			return n;
+		*line++ = '\0';
+	}
+}
+
+static int
+grow(void **p, size_t n, size_t *cap, size_t size)
+{
+	void *np;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap == 0 ? 64 : *cap * 2;
+	if ((np = reallocarray(*p, ncap, size)) == NULL)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+int
+state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
+    char *err, size_t errlen)
+{
+	char line[STATE_MAX_LINE + 1], *f[STATE_MAX_FIELDS];
+	size_t off = 0, ll, lineno = 0, bcap = 0, scap = 0;
+	const char *nl;
+	int64_t v, nb, ns;
+	bool ended = false;
+	int n;
+
+	memset(st, 0, sizeof(*st));
+	while (off < len) {
+		lineno++;
+		if (ended) {
+			snprintf(err, errlen, "line %zu: data after end", lineno);
+			goto bad;
+		}
+		nl = memchr(buf + off, '\n', len - off);
+		if (nl == NULL) {
+			snprintf(err, errlen, "line %zu: truncated", lineno);
+			goto bad;
+		}
+		ll = (size_t)(nl - (buf + off));
+		if (ll > STATE_MAX_LINE || memchr(buf + off, '\0', ll) != NULL) {
+			snprintf(err, errlen, "line %zu: too long or binary",
+			    lineno);
+			goto bad;
+		}
+		memcpy(line, buf + off, ll);
+		line[ll] = '\0';
+		off += ll + 1;
+		if ((n = split(line, f, STATE_MAX_FIELDS)) == -1)
+			goto badline;
+		if (lineno == 1) {
+			if (n != 2 || strcmp(f[0], STATE_MAGIC) != 0 ||
+			    parse_i64(f[1], STATE_VERSION, STATE_VERSION, &v)
+			    == -1) {
+				snprintf(err, errlen, "not a version %d state "
+				    "file", STATE_VERSION);
+				goto bad;
+			}
+		} else if (lineno == 2) {
+			if (n != 2 || strcmp(f[0], "saved") != 0 ||
+			    parse_i64(f[1], 0, INT64_MAX - 1, &st->saved_us)
+			    == -1)
+				goto badline;
+		} else if (strcmp(f[0], "block") == 0 && n == 12) {
+			if (st->nblocks + st->nstrikes >= STATE_MAX_RECORDS ||
+			    grow((void **)&st->blocks, st->nblocks, &bcap,
+			    sizeof(*st->blocks)) == -1)
+				goto toomany;
+			if (parse_block(f, ipv6_prefix,
+			    &st->blocks[st->nblocks]) == -1)
+				goto badline;
+			st->nblocks++;
+		} else if (strcmp(f[0], "strike") == 0 && n == 3) {
+			struct state_strike *s;
+			if (st->nblocks + st->nstrikes >= STATE_MAX_RECORDS ||
+			    grow((void **)&st->strikes, st->nstrikes, &scap,
+			    sizeof(*st->strikes)) == -1)
+				goto toomany;
+			s = &st->strikes[st->nstrikes];
+			if (parse_key(f[1], ipv6_prefix, &s->key) == -1 ||
+			    parse_i64(f[2], INT64_MIN + 1, INT64_MAX - 1,
+			    &s->at_us) == -1)
+				goto badline;
+			st->nstrikes++;
+		} else if (strcmp(f[0], "end") == 0 && n == 3) {
+			if (parse_i64(f[1], 0, STATE_MAX_RECORDS, &nb) == -1 ||
+			    parse_i64(f[2], 0, STATE_MAX_RECORDS, &ns) == -1 ||
+			    (size_t)nb != st->nblocks ||
+			    (size_t)ns != st->nstrikes) {
+				snprintf(err, errlen, "line %zu: record count "
+				    "mismatch", lineno);
+				goto bad;
+			}
+			ended = true;
+		} else
+			goto badline;
+	}
+	if (!ended) {
+		snprintf(err, errlen, "truncated (no end line)");
+		goto bad;
+	}
+	return 0;
+badline:
+	snprintf(err, errlen, "line %zu: bad record", lineno);
+	goto bad;
+toomany:
+	snprintf(err, errlen, "line %zu: too many records", lineno);
+bad:
+	state_free(st);
+	return -1;
+}
+
+int
+state_write(FILE *f, const struct state *st)
+{
+	char src[KEY_STRLEN];
+	const struct block *b;
+	size_t i;
+
+	fprintf(f, "%s %d\nsaved %lld\n", STATE_MAGIC, STATE_VERSION,
+	    (long long)st->saved_us);
+	for (i = 0; i < st->nblocks; i++) {
+		b = &st->blocks[i].b;
+		if ((unsigned)b->rule > RULE_MANUAL || b->rule == RULE_NONE ||
+		    (unsigned)b->action > ACT_DRY_RUN)
+			continue;
+		fprintf(f, "block %s %s %s %u %lld ",
+		    key_format(&b->key, src, sizeof(src)),
+		    rule_names[b->rule], action_names[b->action],
+		    b->connections, (long long)b->since_us);
+		if (b->expires_us == DURATION_PERMANENT)
+			fputs("permanent", f);
+		else
+			fprintf(f, "%lld", (long long)b->expires_us);
+		fprintf(f, " %d %u %d ", b->strikes, st->blocks[i].attempts,
+		    b->enforced ? 1 : 0);
+		if (b->action == ACT_THROTTLE)
+			fprintf(f, "%u/%lld", b->throttle_rate.n,
+			    (long long)b->throttle_rate.w_us);
+		else
+			fputc('-', f);
+		fputc(' ', f);
+		reason_encode(f, b->reason);
+		fputc('\n', f);
+	}
+	for (i = 0; i < st->nstrikes; i++)
+		fprintf(f, "strike %s %lld\n",
+		    key_format(&st->strikes[i].key, src, sizeof(src)),
+		    (long long)st->strikes[i].at_us);
+	fprintf(f, "end %zu %zu\n", st->nblocks, st->nstrikes);
+	return ferror(f) ? -1 : 0;
+}
+
+static int
+fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, rv;
+
+	if (strlen(path) >= sizeof(dir))
+		return -1;
+	strcpy(dir, path);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rv = fsync(fd);
+	close(fd);
+	return rv;
+}
+
+int
+state_save_file(const char *path, const struct state *st, char *err,
+    size_t errlen)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, 0600) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (state_write(f, st) == -1 || fflush(f) == EOF ||
+	    fsync(fileno(f)) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(f) == EOF || rename(tmp, path) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (fsync_dir(path) == -1) {
+		snprintf(err, errlen, "%s: fsync of its directory: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Renames a corrupt file to PATH.corrupt-TIME[-N], never overwriting. */
+static void
+state_set_aside(const char *path, const char *why)
+{
+	char aside[PATH_MAX];
+	long long t = (long long)(clock_wall_us() / US_PER_S);
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (i == 0)
+			snprintf(aside, sizeof(aside), "%s.corrupt-%lld", path, t);
+		else
+			snprintf(aside, sizeof(aside), "%s.corrupt-%lld-%d",
+			    path, t, i);
+		if (renameat2(AT_FDCWD, path, AT_FDCWD, aside,
+		    RENAME_NOREPLACE) == 0) {
+			log_warnx("state file %s is corrupt (%s); kept as %s, "
+			    "starting from the kernel sets", path, why, aside);
+			return;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	fatal("state file %s is corrupt (%s) and cannot be set aside", path,
+	    why);
+}
+
+int
+state_load_file(const char *path, int ipv6_prefix, struct state *st)
+{
+	char err[256];
+	struct stat sb;
+	char *buf;
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	memset(st, 0, sizeof(*st));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		fatal("state file %s", path);
+	}
+	if (fstat(fd, &sb) == -1)
+		fatal("state file %s", path);
+	if (!S_ISREG(sb.st_mode) || sb.st_size > STATE_MAX_FILE) {
+		close(fd);
+		state_set_aside(path, "not a regular file or too large");
+		return -1;
+	}
+	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL)
+		fatal("state file %s", path);
+	while (off < (size_t)sb.st_size) {
+		n = read(fd, buf + off, (size_t)sb.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			fatal("state file %s", path);
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	if (state_parse(buf, off, ipv6_prefix, st, err, sizeof(err)) == -1) {
+		free(buf);
+		state_set_aside(path, err);
+		return -1;
+	}
+	free(buf);
+	return 1;
+}
+
+/* ------------------------------------------------------ the daemon's side */
+
+static int64_t
+wall_to_mono(const struct daemon *d, int64_t wall_us)
+{
+	if (wall_us == DURATION_PERMANENT)
+		return DURATION_PERMANENT;
+	return wall_us - d->start_wall_us + d->start_mono_us;
+}
+
+struct strike_collect {
+	struct daemon	*d;
+	struct state	*st;
+	size_t		 cap;
+	int		 failed;
+};
+
+static void
+collect_strike(const struct key *k, int64_t at_us, void *arg)
+{
+	struct strike_collect *sc = arg;
+	struct state *st = sc->st;
+
+	if (sc->failed || grow((void **)&st->strikes, st->nstrikes, &sc->cap,
+	    sizeof(*st->strikes)) == -1) {
+		sc->failed = 1;
+		return;
+	}
+	st->strikes[st->nstrikes].key = *k;
+	st->strikes[st->nstrikes].at_us = daemon_mono_to_wall(sc->d, at_us);
+	st->nstrikes++;
+}
+
+int
+state_collect(struct daemon *d, struct state *st)
+{
+	struct strike_collect sc = { .d = d, .st = st };
+	size_t i, n = blocks_count(d->blocks);
+	struct block *b;
+
+	memset(st, 0, sizeof(*st));
+	st->saved_us = clock_wall_us();
+	if (n > 0 && (st->blocks = calloc(n, sizeof(*st->blocks))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((b = blocks_at(d->blocks, i)) == NULL)
+			continue;
+		st->blocks[st->nblocks].b = *b;
+		st->blocks[st->nblocks].attempts =
+		    engine_attempts(d->engine, &b->key);
+		st->nblocks++;
+	}
+	engine_foreach_strike(d->engine, collect_strike, &sc);
+	if (sc.failed) {
+		state_free(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+state_save(struct daemon *d)
+{
+	struct state st;
+	char err[512];
+	int rv;
+
+	if (d->conf->state_file[0] == '\0')
+		return 0;
+	if (state_collect(d, &st) == -1) {
+		log_warnx("state: out of memory, %s not saved",
+		    d->conf->state_file);
+		return -1;
+	}
+	if ((rv = state_save_file(d->conf->state_file, &st, err,
+	    sizeof(err))) == -1)
+		log_warnx("state not saved: %s", err);
+	state_free(&st);
+	return rv;
+}
+
+/* Puts one block back: kernel (when asked), engine judgement, record. */
+static void
+restore_block(struct daemon *d, struct block *b, uint32_t attempts,
+    bool to_kernel, int64_t now_us)
+{
+	char src[KEY_STRLEN], err[256];
+	int64_t left_us;
+
+	key_format(&b->key, src, sizeof(src));
+	if (to_kernel && b->enforced) {
+		left_us = b->expires_us == DURATION_PERMANENT ?
+		    DURATION_PERMANENT : b->expires_us - now_us;
+		if (d->backend.ops->block(&d->backend, &b->key, left_us,
+		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
+		    &b->throttle_rate, err, sizeof(err)) == -1) {
+			log_warnx("state: cannot put %s back: %s", src, err);
+			d->backend_errors++;
+			snprintf(d->backend_error, sizeof(d->backend_error),
+			    "%s", err);
+			b->enforced = false;
+		}
+	}
+	if (engine_judge(d->engine, &b->key, wall_to_mono(d, b->expires_us),
+	    attempts) == -1 || blocks_put(d->blocks, b) == -1)
+		fatalx("state: out of memory restoring %s", src);
+}
+
+static const struct backend_entry *
+entry_find(const struct backend_entry *e, size_t n, const struct key *k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (key_equal(&e[i].key, k))
+			return &e[i];
+	return NULL;
+}
+
+static bool
+state_has(const struct state *st, const struct key *k, int64_t now_us)
+{
+	size_t i;
+
+	for (i = 0; i < st->nblocks; i++)
+		if (key_equal(&st->blocks[i].b.key, k) &&
+		    st->blocks[i].b.expires_us > now_us)
+			return true;
+	return false;
+}
+
+/*
+ * Reconciles the state with the kernel sets: after a reboot (sets_created)
+ * every unexpired block goes back; otherwise the kernel is the truth for
+ * what it enforces: an entry removed by hand is forgotten, one added by
+ * hand is adopted.  Blocks the kernel never held (dry run, a uid under
+ * ipset) are restored as they were.  Strikes are restored first so that
+ * adopted blocks see them.
+ */
+void
+state_restore(struct daemon *d, bool sets_created)
+{
+	struct backend_entry *ents = NULL;
+	const struct backend_entry *e;
+	struct state st;
+	struct block b;
+	char src[KEY_STRLEN], err[256];
+	size_t i, nents = 0;
+	int64_t now_us = clock_wall_us();
+	bool have_list = false;
+	int loaded;
+
+	if (d->conf->state_file[0] == '\0')
+		loaded = 0, memset(&st, 0, sizeof(st));
+	else
+		loaded = state_load_file(d->conf->state_file,
+		    d->conf->ipv6_prefix, &st);
+	for (i = 0; i < st.nstrikes; i++)
+		engine_add_strike(d->engine, &st.strikes[i].key,
+		    wall_to_mono(d, st.strikes[i].at_us));
+
+	if (!sets_created && d->conf->backend != BACKEND_NONE &&
+	    d->backend.ops != NULL && d->backend.ops->list != NULL) {
+		if (d->backend.ops->list(&d->backend, &ents, &nents, err,
+		    sizeof(err)) == -1)
+			log_warnx("state: cannot list the kernel sets (%s); "
+			    "keeping the saved blocks as they are", err);
+		else
+			have_list = true;
+	}
+
+	for (i = 0; i < st.nblocks; i++) {
+		b = st.blocks[i].b;
+		key_format(&b.key, src, sizeof(src));
+		if (b.expires_us <= now_us)
+			continue;
+		if (have_list && b.enforced && b.action != ACT_DRY_RUN &&
+		    entry_find(ents, nents, &b.key) == NULL) {
+			log_info("state: %s was removed from the kernel set by "
+			    "hand; forgotten", src);
+			continue;
+		}
+		restore_block(d, &b, st.blocks[i].attempts,
+		    sets_created && b.action != ACT_DRY_RUN, now_us);
+	}
+
+	for (i = 0; have_list && i < nents; i++) {
+		e = &ents[i];
+		if (state_has(&st, &e->key, now_us) &&
+		    blocks_find(d->blocks, &e->key) != NULL)
+			continue;
+		memset(&b, 0, sizeof(b));
+		b.key = e->key;
+		b.rule = RULE_MANUAL;
+		b.action = e->throttle ? ACT_THROTTLE : ACT_BLOCK;
+		b.since_us = now_us;
+		b.expires_us = e->expires_in_us == DURATION_PERMANENT ?
+		    DURATION_PERMANENT : now_us + e->expires_in_us;
+		b.strikes = engine_strikes(d->engine, &e->key,
+		    clock_mono_us());
+		b.enforced = true;
+		if (e->throttle)
+			b.throttle_rate = d->conf->throttle_rate;
+		snprintf(b.reason, sizeof(b.reason), "adopted");
+		log_info("state: adopted %s from the kernel set",
+		    key_format(&b.key, src, sizeof(src)));
+		restore_block(d, &b, 0, false, now_us);
+	}
+	free(ents);
+	if (loaded == 1)
+		log_info("state: %zu blocks, %zu strikes restored from %s",
+		    blocks_count(d->blocks), st.nstrikes, d->conf->state_file);
+	state_free(&st);
+	state_save(d);
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# demo.sh: one office hour in a minute.  Builds a small network out of
+# network namespaces (the office LAN, the gateway running rules.nft and
+# nflogmon with the nft backend, the internet's mail servers), plays an
+# hour of SMTP traffic in fast-forward (1 s here = 1 min there: the demo's
+# windows are 60 times shorter than the defaults), lets one workstation
+# get infected and one web application get hacked, and shows nflogmon
+# catching both.  Everything is removed at the end, on Ctrl-C or failure.
+# Run as root (make demo, or ./make.sh demo on a fresh machine).
+#
+# The network is the one the end-to-end tests use (tests/e2e/lib.sh), so
+# what the demo shows is what the tests check.
+set -u
+cd "$(dirname "$0")" || exit 1
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo: needs root (it builds network namespaces); try: sudo make demo" >&2
+	echo "demo: without root, the offline demo: make demo-offline" >&2
+	exit 1
+fi
+[ -x build/nflogmon ] || make -s -j"$(nproc)" nflogmon || exit 1
+export NFLOGMON=$PWD/build/nflogmon
+
+# shellcheck source=tests/e2e/lib.sh
+. tests/e2e/lib.sh
+
+if [ -t 1 ]; then
+	B=$'\e[1m' R=$'\e[31m' G=$'\e[32m' Y=$'\e[33m' N=$'\e[0m'
+else
+	B="" R="" G="" Y="" N=""
+fi
+WEBAPP_UID=1001
+T0=0
+
+say() { printf '%s\n' "$*"; }
+clock() { printf 't=%3ds' $((SECONDS - T0)); }
+
+# The demo's config: defaults divided by 60 in time, the nft backend so
+# the web app's uid can be blocked, a hook that writes the operator's alert.
+demo_conf() {
+	cat > "$NFL_WORK/hook" <<'EOF'
+#!/bin/sh
+# The demo's hook: what examples/hook-mail would mail the operator.
+{
+	echo "ALERT $1 $2: rule $3 after $4 connections"
+	echo "  action $NFLOGMON_ACTION, strike ${NFLOGMON_STRIKE:-}, timeout ${NFLOGMON_TIMEOUT:-}"
+	echo "  recent destinations: ${NFLOGMON_RECENT_DESTINATIONS:-}"
+} >> "$(dirname "$0")/alerts.log"
+EOF
+	chmod 755 "$NFL_WORK/hook"
+	nfl_conf block.backend=nft \
+	    detect.burst=20/1s detect.sustained=120/1m detect.fanout=15/10s \
+	    block.timeout=10m block.escalate="10m, 1h" \
+	    block.hook="$NFL_WORK/hook" block.hook_timeout=5s \
+	    allow.addresses="$MTA4, $MTA6"
+}
+
+# Traffic of the hour, each sender a background process, bounded in count
+# and time (lib.sh kills them by PID on exit).
+sender() {	# namespace, uid or "", client.py arguments...
+	local ns=$1 uid=$2; shift 2
+	if [ -n "$uid" ]; then
+		ip netns exec "$ns" setpriv --reuid "$uid" --regid "$uid" \
+		    --clear-groups python3 "$NFL_TOOLS/client.py" "$@" \
+		    >> "$NFL_WORK/senders.log" 2>&1 &
+	else
+		ip netns exec "$ns" python3 "$NFL_TOOLS/client.py" "$@" \
+		    >> "$NFL_WORK/senders.log" 2>&1 &
+	fi
+	NFL_PIDS+=($!)
+}
+
+office_hour() {
+	local h
+	# Ten workstations: a handful of mails each over the hour.
+	for h in 10 11 12 13 14 15 16 17 18 19; do
+		sender "$NS_LAN" "" --src 192.0.2.$h --dst ${SRV4%.*}.$((128 + h))+3 \
+		    --count 4 --interval $((6 + h % 5)) --deadline 50
+	done
+	# The MTA: the office's sanctioned mail server, busy all hour.
+	sender "$NS_LAN" "" --src "$MTA4" --dst "$SRV4+40" --count 160 \
+	    --interval 0.25 --deadline 50
+}
+
+infect_workstation() {	# 192.0.2.66 starts spewing to 100 servers
+	sender "$NS_LAN" "" --src "$BOT4" --dst "$SRV4+100" --count 100 \
+	    --interval 0.02 --timeout 1 --deadline 20
+}
+
+hack_webapp() {		# a web app on the gateway, as its own uid, fans out
+	sender "$NS_GW" "$WEBAPP_UID" --dst "$SRV4+100" --count 40 \
+	    --interval 0.3 --timeout 1 --deadline 20
+}
+
+status_json() { nfl_in "$NS_GW" "$NFLOGMON" status -c "$NFL_CONF" --json 2>/dev/null; }
+
+# One frame of the live view: the top talkers against the thresholds.
+frame() {
+	local js=$1
+	printf '%s  %-22s %8s %10s %8s   %s\n' "$(clock)" "top talkers" "burst" \
+	    "sustained" "fanout" "(thresholds 20/1s, 120/1m, 15/10s)"
+	jq -r '.top[:5][] | [.source, .burst, .sustained, .fanout] | @tsv' <<<"$js" |
+	while IFS=$'\t' read -r src b s f; do
+		printf '        %-22s %8s %10s %8s\n' "$src" "$b" "$s" "$f"
+	done
+}
+
+# Announces each new block once, as it happens.
+announce_blocks() {
+	local js=$1 src rule conns
+	while IFS=$'\t' read -r src rule conns; do
+		[ -n "$src" ] || continue
+		grep -qxF "$src" "$NFL_WORK/announced" 2>/dev/null && continue
+		echo "$src" >> "$NFL_WORK/announced"
+		printf '%s  %s%sBLOCKED %s%s  rule %s after %s connections\n' \
+		    "$(clock)" "$B" "$R" "$src" "$N" "$rule" "$conns"
+	done < <(jq -r '.blocks[] | [.source, .rule, .connections] | @tsv' <<<"$js")
+}
+
+main() {
+	say "${B}nflogmon demo${N}: an office hour in one minute (1 s here = 1 min of real traffic)"
+	say ""
+	say "  office LAN 192.0.2.0/24 ──► gateway: rules.nft + nflogmon ──► internet: 100 mail servers"
+	say "  10 workstations, the MTA 192.0.2.25 (allowlisted), a web app as uid $WEBAPP_UID on the gateway"
+	say ""
+	say "Building the network (namespaces $NFL_ID-*)..."
+	nfl_net_up
+	demo_conf
+	nfl_daemon_start
+	say "nflogmon is running on the gateway (nft backend, thresholds 20/1s, 120/1m, 15/10s)."
+	say ""
+
+	T0=$SECONDS
+	office_hour
+	local infected=0 hacked=0 js last=-5
+	while [ $((SECONDS - T0)) -lt 42 ]; do
+		if [ $infected = 0 ] && [ $((SECONDS - T0)) -ge 10 ]; then
+			say "$(clock)  ${Y}192.0.2.66 is infected${N}: it starts mailing 100 servers"
+			infect_workstation; infected=1
+		fi
+		if [ $hacked = 0 ] && [ $((SECONDS - T0)) -ge 22 ]; then
+			say "$(clock)  ${Y}the web app (uid $WEBAPP_UID) is hacked${N}: it sends spam from the gateway"
+			hack_webapp; hacked=1
+		fi
+		js=$(status_json) || nfl_fail "nflogmon status failed"
+		announce_blocks "$js"
+		if [ $((SECONDS - last)) -ge 5 ]; then
+			frame "$js"; last=$SECONDS
+		fi
+		sleep 0.5
+	done
+
+	say ""
+	say "${B}The operator's view: nflogmon status${N}"
+	nfl_in "$NS_GW" "$NFLOGMON" status -c "$NFL_CONF"
+	say ""
+	say "${B}The kernel's view: nft list set inet nflogmon blocked4 / blocked_uids${N}"
+	nfl_in "$NS_GW" nft list set inet nflogmon blocked4 | sed -n '/elements/,/}/p'
+	nfl_in "$NS_GW" nft list set inet nflogmon blocked_uids | sed -n '/elements/,/}/p'
+	say ""
+	say "${B}The hook's alert (examples/hook-mail would mail this)${N}"
+	cat "$NFL_WORK/alerts.log" 2>/dev/null || say "(no alert)"
+	say ""
+	local ok
+	ok=$(grep -c '^ok .* 192\.0\.2\.66 \|^ok 192\.0\.2\.66 ' "$NFL_WORK/senders.log")
+	say "The infected workstation got ${ok} of its 100 connections out before the block;"
+	say "the workstations and the MTA were never blocked: ${G}$(nfl_mta_blocked)${N}."
+	say "Cleaning up (namespaces removed)."
+}
+
+nfl_mta_blocked() {
+	if status_json | jq -e --arg m "$MTA4" '.blocks[] | select(.source == $m)' >/dev/null; then
+		echo "the MTA WAS BLOCKED"
+	else
+		echo "nobody else is in the sets"
+	fi
+}
+
+main

@@ -1,0 +1,40 @@
+/*
+ * fuzz_state.c: the state file parser on arbitrary bytes.  Whatever it
+ * accepts must write back and parse again to the same records.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	struct state st, back;
+	char err[256], *buf = NULL;
+	size_t blen = 0, i;
+	FILE *f;
+
+	if (state_parse((const char *)data, len, 64, &st, err,
+	    sizeof(err)) == -1)
+		return 0;
+	if ((f = open_memstream(&buf, &blen)) == NULL)
+		abort();
+	state_write(f, &st);
+	fclose(f);
+	if (state_parse(buf, blen, 64, &back, err, sizeof(err)) == -1 ||
+	    back.nblocks != st.nblocks || back.nstrikes != st.nstrikes)
+		abort();
+	for (i = 0; i < st.nblocks; i++)
+		if (memcmp(&st.blocks[i].b.key, &back.blocks[i].b.key,
+		    sizeof(struct key)) != 0 ||
+		    st.blocks[i].b.expires_us != back.blocks[i].b.expires_us ||
+		    strcmp(st.blocks[i].b.reason, back.blocks[i].b.reason) != 0)
+			abort();
+	free(buf);
+	state_free(&st);
+	state_free(&back);
+	return 0;
+}

@@ -1,0 +1,324 @@
+/*
+ * test_state.c: the state file format (write -> parse round trip, a table
+ * of corrupt inputs that must all be refused) and the file operations
+ * (atomic save, load, corrupt files set aside and never overwritten).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "daemon.h"
+
+static struct state_block
+sb(const char *src, enum rule rule, enum action act, int64_t expires_us,
+    const char *reason, uint32_t attempts)
+{
+	struct state_block s;
+	char err[64];
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(key_parse(src, 64, &s.b.key, err, sizeof(err)), 0);
+	s.b.rule = rule;
+	s.b.action = act;
+	s.b.connections = 21;
+	s.b.since_us = 1700000003450000LL;
+	s.b.expires_us = expires_us;
+	s.b.strikes = 3;
+	s.b.enforced = act != ACT_DRY_RUN;
+	snprintf(s.b.reason, sizeof(s.b.reason), "%s", reason);
+	if (act == ACT_THROTTLE) {
+		s.b.throttle_rate.n = 5;
+		s.b.throttle_rate.w_us = 60 * US_PER_S;
+	}
+	s.attempts = attempts;
+	return s;
+}
+
+static char *
+to_text(const struct state *st, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	assert_non_null(f);
+	assert_int_equal(state_write(f, st), 0);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_roundtrip(void **state)
+{
+	struct state_block blocks[5];
+	struct state_strike strikes[3];
+	struct state st = { .saved_us = 1700000100000000LL }, back;
+	char err[256], *text, *text2;
+	size_t len, len2, i;
+
+	(void)state;
+	blocks[0] = sb("192.0.2.7", RULE_BURST, ACT_BLOCK,
+	    1700003603450000LL, "", 57);
+	blocks[1] = sb("2001:db8:1:2::/64", RULE_FANOUT, ACT_THROTTLE,
+	    DURATION_PERMANENT, "", 0);
+	blocks[2] = sb("uid:1001", RULE_MANUAL, ACT_BLOCK, 1700090000000000LL,
+	    "ticket 12: 100% spam - see %20 café", 4294967295U);
+	blocks[3] = sb("198.51.100.9", RULE_SUSTAINED, ACT_DRY_RUN,
+	    1700003603450000LL, "-", 1);
+	blocks[4] = sb("203.0.113.1", RULE_MANUAL, ACT_BLOCK,
+	    1700003603450000LL, "adopted", 0);
+	for (i = 0; i < 3; i++) {
+		char e[64];
+		assert_int_equal(key_parse(i == 2 ? "uid:0" : "192.0.2.7", 64,
+		    &strikes[i].key, e, sizeof(e)), 0);
+		strikes[i].at_us = 1700000000000000LL + (int64_t)i;
+	}
+	strikes[1].at_us = -5;		/* before the epoch: still valid */
+	st.blocks = blocks;
+	st.nblocks = 5;
+	st.strikes = strikes;
+	st.nstrikes = 3;
+
+	text = to_text(&st, &len);
+	assert_int_equal(state_parse(text, len, 64, &back, err, sizeof(err)),
+	    0);
+	assert_int_equal(back.saved_us, st.saved_us);
+	assert_int_equal(back.nblocks, 5);
+	assert_int_equal(back.nstrikes, 3);
+	for (i = 0; i < 5; i++) {
+		assert_true(key_equal(&back.blocks[i].b.key, &blocks[i].b.key));
+		assert_int_equal(back.blocks[i].b.rule, blocks[i].b.rule);
+		assert_int_equal(back.blocks[i].b.action, blocks[i].b.action);
+		assert_int_equal(back.blocks[i].b.connections, 21);
+		assert_int_equal(back.blocks[i].b.since_us, blocks[i].b.since_us);
+		assert_int_equal(back.blocks[i].b.expires_us,
+		    blocks[i].b.expires_us);
+		assert_int_equal(back.blocks[i].b.strikes, 3);
+		assert_int_equal(back.blocks[i].b.enforced,
+		    blocks[i].b.enforced);
+		assert_string_equal(back.blocks[i].b.reason,
+		    blocks[i].b.reason);
+		assert_int_equal(back.blocks[i].b.throttle_rate.n,
+		    blocks[i].b.throttle_rate.n);
+		assert_int_equal(back.blocks[i].b.throttle_rate.w_us,
+		    blocks[i].b.throttle_rate.w_us);
+		assert_int_equal(back.blocks[i].attempts, blocks[i].attempts);
+	}
+	for (i = 0; i < 3; i++) {
+		assert_true(key_equal(&back.strikes[i].key, &strikes[i].key));
+		assert_int_equal(back.strikes[i].at_us, strikes[i].at_us);
+	}
+	/* Writing what was read gives the same bytes. */
+	text2 = to_text(&back, &len2);
+	assert_int_equal(len, len2);
+	assert_memory_equal(text, text2, len);
+	free(text);
+	free(text2);
+	state_free(&back);
+}
+
+#define HDR "nflogmon-state 1\nsaved 1700000000000000\n"
+#define B1 "block 192.0.2.7 burst block 21 1700000003450000 1700003603450000 " \
+	   "1 57 1 - -\n"
+
+static const struct {
+	const char	*text;
+	int		 rv;
+	size_t		 nblocks, nstrikes;
+} parses[] = {
+	{ HDR "end 0 0\n", 0, 0, 0 },
+	{ HDR B1 "strike 192.0.2.7 1700000003450000\nend 1 1\n", 0, 1, 1 },
+	{ HDR B1 "block 192.0.2.8 manual block 0 1 permanent 0 0 0 - x%25y\n"
+	    "end 2 0\n", 0, 2, 0 },
+	{ "", -1, 0, 0 },					/* empty */
+	{ HDR, -1, 0, 0 },					/* no end */
+	{ HDR B1, -1, 0, 0 },
+	{ HDR B1 "end 1 0", -1, 0, 0 },				/* no newline */
+	{ HDR B1 "end 2 0\n", -1, 0, 0 },			/* count */
+	{ HDR B1 "end 1 0\nend 1 0\n", -1, 0, 0 },		/* after end */
+	{ "nflogmon-state 2\nsaved 1\nend 0 0\n", -1, 0, 0 },	/* version */
+	{ "something else\nsaved 1\nend 0 0\n", -1, 0, 0 },
+	{ "nflogmon-state 1\nend 0 0\n", -1, 0, 0 },		/* no saved */
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 -\nend 1 0\n", -1, 0,
+	    0 },						/* fields */
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - - x\nend 1 0\n",
+	    -1, 0, 0 },
+	{ HDR "block 192.0.2.7  burst block 21 1 2 1 57 1 - -\nend 1 0\n", -1,
+	    0, 0 },						/* 2 spaces */
+	{ HDR "block 192.0.2.300 burst block 21 1 2 1 57 1 - -\nend 1 0\n",
+	    -1, 0, 0 },						/* source */
+	{ HDR "block 192.0.2.7 none block 21 1 2 1 57 1 - -\nend 1 0\n", -1,
+	    0, 0 },						/* rule */
+	{ HDR "block 192.0.2.7 burst allowed 21 1 2 1 57 1 - -\nend 1 0\n",
+	    -1, 0, 0 },						/* action */
+	{ HDR "block 192.0.2.7 burst block -1 1 2 1 57 1 - -\nend 1 0\n", -1,
+	    0, 0 },						/* negative */
+	{ HDR "block 192.0.2.7 burst block 4294967296 1 2 1 57 1 - -\n"
+	    "end 1 0\n", -1, 0, 0 },				/* u32 */
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 2 - -\nend 1 0\n", -1,
+	    0, 0 },						/* enforced */
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - a%2\nend 1 0\n",
+	    -1, 0, 0 },						/* escape */
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - a%0Ab\nend 1 0\n",
+	    -1, 0, 0 },						/* newline */
+	{ HDR "block 192.0.2.7 burst throttle 21 1 2 1 57 1 - -\nend 1 0\n",
+	    -1, 0, 0 },						/* no rate */
+	{ HDR "block 192.0.2.7 burst throttle 21 1 2 1 57 1 5/0 -\n"
+	    "end 1 0\n", -1, 0, 0 },
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - -\r\nend 1 0\n",
+	    -1, 0, 0 },						/* CR */
+	{ HDR "block 192.0.2.7 burst block 21 +1 2 1 57 1 - -\nend 1 0\n",
+	    -1, 0, 0 },
+	{ HDR "block 192.0.2.7 burst block 21 99999999999999999999 2 1 57 1 "
+	    "- -\nend 1 0\n", -1, 0, 0 },			/* overflow */
+	{ HDR "strike 192.0.2.7\nend 0 1\n", -1, 0, 0 },
+	{ HDR "strike 192.0.2.7 x\nend 0 1\n", -1, 0, 0 },
+	{ HDR "ban 192.0.2.7 1\nend 0 0\n", -1, 0, 0 },
+	{ HDR "\nend 0 0\n", -1, 0, 0 },
+};
+
+static void
+test_parse_table(void **state)
+{
+	struct state st;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(parses) / sizeof(parses[0]); i++) {
+		err[0] = '\0';
+		if (state_parse(parses[i].text, strlen(parses[i].text), 64, &st,
+		    err, sizeof(err)) != parses[i].rv)
+			fail_msg("case %zu: expected %d (%s)", i, parses[i].rv,
+			    err);
+		if (parses[i].rv == 0) {
+			assert_int_equal(st.nblocks, parses[i].nblocks);
+			assert_int_equal(st.nstrikes, parses[i].nstrikes);
+			state_free(&st);
+		} else {
+			assert_true(err[0] != '\0');
+			assert_null(st.blocks);
+			assert_null(st.strikes);
+		}
+	}
+}
+
+/* A line too long and a NUL byte are refused, not read past. */
+static void
+test_parse_limits(void **state)
+{
+	char buf[STATE_MAX_LINE + 200], err[128];
+	struct state st;
+	size_t n;
+
+	(void)state;
+	n = (size_t)snprintf(buf, sizeof(buf), HDR "block ");
+	memset(buf + n, 'a', STATE_MAX_LINE);
+	strcpy(buf + n + STATE_MAX_LINE, "\nend 0 0\n");
+	assert_int_equal(state_parse(buf, strlen(buf), 64, &st, err,
+	    sizeof(err)), -1);
+	n = (size_t)snprintf(buf, sizeof(buf), HDR "end 0 0\n");
+	buf[5] = '\0';
+	assert_int_equal(state_parse(buf, n, 64, &st, err, sizeof(err)), -1);
+}
+
+static int
+count_aside(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strstr(de->d_name, "state.corrupt-") != NULL)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+test_files(void **state)
+{
+	struct state_block blocks[1];
+	struct state st = { .saved_us = 5 }, back;
+	char dir[] = "/tmp/test_state.XXXXXX", path[256], err[256];
+	struct stat sbuf;
+	struct dirent *de;
+	DIR *d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+
+	/* No file: nothing loaded, nothing created. */
+	assert_int_equal(state_load_file(path, 64, &back), 0);
+	assert_int_equal(stat(path, &sbuf), -1);
+
+	blocks[0] = sb("192.0.2.7", RULE_BURST, ACT_BLOCK, 99, "", 1);
+	st.blocks = blocks;
+	st.nblocks = 1;
+	assert_int_equal(state_save_file(path, &st, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &sbuf), 0);
+	assert_int_equal(sbuf.st_mode & 0777, 0600);
+	assert_int_equal(state_load_file(path, 64, &back), 1);
+	assert_int_equal(back.nblocks, 1);
+	assert_true(key_equal(&back.blocks[0].b.key, &blocks[0].b.key));
+	state_free(&back);
+
+	/* Corrupt twice (within one second): both kept aside. */
+	write_file(path, "nflogmon-state 1\nsaved 1\nblock 192.0.2.7 bu");
+	assert_int_equal(state_load_file(path, 64, &back), -1);
+	assert_int_equal(stat(path, &sbuf), -1);
+	assert_int_equal(count_aside(dir), 1);
+	write_file(path, "garbage\n");
+	assert_int_equal(state_load_file(path, 64, &back), -1);
+	assert_int_equal(count_aside(dir), 2);
+
+	/* A save leaves no temporary file behind. */
+	assert_int_equal(state_save_file(path, &st, err, sizeof(err)), 0);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char p[512];
+		if (de->d_name[0] == '.')
+			continue;
+		assert_true(strcmp(de->d_name, "state") == 0 ||
+		    strstr(de->d_name, "corrupt") != NULL);
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_parse_limits),
+		cmocka_unit_test(test_files),
+	};
+
+	log_init("test_state", true, false);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
