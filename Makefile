@@ -104,7 +104,18 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 fuzz: $(FUZZ_BINS)
 	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
-bench: nflogmon
+BENCH_BINS := $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline \
+	      $(BUILD)/bench/engine-mem
+
+$(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline: $(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libpcap)
+
+$(BUILD)/bench/engine-mem: bench/engine-mem.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
+
+bench: nflogmon $(BENCH_BINS)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) bench/run.sh
 
 demo: nflogmon
@@ -117,7 +128,7 @@ demo-offline: nflogmon
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	    --std=c11 --inline-suppr -Idaemon --suppress=missingIncludeSystem \
-	    daemon ipset nft pcaps tests/unit tests/fuzz
+	    daemon ipset nft pcaps bench tests/unit tests/fuzz
 
 install: nflogmon
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \

@@ -1180,16 +1180,6 @@ conf_check(struct conf_ctx *ctx)
 		    sizeof(*c->allow_uids), conf_uid_cmp);
 }
 
-static void
-conf_finish(struct conf *c)
-{
-	int i;
-
-	memset(c->port_bits, 0, sizeof(c->port_bits));
-	for (i = 0; i < c->nports; i++)
-		c->port_bits[c->ports[i] / 8] |= (uint8_t)(1 << (c->ports[i] % 8));
-}
-
 /* -------------------------------------------------------------- load */
 
 struct conf *
@@ -1221,7 +1211,6 @@ conf_load_stream(FILE *f, const char *name, FILE *errs)
 		conf_free(c);
 		return NULL;
 	}
-	conf_finish(c);
 	return c;
 }
 
@@ -1239,8 +1228,7 @@ conf_load(const char *path, FILE *errs)
 				return NULL;
 			}
 			c->defaults = true;
-			conf_finish(c);
-			return c;
+					return c;
 		}
 		if (errs != NULL)
 			fprintf(errs, "%s: %s\n", path ? path : NFLOGMON_CONF,
@@ -1255,7 +1243,13 @@ conf_load(const char *path, FILE *errs)
 bool
 conf_port_watched(const struct conf *c, uint16_t port)
 {
-	return (c->port_bits[port / 8] >> (port % 8)) & 1;
+	int i;
+
+	/* At most CONF_MAX_PORTS, usually one: a scan beats a derived copy. */
+	for (i = 0; i < c->nports; i++)
+		if (c->ports[i] == port)
+			return true;
+	return false;
 }
 
 bool

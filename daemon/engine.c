@@ -11,6 +11,27 @@
  *
  * The conf passed to engine_new / engine_reconf must outlive its use: the
  * engine keeps a pointer to it until the next engine_reconf.
+ *
+ * Where bounded memory makes the engine differ from the letter of DESIGN.md:
+ * - Windows are bucketed (window.c): a span within one bucket (W/16) of W
+ *   may be counted either way.  A bucket saturates at 65535 events, so a
+ *   burst or sustained N of 65535 or more may never trigger.
+ * - A table whose every entry is judged has no room: a new source's event
+ *   is counted in the stats (events) but not tracked, until a judgement
+ *   that has run out is found (engine_reap) or ends.
+ * - Strikes: at most CONF_MAX_ESCALATE per key and STRIKES_MAX_KEYS keys
+ *   are remembered (policy.c); the strike number saturates at 17, which
+ *   changes no timeout since escalate has at most 16 entries.
+ * - destinations: the larger of the fanout slots' count (exact up to the
+ *   largest fanout N + 1, at least FANOUT_MIN_SLOTS) and the distinct
+ *   destinations of the source among the last RECENT_LEN events of all
+ *   sources (exact when those reach back a whole fanout window).  With
+ *   fanout off (in the class and in [detect]) the window is 10 minutes.
+ * - The breaker reports a held-back source once per episode, an episode
+ *   being refusals less than max_new_blocks' W apart (policy.c).
+ * - stats.sources counts insertions: a source evicted and seen again
+ *   counts twice.  stats.attempts includes events of allowlisted sources
+ *   during the judgement an "allowed" verdict starts.
  */
 #include <sys/socket.h>
 
@@ -809,9 +830,12 @@ engine_reconf(struct engine *e, const struct conf *c)
 		a = &or[s->cls + 1 < e->nrules ? s->cls + 1 : 0];
 		s->cls = (int16_t)engine_class(c, &s->key);
 		b = &nr[s->cls + 1];
-		if (a->burst_bucket_us != b->burst_bucket_us)
+		/* an off window was not kept up to date: clear it too */
+		if (a->burst.off || b->burst.off ||
+		    a->burst_bucket_us != b->burst_bucket_us)
 			window_clear(&s->burst);
-		if (a->sustained_bucket_us != b->sustained_bucket_us)
+		if (a->sustained.off || b->sustained.off ||
+		    a->sustained_bucket_us != b->sustained_bucket_us)
 			window_clear(&s->sustained);
 		if (a->fanout_tick_us != b->fanout_tick_us)
 			fanout_clear(s->fanout, e->src.nslots);

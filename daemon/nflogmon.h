@@ -265,9 +265,6 @@ struct conf {
 	struct conf_class *classes;
 	int		 nclasses;
 	struct netset	*class_nets;
-
-	/* derived at load: bit p set when port p is in ports */
-	uint8_t		 port_bits[65536 / 8];
 };
 
 /* ipset names are at most 31 characters; the IPv6 set appends "6". */

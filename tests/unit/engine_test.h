@@ -77,9 +77,7 @@ tnet_add(struct netset **set, const char *s, int value)
 }
 
 /*
- * The built-in defaults (conf_defaults), with backend none.  conf_load
- * derives port_bits from ports; conf_defaults alone does not, so it is done
- * here for the default port 25.
+ * The built-in defaults (conf_defaults), with backend none.
  */
 static inline struct conf *
 tconf_new(void)
@@ -89,7 +87,6 @@ tconf_new(void)
 	if (c == NULL)
 		abort();
 	c->backend = BACKEND_NONE;
-	c->port_bits[25 / 8] |= 1 << (25 % 8);
 	return c;
 }
 

@@ -577,7 +577,8 @@ roundtrip(const char *text)
 	assert_int_equal(netset_count(c->class_nets),
 	    netset_count(c2->class_nets));
 	assert_int_equal(c->nclasses, c2->nclasses);
-	assert_memory_equal(c->port_bits, c2->port_bits, sizeof(c->port_bits));
+	assert_int_equal(c->nports, c2->nports);
+	assert_memory_equal(c->ports, c2->ports, sizeof(c->ports));
 	free(out1);
 	free(out2);
 	conf_free(c);

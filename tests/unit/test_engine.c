@@ -16,6 +16,7 @@
 enum op {
 	OP_EVENTS = 0,	/* n events */
 	OP_RECONF,	/* engine_reconf with the case's reconf config */
+	OP_RECONF2,	/* engine_reconf back to the case's own config */
 	OP_JUDGE,	/* engine_judge(src) until t + dt (manual block) */
 	OP_RELEASE,	/* engine_release(src) */
 	OP_ATTEMPTS,	/* engine_attempts(src) == n */
@@ -137,6 +138,7 @@ static void set_bigfanout(struct conf *c)
 	k->fanout = trate(50, 10 * MIN);
 }
 static void set_burst30(struct conf *c) { c->burst = trate(30, MIN); }
+static void set_burst_off(struct conf *c) { c->burst = trate_off(); }
 
 /* ------------------------------------------------------------ cases */
 
@@ -374,6 +376,27 @@ static const struct ecase cases[] = {
 		{ .op = OP_ATTEMPTS, .src = B, .n = 3 },
 		BURST21(3620000, B, B " burst block c=21 d=1 s=2 t=86400"),
 	}, "events=66 sources=2 evicted=0 attempts=3" },
+	{ "reconf: a smaller table keeps judged and most recent sources",
+	  NULL, set_max2, {
+		BURST21(0, A, A " burst block c=21 d=1 s=1 t=3600"),
+		RUN(1, 30000, 0, B, MX, NULL),
+		RUN(1, 31000, 0, C, MX, NULL),
+		RUN(1, 32000, 0, D, MX, NULL),
+		RUN(1, 33000, 0, C, MX, NULL),
+		{ .op = OP_RECONF },
+		RUN(2, 34000, 1000, A, MX, NULL),
+		{ .op = OP_ATTEMPTS, .src = A, .n = 2 },
+		RUN(1, 40000, 0, C, MX, NULL),		/* kept */
+	}, "events=28 sources=4 tracked=2 evicted=2" },
+	{ "reconf: a rule turned off and on again starts empty", NULL,
+	  set_burst_off, {
+		RUN(15, 0, 1000, A, MX, NULL),
+		{ .op = OP_RECONF },
+		RUN(10, 15000, 1000, A, MX, NULL),
+		{ .op = OP_RECONF2 },
+		RUN(20, 25000, 1000, A, MX, NULL),
+		RUN(1, 45000, 0, A, MX, A " burst block c=46 d=1 s=1 t=3600"),
+	}, NULL },
 	{ "reconf: new thresholds apply to the counts so far", NULL,
 	  set_burst30, {
 		RUN(20, 0, 1000, A, MX, NULL),
@@ -467,7 +490,7 @@ static void
 run_case(void **state)
 {
 	const struct ecase *c = *state;
-	struct conf *cf = tconf_new(), *cf2 = NULL;
+	struct conf *cf = tconf_new(), *cf2 = NULL, *cf3 = NULL;
 	struct engine *e;
 	const struct row *r;
 	struct key k;
@@ -494,6 +517,12 @@ run_case(void **state)
 			c->reconf(cf2);
 			assert_int_equal(engine_reconf(e, cf2), 0);
 			break;
+		case OP_RECONF2:
+			cf3 = tconf_new();
+			if (c->setup != NULL)
+				c->setup(cf3);
+			assert_int_equal(engine_reconf(e, cf3), 0);
+			break;
 		case OP_JUDGE:
 			assert_int_equal(engine_judge(e, &k,
 			    (r->t_ms + r->dt_ms) * MS, 0), 0);
@@ -515,6 +544,7 @@ run_case(void **state)
 	engine_free(e);
 	tconf_free(cf);
 	tconf_free(cf2);
+	tconf_free(cf3);
 }
 
 /* ------------------------------------------------------- other tests */
