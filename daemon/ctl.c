@@ -477,6 +477,8 @@ ctl_open(struct daemon *d, char *err, size_t errlen)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = CTL_LISTENER };
 	struct sockaddr_un sun;
 	struct ctl *c;
+	struct ctl_group sockgrp = { .name = "" };
+	const char *group;
 	mode_t old;
 	gid_t gid;
 	int i, rv;
@@ -512,11 +514,12 @@ ctl_open(struct daemon *d, char *err, size_t errlen)
 	snprintf(c->path, sizeof(c->path), "%s", sun.sun_path);
 	if (chmod(c->path, 0660) == -1)
 		goto fail;
-	if (d->conf->socket_group[0] != '\0') {
-		if (!ctl_group_gid(&c->socket_group, d->conf->socket_group,
-		    &gid)) {
-			snprintf(err, errlen, "unknown group %s",
-			    d->conf->socket_group);
+	/* Without socket_group, admins still need to connect. */
+	group = d->conf->socket_group[0] != '\0' ? d->conf->socket_group :
+	    d->conf->admin_group;
+	if (group[0] != '\0') {
+		if (!ctl_group_gid(&sockgrp, group, &gid)) {
+			snprintf(err, errlen, "unknown group %s", group);
 			goto fail;
 		}
 		if (chown(c->path, (uid_t)-1, gid) == -1)

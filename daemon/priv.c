@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,19 +97,46 @@ priv_verify(uid_t uid, gid_t gid)
 		fatalx("privilege drop: could regain uid 0");
 }
 
+static bool
+priv_number(const char *s, uid_t *uid)
+{
+	unsigned long n;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n >= UINT32_MAX)
+		return false;
+	*uid = (uid_t)n;
+	return true;
+}
+
 void
 priv_drop(const struct conf *conf)
 {
 	struct passwd *pw;
 	uid_t uid = 0;
 	gid_t gid = 0;
+	capng_flags_t flags = CAPNG_INIT_SUPP_GRP;
 	int rv;
 
 	if (conf->user[0] != '\0') {
-		if ((pw = getpwnam(conf->user)) == NULL)
+		if ((pw = getpwnam(conf->user)) != NULL) {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+		} else if (priv_number(conf->user, &uid)) {
+			/* A uid without an account: its own gid, no
+			 * supplementary groups. */
+			if ((pw = getpwuid(uid)) != NULL)
+				gid = pw->pw_gid;
+			else {
+				gid = (gid_t)uid;
+				flags = CAPNG_DROP_SUPP_GRP;
+			}
+		} else
 			fatalx("unknown user %s", conf->user);
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
 	}
 	priv_prepare(conf->state_file, 0750, uid, gid);
 	priv_prepare(conf->metrics_file, 0755, uid, gid);
@@ -122,7 +150,7 @@ priv_drop(const struct conf *conf)
 		/* setgroups(initgroups), setgid, setuid, keeping the set above
 		 * and clearing the bounding set but for it. */
 		rv = capng_change_id((int)uid, (int)gid,
-		    CAPNG_INIT_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
+		    flags | CAPNG_CLEAR_BOUNDING);
 		if (rv != 0)
 			fatalx("privilege drop: cannot switch to user %s "
 			    "(capng_change_id %d)", conf->user, rv);

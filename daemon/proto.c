@@ -371,10 +371,15 @@ proto_call(const char *sockpath, const json_t *req, json_t **reply,
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		/* The socket's permissions refuse us: an error, not absence. */
+		if (errno == EACCES || errno == EPERM) {
+			snprintf(err, errlen, "permission denied on %s (root or "
+			    "the socket's group only)", sockpath);
+			goto out;
+		}
 		snprintf(err, errlen, "no daemon answers on %s: %s", sockpath,
 		    strerror(errno));
-		/* The socket's permissions refuse us: an error, not absence. */
-		rv = (errno == EACCES || errno == EPERM) ? -1 : -3;
+		rv = -3;
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &dl);
