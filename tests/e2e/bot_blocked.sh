@@ -31,5 +31,11 @@ t=$(echo "$entry" | awk '{ for (i = 1; i < NF; i++) if ($i == "timeout") print $
 [ -n "$t" ] && [ "$t" -gt 3000 ] && [ "$t" -le 3600 ] ||
     nfl_fail "$BOT4 in $SET4 without the expected timeout (~3600 s): $entry"
 [ "$(nfl_set_entries "$SET4" | wc -l)" = 1 ] || nfl_fail "unexpected entries in $SET4: $(nfl_set_entries "$SET4")"
+if nfl_have_ctl; then
+	rec=$(nfl_list_json | jq -c --arg s $BOT4 '.blocks[] | select(.source == $s)')
+	nfl_log "nflogmon list: $rec"
+	echo "$rec" | jq -e --argjson c $((BURST + 1)) '.rule == "burst" and .connections == $c and .enforced == true and .strikes == 1 and .expires != null' >/dev/null ||
+	    nfl_fail "nflogmon list: unexpected record for $BOT4: $rec"
+fi
 nfl_daemon_alive || nfl_fail "daemon died"
 echo "PASS"
