@@ -60,7 +60,7 @@ $(BUILD)/%.o: %.c daemon/nflogmon.h $(wildcard daemon/*.h ipset/*.h nft/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) \
 	    -o $@ $< $(LIBOBJS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)

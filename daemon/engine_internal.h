@@ -18,6 +18,8 @@
 
 /* SipHash-2-4 of data under a 128-bit key. */
 uint64_t	hash_siphash(const uint8_t key[HASH_KEYLEN], const void *, size_t);
+/* The hash of a source key: its meaningful bytes only. */
+uint64_t	hash_key(const uint8_t key[HASH_KEYLEN], const struct key *);
 
 /* -------------------------------------------------------------- window.c */
 /*

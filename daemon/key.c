@@ -69,12 +69,6 @@ key_from_uid(struct key *k, uint32_t uid)
 	k->uid = uid;
 }
 
-bool
-key_equal(const struct key *a, const struct key *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 char *
 key_format(const struct key *k, char *buf, size_t len)
 {

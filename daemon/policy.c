@@ -74,7 +74,7 @@ policy_reconf(struct policy *p, const struct rate *mnb)
 static uint64_t
 policy_hash(const struct policy *p, const struct key *k)
 {
-	return hash_siphash(p->hashkey, k, sizeof(*k));
+	return hash_key(p->hashkey, k);
 }
 
 static struct strike_ent *

@@ -59,7 +59,7 @@ sources_fini(struct sources *t)
 uint64_t
 sources_hash(const struct sources *t, const struct key *k)
 {
-	return hash_siphash(t->hashkey, k, sizeof(*k));
+	return hash_key(t->hashkey, k);
 }
 
 struct source *

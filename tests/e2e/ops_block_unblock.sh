@@ -16,6 +16,13 @@ out=$(ctl status 2>"$NFL_WORK/err"); rc=$?
 
 nfl_daemon_start
 
+# A second instance refuses to start and leaves the first one alone.
+nfl_in "$NS_GW" timeout 10 "$NFLOGMON" run -f -c "$NFL_CONF" 2>"$NFL_WORK/err2"; rc=$?
+[ $rc -eq 1 ] || nfl_fail "second instance: rc=$rc"
+grep -q "another nflogmon is running ($NFL_WORK/nflogmon.sock)" "$NFL_WORK/err2" ||
+    nfl_fail "second instance said: $(cat "$NFL_WORK/err2")"
+[ -S "$NFL_WORK/nflogmon.sock" ] || nfl_fail "second instance removed the socket"
+
 # Only CAP_NET_ADMIN is left (bit 12).
 capeff=$(awk '/^CapEff:/ { print $2 }' /proc/$NFL_DAEMON_PID/status)
 capbnd=$(awk '/^CapBnd:/ { print $2 }' /proc/$NFL_DAEMON_PID/status)

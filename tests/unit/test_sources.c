@@ -21,10 +21,16 @@ test_siphash_vectors(void **state)
 	(void)state;
 	for (i = 0; i < 16; i++)
 		key[i] = msg[i] = (uint8_t)i;
-	/* the reference vectors of the SipHash paper's implementation */
-	assert_true(hash_siphash(key, msg, 0) == 0x726fdb47dd0e0e31ULL);
-	assert_true(hash_siphash(key, msg, 15) == 0xa129ca6149be45e5ULL);
-	assert_true(hash_siphash(key, msg, 8) == 0x93f5f5799a932462ULL);
+	/*
+	 * SipHash-1-3 with the reference key and messages 00 01 02...: the
+	 * empty message is Rust's published SipHasher13 vector; the others
+	 * come from an implementation that reproduces the SipHash paper's 2-4
+	 * vectors when run with 2 and 4 rounds.
+	 */
+	assert_true(hash_siphash(key, msg, 0) == 0xabac0158050fc4dcULL);
+	assert_true(hash_siphash(key, msg, 15) == 0xd320d86d2a519956ULL);
+	assert_true(hash_siphash(key, msg, 8) == 0x369095118d299a8eULL);
+	assert_true(hash_siphash(key, msg, 5) == 0xdef9d52f49533b67ULL);
 }
 
 static struct key
