@@ -103,7 +103,10 @@ nfl_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	if [ -n "$NFL_WORK" ] && [ -d "$NFL_WORK" ]; then
-		if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -f "$NFL_WORK/daemon.log" ]; then
+		# The daemon's log on failure (or always with NFL_VERBOSE=1).
+		if [ -f "$NFL_WORK/daemon.log" ] &&
+		    { [ $rc -ne 0 ] && [ $rc -ne 77 ] ||
+		    [ "${NFL_VERBOSE:-0}" = 1 ]; }; then
 			echo "--- daemon log (last 40 lines):" >&2
 			tail -n 40 "$NFL_WORK/daemon.log" >&2
 		fi
@@ -342,4 +345,8 @@ nfl_list_json() {
 	nfl_in "$NS_GW" "$NFLOGMON" list -c "$NFL_CONF" --json 2>/dev/null
 }
 # True when `nflogmon list` answers at all (the control socket exists).
-nfl_have_ctl() { nfl_list_json | jq -e .blocks >/dev/null 2>&1; }
+nfl_have_ctl() {
+	local j
+	j=$(nfl_list_json) && [ -n "$j" ] &&
+	    echo "$j" | jq -e '.blocks | type == "array"' >/dev/null 2>&1
+}
