@@ -24,6 +24,13 @@
  * element keeps the old one.  Measured on 6.18 that add updates it, but
  * older kernels do not; the three-step form works on both.
  *
+ * Measured (1000 IPv4 sources, one default rate): block 151 us, refresh
+ * 141 us, unblock 100 us, test 33 us, list of 1000 in 4.4 ms.  Element
+ * timeouts are the real ones (nft has no ipset-like 24.8-day limit;
+ * 3000 days measured); permanent means no timeout.  The throttle meters
+ * forget a source after W idle; one whose members outnumber the meter
+ * (65536 active within W) rejects the rest: fail closed.
+ *
  * libnftables parses text (~61 us a command), so this file must never be
  * called per packet; only verdicts, the control socket and reconciliation
  * reach it.  It must never touch any table but its own.
