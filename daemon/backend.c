@@ -10,25 +10,6 @@
 
 #include "nflogmon.h"
 
-/*
- * Placeholder for the nft backend until nft/nft.c is built in: weak, so
- * the real definition replaces it; it refuses to start.
- */
-static int
-nft_missing_init(struct backend *b, const struct conf *conf, bool *created,
-    char *err, size_t errlen)
-{
-	(void)b; (void)conf;
-	*created = false;
-	snprintf(err, errlen, "backend nft: not built into this binary");
-	return -1;
-}
-
-__attribute__((weak)) const struct backend_ops backend_nft_ops = {
-	.name = "nft",
-	.init = nft_missing_init,
-};
-
 static int
 none_init(struct backend *b, const struct conf *conf, bool *created,
     char *err, size_t errlen)
