@@ -19,68 +19,11 @@
 #include <cmocka.h>
 
 #include "nflogmon.h"
+#include "kernel_test.h"
 #include "../../nft/nft.h"
 
 static struct conf conf;
 static char err[1024];
-
-#define assert_verb(call, want) do {					\
-	int rv_ = (call);						\
-	if (rv_ != (want))						\
-		print_error("%s -> %d (want %d): %s\n", #call, rv_,	\
-		    (want), err);					\
-	assert_int_equal(rv_, (want));					\
-} while (0)
-
-/* Runs a shell command, returns its output (static buffer). */
-static const char *sh(const char *, ...) __attribute__((format(printf, 1, 2)));
-
-static const char *
-sh(const char *fmt, ...)
-{
-	static char	out[16384];
-	char		cmd[2048];
-	va_list		ap;
-	FILE		*f;
-	size_t		n;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	out[0] = '\0';
-	if ((f = popen(cmd, "r")) == NULL)
-		return out;
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	pclose(f);
-	return out;
-}
-
-static void
-key_v4(struct key *k, const char *s)
-{
-	memset(k, 0, sizeof(*k));
-	k->kind = KEY_V4;
-	k->plen = 32;
-	assert_int_equal(inet_pton(AF_INET, s, k->addr), 1);
-}
-
-static void
-key_v6(struct key *k, const char *s, int plen)
-{
-	memset(k, 0, sizeof(*k));
-	k->kind = KEY_V6;
-	k->plen = (uint8_t)plen;
-	assert_int_equal(inet_pton(AF_INET6, s, k->addr), 1);
-}
-
-static void
-key_uid(struct key *k, uint32_t uid)
-{
-	memset(k, 0, sizeof(*k));
-	k->kind = KEY_UID;
-	k->uid = uid;
-}
 
 /* ------------------------------------------------------------ pure */
 
