@@ -10,7 +10,7 @@ BUILD=${BUILD:-build}
 export NFLOGMON=${NFLOGMON:-$PWD/$BUILD/nflogmon}
 export BUILD
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit replay e2e)
+[ ${#suites[@]} -eq 0 ] && suites=(unit replay docs e2e)
 
 pass=0 fail=0 skip=0
 failed=()
@@ -43,7 +43,7 @@ for suite in "${suites[@]}"; do
 			[ -x "$t" ] || continue
 			run_one "unit/$(basename "$t")" "$t"
 		done ;;
-	replay|e2e)
+	replay|docs|e2e)
 		for t in tests/"$suite"/*.sh; do
 			[ -x "$t" ] || continue
 			run_one "$suite/$(basename "$t" .sh)" "$t"
