@@ -24,8 +24,9 @@
  *   changes no timeout since escalate has at most 16 entries.
  * - destinations: the larger of the fanout slots' count (exact up to the
  *   largest fanout N + 1, at least FANOUT_MIN_SLOTS) and the distinct
- *   destinations of the source among the last RECENT_LEN events of all
- *   sources (exact when those reach back a whole fanout window).  With
+ *   destinations of the source since it was last counted afresh among the
+ *   last RECENT_LEN events of all sources (exact when those reach back a
+ *   whole fanout window).  With
  *   fanout off (in the class and in [detect]) the window is 10 minutes.
  * - The breaker reports a held-back source once per episode, an episode
  *   being refusals less than max_new_blocks' W apart (policy.c).
