@@ -10,6 +10,7 @@
  * only the bytes of a key that carry meaning (6 for IPv4, 10 for a /64), so
  * a source costs one or two blocks, not four.  Pure, no state.
  */
+#include <endian.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -25,16 +26,15 @@
 	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
 } while (0)
 
-/* Little-endian load, whatever the host order, so hashes are portable. */
+/* Little-endian load, whatever the host order, so hashes are portable;
+ * memcpy and le64toh compile to one load on little-endian hosts. */
 static uint64_t
 load64_le(const uint8_t *p)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 uint64_t
@@ -47,7 +47,7 @@ hash_siphash(const uint8_t key[HASH_KEYLEN], const void *data, size_t len)
 	uint64_t v2 = 0x6c7967656e657261ULL ^ k0;
 	uint64_t v3 = 0x7465646279746573ULL ^ k1;
 	uint64_t m, b = (uint64_t)len << 56;
-	size_t left = len & 7, i;
+	size_t left = len & 7;
 	const uint8_t *end = in + len - left;
 
 	for (; in != end; in += 8) {
@@ -56,8 +56,28 @@ hash_siphash(const uint8_t key[HASH_KEYLEN], const void *data, size_t len)
 		SIPROUND;
 		v0 ^= m;
 	}
-	for (i = 0; i < left; i++)
-		b |= (uint64_t)in[i] << (8 * i);
+	switch (left) {		/* the last 0..7 bytes, unrolled */
+	case 7:
+		b |= (uint64_t)in[6] << 48;
+		/* FALLTHROUGH */
+	case 6:
+		b |= (uint64_t)in[5] << 40;
+		/* FALLTHROUGH */
+	case 5:
+		b |= (uint64_t)in[4] << 32;
+		/* FALLTHROUGH */
+	case 4:
+		b |= (uint64_t)in[3] << 24;
+		/* FALLTHROUGH */
+	case 3:
+		b |= (uint64_t)in[2] << 16;
+		/* FALLTHROUGH */
+	case 2:
+		b |= (uint64_t)in[1] << 8;
+		/* FALLTHROUGH */
+	case 1:
+		b |= (uint64_t)in[0];
+	}
 	v3 ^= b;
 	SIPROUND;
 	v0 ^= b;

@@ -37,7 +37,9 @@ window_add(struct window *w, int64_t bucket_us, bool fresh, int64_t last_us,
     int64_t now_us)
 {
 	int64_t head = last_us / bucket_us, idx = now_us / bucket_us, j;
+	uint32_t sum = 0;
 	uint16_t *c;
+	int i;
 
 	if (fresh || idx - head >= WINDOW_BUCKETS)
 		window_clear(w);
@@ -49,7 +51,11 @@ window_add(struct window *w, int64_t bucket_us, bool fresh, int64_t last_us,
 	c = &w->b[slot(idx)];
 	if (*c < UINT16_MAX)
 		(*c)++;
-	return window_count(w, bucket_us, idx * bucket_us, idx * bucket_us);
+	/* window_count at the newest bucket is every bucket: a flat sum,
+	 * which the compiler turns into a few vector adds. */
+	for (i = 0; i < WINDOW_BUCKETS; i++)
+		sum += w->b[i];
+	return sum;
 }
 
 uint32_t
