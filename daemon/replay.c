@@ -27,6 +27,7 @@
 #include "nflogmon.h"
 
 #define REPLAY_TOP	20
+#define REPLAY_IOBUF	(64 * 1024)	/* stdio buffer of a capture */
 
 /*
  * One open capture.  Invariant: while !done, h and data are the file's
@@ -40,6 +41,7 @@ struct input {
 	struct pcap_pkthdr	*h;
 	const u_char		*data;
 	bool			 done;
+	char			*iobuf;		/* fp's stdio buffer */
 };
 
 /*
@@ -94,12 +96,21 @@ replay_open(struct input *in, const char *path)
 		fclose(fp);
 		return -1;
 	}
+	/* libpcap reads a record with two small freads: a large buffer
+	 * makes one read(2) serve thousands of them, not 4 KB's worth. */
+	if ((in->iobuf = malloc(REPLAY_IOBUF)) != NULL &&
+	    setvbuf(fp, in->iobuf, _IOFBF, REPLAY_IOBUF) != 0) {
+		free(in->iobuf);
+		in->iobuf = NULL;
+	}
 	errbuf[0] = '\0';
 	/* On success the pcap_t owns fp; on failure we still do. */
 	if ((in->p = pcap_fopen_offline(fp, errbuf)) == NULL) {
 		fprintf(stderr, "nflogmon: %s: not a pcap or pcapng capture "
 		    "(%s)\n", path, errbuf);
 		fclose(fp);
+		free(in->iobuf);
+		in->iobuf = NULL;
 		return -1;
 	}
 	in->link = replay_link(in->p);
@@ -109,6 +120,8 @@ replay_open(struct input *in, const char *path)
 		    path, pcap_datalink(in->p), lname ? lname : "unknown");
 		pcap_close(in->p);
 		in->p = NULL;
+		free(in->iobuf);
+		in->iobuf = NULL;
 		return -1;
 	}
 	return 0;
@@ -364,9 +377,11 @@ cmd_replay(int argc, char **argv)
 			status = EXIT_ERR;
 	if (status == EXIT_OK)
 		status = replay_run(conf, in, n, json);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (in[i].p != NULL)
 			pcap_close(in[i].p);
+		free(in[i].iobuf);	/* fp used it until the close */
+	}
 	free(in);
 	conf_free(conf);
 	return status;
