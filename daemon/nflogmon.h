@@ -363,6 +363,16 @@ int		 engine_reconf(struct engine *, const struct conf *);
  */
 bool		 engine_feed(struct engine *, const struct pkt *p,
 		    enum pkt_result r, int64_t now_us, struct verdict *v);
+/*
+ * Feeds n records as n engine_feed calls in order would, the record i
+ * being p[i] with result r[i] at now_us[i]: faster when the source table
+ * is larger than the cache.  v has room for n; returns the number of
+ * verdicts, written to v[0..] in record order.
+ */
+#define ENGINE_BATCH	32
+size_t		 engine_feed_batch(struct engine *, const struct pkt *p,
+		    const enum pkt_result *r, const int64_t *now_us, size_t n,
+		    struct verdict *v);
 /* Puts a source under judgement until until_us (a manual or restored
  * block), keeping attempts; creates the entry when needed.  0 or -1. */
 int		 engine_judge(struct engine *, const struct key *,

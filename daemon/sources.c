@@ -62,12 +62,6 @@ sources_hash(const struct sources *t, const struct key *k)
 	return hash_key(t->hashkey, k);
 }
 
-struct source *
-sources_at(const struct sources *t, uint32_t i)
-{
-	return (struct source *)(void *)(t->mem + (size_t)i * t->stride);
-}
-
 static uint32_t
 sources_index(const struct sources *t, const struct source *s)
 {

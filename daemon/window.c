@@ -32,6 +32,13 @@ window_clear(struct window *w)
 	memset(w, 0, sizeof(*w));
 }
 
+/*
+ * The count after the event is window_count at the newest bucket, i.e. the
+ * sum of all 16 buckets.  It is summed before anything is stored (a flat
+ * sum the compiler turns into a few vector adds; read after a store into
+ * the same buckets it would wait for that store to land), then the buckets
+ * cleared and the one incremented are accounted for.
+ */
 uint32_t
 window_add(struct window *w, int64_t bucket_us, bool fresh, int64_t last_us,
     int64_t now_us)
@@ -43,18 +50,21 @@ window_add(struct window *w, int64_t bucket_us, bool fresh, int64_t last_us,
 
 	if (fresh || idx - head >= WINDOW_BUCKETS)
 		window_clear(w);
-	else
-		for (j = head + 1; j <= idx; j++)	/* buckets skipped */
+	else {
+		for (i = 0; i < WINDOW_BUCKETS; i++)
+			sum += w->b[i];
+		for (j = head + 1; j <= idx; j++) {	/* buckets skipped */
+			sum -= w->b[slot(j)];
 			w->b[slot(j)] = 0;
+		}
+	}
 	if (idx < head)		/* clock went back: count it in the newest */
 		idx = head;
 	c = &w->b[slot(idx)];
-	if (*c < UINT16_MAX)
+	if (*c < UINT16_MAX) {
 		(*c)++;
-	/* window_count at the newest bucket is every bucket: a flat sum,
-	 * which the compiler turns into a few vector adds. */
-	for (i = 0; i < WINDOW_BUCKETS; i++)
-		sum += w->b[i];
+		sum++;
+	}
 	return sum;
 }
 
