@@ -159,8 +159,16 @@ block_start(struct daemon *d, const struct block *b, int64_t timeout_us,
 			if (v == NULL)
 				return -1;
 			rc = -1;
-		} else
+		} else {
 			rec.enforced = true;
+			/* make bench measures block latency from this line:
+			 * the add returned, so the element is in the set. */
+			if (v != NULL)
+				log_debug("trace: %s in the set at %" PRId64
+				    " us, its event read at %" PRId64 " us "
+				    "(monotonic)", src, clock_mono_us(),
+				    v->at_us);
+		}
 	}
 	if (v == NULL) {
 		now_mono = clock_mono_us();
