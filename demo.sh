@@ -44,7 +44,8 @@ demo_conf() {
 {
 	echo "ALERT $1 $2: rule $3 after $4 connections"
 	echo "  action $NFLOGMON_ACTION, strike ${NFLOGMON_STRIKE:-}, timeout ${NFLOGMON_TIMEOUT:-}"
-	echo "  recent destinations: ${NFLOGMON_RECENT_DESTINATIONS:-}"
+	echo "  recent destinations:"
+	echo "${NFLOGMON_RECENT_DESTINATIONS:-}" | fold -s -w 72 | sed 's/^/    /'
 } >> "$(dirname "$0")/alerts.log"
 EOF
 	chmod 755 "$NFL_WORK/hook"

@@ -24,8 +24,9 @@
  *   changes no timeout since escalate has at most 16 entries.
  * - destinations: the larger of the fanout slots' count (exact up to the
  *   largest fanout N + 1, at least FANOUT_MIN_SLOTS) and the distinct
- *   destinations of the source among the last RECENT_LEN events of all
- *   sources (exact when those reach back a whole fanout window).  With
+ *   destinations of the source since it was last counted afresh among the
+ *   last RECENT_LEN events of all sources (exact when those reach back a
+ *   whole fanout window).  With
  *   fanout off (in the class and in [detect]) the window is 10 minutes.
  * - The breaker reports a held-back source once per episode, an episode
  *   being refusals less than max_new_blocks' W apart (policy.c).
@@ -348,12 +349,13 @@ engine_remember(struct engine *e, uint64_t keyhash, uint32_t dsthash,
 /*
  * Fills the verdict's recent destinations (newest first, distinct) and
  * returns the distinct destinations of the source in the ring within the
- * last w_us: a lower bound of the true figure, exact while the ring reaches
- * back that far.
+ * last w_us and since first_us (the ring outlives a judgement, the figure
+ * is counted afresh after it): a lower bound of the true figure, exact
+ * while the ring reaches back that far.
  */
 static uint32_t
-engine_recent(struct engine *e, uint64_t keyhash, int64_t now_us,
-    int64_t w_us, struct verdict *v)
+engine_recent(struct engine *e, uint64_t keyhash, int64_t first_us,
+    int64_t now_us, int64_t w_us, struct verdict *v)
 {
 	const struct recent *r;
 	uint32_t i, j, n = 0, inwin = 0;
@@ -370,7 +372,8 @@ engine_recent(struct engine *e, uint64_t keyhash, int64_t now_us,
 				break;
 		if (j < n)
 			continue;	/* seen, and a newer one was in window */
-		in = r->t_us <= now_us && now_us - r->t_us < w_us;
+		in = r->t_us >= first_us && r->t_us <= now_us &&
+		    now_us - r->t_us < w_us;
 		e->scratch[n++] = r->dsthash;
 		if (in)
 			inwin++;
@@ -397,7 +400,8 @@ engine_figures(struct engine *e, const struct source *s, uint64_t keyhash,
 	v->cls = s->cls;
 	v->destinations = fanout_count(s->fanout, e->src.nslots,
 	    ru->fanout_tick_us, s->last_us);
-	ring = engine_recent(e, keyhash, now_us, ru->fanout_w_us, v);
+	ring = engine_recent(e, keyhash, s->first_us, now_us,
+	    ru->fanout_w_us, v);
 	if (ring > v->destinations)
 		v->destinations = ring;
 }

@@ -7,8 +7,9 @@
  * tests check this).  Every scenario is built in memory, sorted by time
  * (stable) and then dumped, so each file is in timestamp order.  Only
  * documentation addresses are used.  libpcap 1.10 cannot write pcapng, so
- * no pcapng fixture is made; replay reads pcapng through the same
- * pcap_open_offline call.
+ * office.pcapng is written here by hand (pcapng_copy: the three block
+ * types a reader needs) from office.pcap, record for record; replay reads
+ * it through the same pcap_open_offline call.
  *
  * Timing is chosen well clear of window edges (the engine may keep windows
  * in buckets of 1/16 of a window) except where a comment says otherwise.
@@ -817,6 +818,85 @@ gen_badlink(const char *dir)
 	cap_write(&c, dir, "badlink.pcap");
 }
 
+/* pcapng: little-endian blocks, each framed by its total length. */
+static void
+put32le(FILE *f, uint32_t v)
+{
+	uint8_t b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+
+	fwrite(b, 1, 4, f);
+}
+
+static void
+put16le(FILE *f, uint16_t v)
+{
+	uint8_t b[2] = { v & 0xff, v >> 8 };
+
+	fwrite(b, 1, 2, f);
+}
+
+/*
+ * Copies dir/in (pcap) to dir/out (pcapng): a Section Header Block, one
+ * Interface Description Block (the link type, microsecond timestamps by
+ * default) and an Enhanced Packet Block per record.
+ */
+static void
+pcapng_copy(const char *dir, const char *in, const char *out)
+{
+	char err[PCAP_ERRBUF_SIZE], path[4096];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint64_t ts;
+	uint32_t pad, len;
+	pcap_t *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, in);
+	if ((p = pcap_open_offline(path, err)) == NULL) {
+		fprintf(stderr, "gen-pcaps: %s\n", err);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, out);
+	if ((f = fopen(path, "wb")) == NULL) {
+		fprintf(stderr, "gen-pcaps: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	put32le(f, 0x0a0d0d0a);		/* SHB */
+	put32le(f, 28);
+	put32le(f, 0x1a2b3c4d);
+	put16le(f, 1);
+	put16le(f, 0);
+	put32le(f, 0xffffffff);		/* section length: unknown */
+	put32le(f, 0xffffffff);
+	put32le(f, 28);
+	put32le(f, 1);			/* IDB */
+	put32le(f, 20);
+	put16le(f, (uint16_t)pcap_datalink(p));
+	put16le(f, 0);
+	put32le(f, (uint32_t)pcap_snapshot(p));
+	put32le(f, 20);
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		pad = (4 - h->caplen % 4) % 4;
+		len = 32 + h->caplen + pad;
+		ts = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+		put32le(f, 6);		/* EPB */
+		put32le(f, len);
+		put32le(f, 0);
+		put32le(f, (uint32_t)(ts >> 32));
+		put32le(f, (uint32_t)ts);
+		put32le(f, h->caplen);
+		put32le(f, h->len);
+		fwrite(data, 1, h->caplen, f);
+		fwrite("\0\0\0", 1, pad, f);
+		put32le(f, len);
+	}
+	pcap_close(p);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "gen-pcaps: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -828,6 +908,7 @@ main(int argc, char **argv)
 	}
 	dir = argv[1];
 	gen_office(dir);
+	pcapng_copy(dir, "office.pcap", "office.pcapng");
 	gen_slowbot(dir);
 	gen_natgw(dir);
 	gen_ipv6(dir);

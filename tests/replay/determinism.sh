@@ -9,12 +9,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$gen" "$tmp"
 n=0
-for f in "$tmp"/*.pcap; do
+for f in "$tmp"/*.pcap "$tmp"/*.pcapng; do
 	name=$(basename "$f")
 	cmp "$f" "pcaps/$name" || { echo "determinism: $name differs from pcaps/$name"; exit 1; }
 	n=$((n + 1))
 done
-committed=$(ls pcaps/*.pcap | wc -l)
+committed=$(ls pcaps/*.pcap pcaps/*.pcapng | wc -l)
 [ "$n" -eq "$committed" ] || { echo "determinism: generated $n files, $committed committed"; exit 1; }
 [ "$n" -ge 12 ] || { echo "determinism: only $n captures"; exit 1; }
 echo "determinism: $n captures identical"

@@ -138,6 +138,11 @@ static void set_bigfanout(struct conf *c)
 	k->fanout = trate(50, 10 * MIN);
 }
 static void set_burst30(struct conf *c) { c->burst = trate(30, MIN); }
+static void set_timeout1m(struct conf *c)
+{
+	c->nescalate = 0;
+	c->timeout_us = MIN;
+}
 static void set_burst_off(struct conf *c) { c->burst = trate_off(); }
 
 /* ------------------------------------------------------------ cases */
@@ -286,6 +291,16 @@ static const struct ecase cases[] = {
 		BURST21(3620000, A, A " burst block c=21 d=1 s=2 t=perm"),
 		RUN(100, 99999999000, 1000, A, MX, NULL),
 		{ .op = OP_ATTEMPTS, .src = A, .n = 100 },
+	}, NULL },
+	/* Found by tests/replay/differential.sh: a judgement shorter than
+	 * the fanout window; what came before it is not in the new figure. */
+	{ "destinations counted afresh after a judgement", set_timeout1m,
+	  NULL, {
+		{ .n = 16, .dt_ms = 1000, .src = A, .dst = "203.0.113.100",
+		  .dstep = 1, .expect = A " fanout block c=16 d=16 s=1 t=60" },
+		RUN(20, 120000, 1000, A, MX, NULL),
+		RUN(1, 140000, 0, A, MX,
+		    A " burst block c=21 d=1 s=2 t=60 f=120000"),
 	}, NULL },
 	{ "escalate empty: every strike gets timeout", set_noescalate, NULL, {
 		BURST21(0, A, A " burst block c=21 d=1 s=1 t=7200"),
