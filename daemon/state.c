@@ -842,7 +842,7 @@ state_collect_counts(struct daemon *d, struct state *st)
 		log_warnx("state: window counters of %zu sources not saved "
 		    "(no room)", cc.dropped);
 	if (st->ncounts > 0)
-		log_info("state: window counters of %zu sources saved",
+		log_info("state: window counters saved (%zu sources)",
 		    st->ncounts);
 }
 
@@ -974,7 +974,7 @@ restore_counts(struct daemon *d, const struct state *st)
 		else if (rv == -1)
 			full++;
 	}
-	log_info("state: window counters of %zu sources restored (%zu no "
+	log_info("state: window counters restored (%zu sources; %zu no "
 	    "longer counted%s)", n, st->ncounts - n - full,
 	    full > 0 ? ", some with no room in the table" : "");
 }
