@@ -300,8 +300,7 @@ daemon_verdict(struct daemon *d, const struct verdict *v)
 		b.action = v->action;
 		b.connections = v->connections;
 		b.since_us = daemon_mono_to_wall(d, v->at_us);
-		b.expires_us = v->timeout_us == DURATION_PERMANENT ?
-		    DURATION_PERMANENT : b.since_us + v->timeout_us;
+		b.expires_us = clock_add_sat(b.since_us, v->timeout_us);
 		b.strikes = v->strike;
 		b.throttle_rate = v->throttle_rate;
 		(void)block_start(d, &b, v->timeout_us, v, err, sizeof(err));

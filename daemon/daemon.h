@@ -97,6 +97,8 @@ struct daemon {
 int64_t	 clock_mono_us(void);
 int64_t	 clock_wall_us(void);
 int64_t	 daemon_mono_to_wall(const struct daemon *, int64_t mono_us);
+/* t_us + d_us, DURATION_PERMANENT when d_us is or the sum would overflow. */
+int64_t	 clock_add_sat(int64_t t_us, int64_t d_us);
 
 /*
  * Starts (or refreshes) a block: kernel set, engine judgement, record,
