@@ -105,7 +105,8 @@ fuzz: $(FUZZ_BINS)
 	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
 
 BENCH_BINS := $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline \
-	      $(BUILD)/bench/engine-mem
+	      $(BUILD)/bench/engine-mem $(BUILD)/bench/synflood \
+	      $(BUILD)/bench/nflog-baseline
 
 $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline: $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -114,6 +115,15 @@ $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline: $(BUILD)/bench/%: bench/%.c
 $(BUILD)/bench/engine-mem: bench/engine-mem.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
+
+$(BUILD)/bench/synflood: bench/synflood.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $<
+
+$(BUILD)/bench/nflog-baseline: bench/nflog-baseline.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< \
+	    $(shell pkg-config --libs libnetfilter_log libipset)
 
 bench: nflogmon $(BENCH_BINS)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) bench/run.sh
