@@ -40,3 +40,14 @@ daemon_mono_to_wall(const struct daemon *d, int64_t mono_us)
 		return DURATION_PERMANENT;
 	return d->start_wall_us + (mono_us - d->start_mono_us);
 }
+
+/* t + d, saturating at DURATION_PERMANENT: a config may name durations up
+ * to ~292,000 years, and their sum with a time must not overflow. */
+int64_t
+clock_add_sat(int64_t t_us, int64_t d_us)
+{
+	if (d_us == DURATION_PERMANENT || (d_us > 0 &&
+	    t_us > DURATION_PERMANENT - d_us))
+		return DURATION_PERMANENT;
+	return t_us + d_us;
+}

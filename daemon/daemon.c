@@ -300,8 +300,7 @@ daemon_verdict(struct daemon *d, const struct verdict *v)
 		b.action = v->action;
 		b.connections = v->connections;
 		b.since_us = daemon_mono_to_wall(d, v->at_us);
-		b.expires_us = v->timeout_us == DURATION_PERMANENT ?
-		    DURATION_PERMANENT : b.since_us + v->timeout_us;
+		b.expires_us = clock_add_sat(b.since_us, v->timeout_us);
 		b.strikes = v->strike;
 		b.throttle_rate = v->throttle_rate;
 		(void)block_start(d, &b, v->timeout_us, v, err, sizeof(err));
@@ -603,7 +602,7 @@ state_tick(struct daemon *d, int64_t now_mono_us)
 static int
 run_start(struct daemon *d)
 {
-	uint8_t hashkey[16];
+	struct state st;
 	char err[512];
 
 	d->start_mono_us = clock_mono_us();
@@ -620,26 +619,33 @@ run_start(struct daemon *d)
 	}
 	if (run_backend_init(d) == -1)
 		return -1;
-	if (getrandom(hashkey, sizeof(hashkey), 0) != (ssize_t)sizeof(hashkey)) {
+	/* The state before the engine: window counters saved by a clean
+	 * shutdown come with the hash key their fanout slots were counted
+	 * under, and the engine must be made with that key. */
+	state_load(d, &st);
+	if (st.has_hashkey)
+		memcpy(d->hashkey, st.hashkey, sizeof(d->hashkey));
+	else if (getrandom(d->hashkey, sizeof(d->hashkey), 0) !=
+	    (ssize_t)sizeof(d->hashkey)) {
 		log_warn("getrandom");
-		return -1;
+		goto fail;
 	}
-	if ((d->engine = engine_new(d->conf, hashkey)) == NULL ||
+	if ((d->engine = engine_new(d->conf, d->hashkey)) == NULL ||
 	    (d->blocks = blocks_new()) == NULL) {
 		log_warnx("out of memory (max_sources %" PRIu32 ")",
 		    d->conf->max_sources);
-		return -1;
+		goto fail;
 	}
 	if (signals_open(d) == -1) {
 		log_warn("signals");
-		return -1;
+		goto fail;
 	}
 	if (capture_open(d, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
-		return -1;
+		goto fail;
 	}
 	priv_drop(d->conf);
-	state_restore(d, d->sets_created);
+	state_restore(d, &st, d->sets_created);
 	if (loop_every(EXPIRE_TICK_US, daemon_expire) == -1 ||
 	    loop_every(HOOK_TICK_US, hook_tick) == -1) {
 		log_warnx("no timer slot");
@@ -653,6 +659,9 @@ run_start(struct daemon *d)
 	}
 	metrics_write(d);
 	return 0;
+fail:
+	state_free(&st);
+	return -1;
 }
 
 int
@@ -713,7 +722,8 @@ cmd_run(int argc, char **argv)
 	loop_run(d);
 
 	(void)sd_notify(0, "STOPPING=1");
-	state_save(d);		/* the attempts since the last batch */
+	/* The attempts since the last batch, and the window counters. */
+	state_save_shutdown(d);
 	metrics_write(d);
 	run_report(d);
 	free(d->conf_path);

@@ -88,12 +88,17 @@ struct daemon {
 	/* The config the backend was started with: backend settings change
 	 * only with a restart, so a reload keeps this one alive. */
 	struct conf	*backend_conf;
+	/* The engine's hash key: random, or the one a clean shutdown saved
+	 * with its window counters (their fanout slots are keyed by it). */
+	uint8_t		 hashkey[16];
 };
 
 /* Clocks: the engine runs on CLOCK_MONOTONIC, everything shown on wall. */
 int64_t	 clock_mono_us(void);
 int64_t	 clock_wall_us(void);
 int64_t	 daemon_mono_to_wall(const struct daemon *, int64_t mono_us);
+/* t_us + d_us, DURATION_PERMANENT when d_us is or the sum would overflow. */
+int64_t	 clock_add_sat(int64_t t_us, int64_t d_us);
 
 /*
  * Starts (or refreshes) a block: kernel set, engine judgement, record,
@@ -245,6 +250,8 @@ json_t		*ctl_list_json(struct daemon *);
 /*
  * The state file (DESIGN.md "State"): blocks and strike history, written
  * atomically, read as untrusted input.  Times are wall-clock microseconds.
+ * A clean shutdown adds the window counters of the sources not under
+ * judgement and the hash key their fanout slots were counted under.
  */
 struct state_block {
 	struct block	 b;
@@ -262,9 +269,18 @@ struct state {
 	size_t		 nblocks;
 	struct state_strike *strikes;
 	size_t		 nstrikes;
+	/* Counters: only with has_hashkey.  Times are wall clock; the slots
+	 * of counts[i] are its nslots entries of slots[], in order. */
+	bool		 has_hashkey;
+	uint8_t		 hashkey[16];
+	struct engine_counters *counts;
+	size_t		 ncounts;
+	struct engine_slot *slots;
+	size_t		 nslots;
 };
 
-#define STATE_MAX_RECORDS	(4 * 1024 * 1024)
+#define STATE_MAX_RECORDS	(4 * 1024 * 1024)	/* of all kinds */
+#define STATE_MAX_SLOTS		(16 * 1024 * 1024)
 #define STATE_MAX_LINE		1024
 
 void	 state_free(struct state *);
@@ -280,8 +296,14 @@ int	 state_load_file(const char *path, int ipv6_prefix, struct state *);
 /* Daemon side. */
 int	 state_collect(struct daemon *, struct state *);
 int	 state_save(struct daemon *);		/* logs its own errors */
-/* At start, after backend init: loads, reconciles and restores. */
-void	 state_restore(struct daemon *, bool sets_created);
+/* At a clean shutdown: state_save with the window counters too. */
+int	 state_save_shutdown(struct daemon *);
+/* At start, before the engine exists (it needs the saved hash key):
+ * loads conf->state_file into st; as state_load_file. */
+int	 state_load(struct daemon *, struct state *);
+/* After backend init and engine: reconciles st (loaded by state_load)
+ * with the kernel sets, restores it, and frees it. */
+void	 state_restore(struct daemon *, struct state *, bool sets_created);
 
 /* --------------------------------------------------------------- priv.c */
 /* Creates/chowns writable paths, switches user, keeps only CAP_NET_ADMIN.

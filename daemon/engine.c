@@ -853,3 +853,155 @@ fail:
 	free(nr);
 	return -1;
 }
+
+/* ------------------------------------------------------ export, import */
+
+/* Whether s has anything at now_us in the window of an enabled rule. */
+static bool
+engine_live(const struct engine *e, const struct source *s,
+    const struct rules *ru, int64_t now_us)
+{
+	if (!ru->burst.off && window_count(&s->burst, ru->burst_bucket_us,
+	    s->last_us, now_us) > 0)
+		return true;
+	if (!ru->sustained.off && window_count(&s->sustained,
+	    ru->sustained_bucket_us, s->last_us, now_us) > 0)
+		return true;
+	return !ru->fanout.off && now_us - s->last_us < ru->fanout_w_us &&
+	    fanout_count(s->fanout, e->src.nslots, ru->fanout_tick_us,
+	    now_us) > 0;
+}
+
+size_t
+engine_export(const struct engine *e, int64_t now_us,
+    void (*fn)(const struct engine_counters *, void *), void *arg)
+{
+	struct engine_slot slots[ENGINE_MAX_SLOTS];
+	struct engine_counters c;
+	const struct source *s;
+	const struct rules *ru;
+	uint32_t i;
+	size_t n = 0;
+
+	/* The LRU list holds exactly the sources not under judgement. */
+	for (i = e->src.lru_tail; i != 0; i = s->lru_prev) {
+		s = sources_at(&e->src, i - 1);
+		ru = engine_rules(e, s);
+		if (s->connections == 0 || !engine_live(e, s, ru, now_us))
+			continue;
+		memset(&c, 0, sizeof(c));
+		c.key = s->key;
+		c.connections = s->connections;
+		c.first_us = s->first_us;
+		c.last_us = s->last_us;
+		if (!ru->burst.off) {
+			c.burst_bucket_us = ru->burst_bucket_us;
+			window_save(&s->burst, ru->burst_bucket_us, s->last_us,
+			    c.burst);
+		}
+		if (!ru->sustained.off) {
+			c.sustained_bucket_us = ru->sustained_bucket_us;
+			window_save(&s->sustained, ru->sustained_bucket_us,
+			    s->last_us, c.sustained);
+		}
+		c.fanout_tick_us = ru->fanout_tick_us;
+		c.nslots = fanout_save(s->fanout, e->src.nslots,
+		    ru->fanout_tick_us, s->last_us, slots);
+		c.slots = slots;
+		fn(&c, arg);
+		n++;
+	}
+	return n;
+}
+
+/* Whether one of the record's fanout slots is still live at now_us once
+ * its last event is at last_us (now_us - last_us < the fanout W). */
+static bool
+import_slots_live(const struct engine_counters *c, int64_t tick_us,
+    int64_t last_us, int64_t now_us)
+{
+	int64_t ticks = now_us / tick_us - last_us / tick_us;
+	uint32_t i;
+
+	for (i = 0; i < c->nslots; i++)
+		if (c->slots[i].dsthash != 0 &&
+		    c->slots[i].age <= ENGINE_SLOT_MAX_AGE &&
+		    ticks + c->slots[i].age < FANOUT_TICKS)
+			return true;
+	return false;
+}
+
+int
+engine_import(struct engine *e, const struct engine_counters *c,
+    int64_t shift_us, int64_t now_us)
+{
+	const struct rules *ru;
+	struct window bw, sw;
+	struct source *s;
+	int64_t first_us, last_us, age_us;
+	uint64_t h;
+	bool live = false, slots_ok;
+
+	if ((c->key.kind != KEY_V4 && c->key.kind != KEY_V6 &&
+	    c->key.kind != KEY_UID) || c->connections == 0 ||
+	    c->first_us > c->last_us)
+		return 0;
+	if (__builtin_add_overflow(c->last_us, shift_us, &last_us) ||
+	    __builtin_add_overflow(c->first_us, shift_us, &first_us))
+		return 0;
+	if (last_us > now_us) {		/* the clock went back: now */
+		if (__builtin_sub_overflow(last_us, now_us, &age_us) ||
+		    __builtin_sub_overflow(first_us, age_us, &first_us))
+			return 0;
+		last_us = now_us;
+	}
+	/* Far in the past is outside every window; also keeps the bucket
+	 * arithmetic below far from overflow. */
+	if (__builtin_sub_overflow(now_us, last_us, &age_us) ||
+	    age_us > INT64_MAX / 4)
+		return 0;
+	h = sources_hash(&e->src, &c->key);
+	if (sources_lookup(&e->src, &c->key, h) != NULL)
+		return 0;
+	ru = &e->rules[engine_class(e->conf, &c->key) + 1];
+	window_clear(&bw);
+	window_clear(&sw);
+	if (!ru->burst.off && c->burst_bucket_us == ru->burst_bucket_us) {
+		window_load(&bw, ru->burst_bucket_us, last_us, c->burst);
+		live = window_count(&bw, ru->burst_bucket_us, last_us,
+		    now_us) > 0;
+	}
+	if (!ru->sustained.off &&
+	    c->sustained_bucket_us == ru->sustained_bucket_us) {
+		window_load(&sw, ru->sustained_bucket_us, last_us,
+		    c->sustained);
+		live = live || window_count(&sw, ru->sustained_bucket_us,
+		    last_us, now_us) > 0;
+	}
+	slots_ok = c->fanout_tick_us == ru->fanout_tick_us &&
+	    c->nslots <= ENGINE_MAX_SLOTS && (c->nslots == 0 || c->slots != NULL);
+	if (slots_ok && !ru->fanout.off && age_us < ru->fanout_w_us)
+		live = live || import_slots_live(c, ru->fanout_tick_us,
+		    last_us, now_us);
+	if (!live)
+		return 0;
+
+	if ((s = engine_source(e, &c->key, h, now_us)) == NULL)
+		return -1;
+	s->connections = c->connections;
+	s->first_us = first_us;
+	s->last_us = last_us;
+	s->burst = bw;
+	s->sustained = sw;
+	if (slots_ok)
+		fanout_load(s->fanout, e->src.nslots, ru->fanout_tick_us,
+		    last_us, c->slots, c->nslots);
+	s->peak[0] = sat16(window_count(&bw, ru->burst_bucket_us, last_us,
+	    last_us));
+	s->peak[1] = sat16(window_count(&sw, ru->sustained_bucket_us, last_us,
+	    last_us));
+	if (!ru->fanout.off)
+		s->peak[2] = sat16(fanout_count(s->fanout, e->src.nslots,
+		    ru->fanout_tick_us, last_us));
+	return 1;
+}

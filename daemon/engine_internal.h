@@ -48,6 +48,13 @@ uint32_t	window_add(struct window *, int64_t bucket_us, bool fresh,
 		    int64_t last_us, int64_t now_us);
 uint32_t	window_count(const struct window *, int64_t bucket_us,
 		    int64_t last_us, int64_t now_us);
+/* The buckets as counts, oldest first, ending with the bucket of last_us
+ * (window_save), and back into a window whose last event is at last_us
+ * (window_load): what engine_export and engine_import carry. */
+void		window_save(const struct window *, int64_t bucket_us,
+		    int64_t last_us, uint16_t counts[WINDOW_BUCKETS]);
+void		window_load(struct window *, int64_t bucket_us,
+		    int64_t last_us, const uint16_t counts[WINDOW_BUCKETS]);
 
 /*
  * Distinct destinations in the last W: nslots slots, stored as two arrays in
@@ -72,6 +79,15 @@ uint32_t	fanout_add(void *area, int nslots, uint32_t dsthash,
 		    int64_t tick_us, int64_t now_us);
 uint32_t	fanout_count(const void *area, int nslots, int64_t tick_us,
 		    int64_t now_us);
+/* The live slots at now_us as (hash, age in ticks); returns how many
+ * (at most nslots) were written to out. */
+uint32_t	fanout_save(const void *area, int nslots, int64_t tick_us,
+		    int64_t now_us, struct engine_slot *out);
+/* Fills a cleared area from n (hash, age) pairs aged back from now_us:
+ * ages over ENGINE_SLOT_MAX_AGE and hash 0 are skipped, a repeated hash
+ * keeps its youngest age, and the youngest win when n > nslots. */
+void		fanout_load(void *area, int nslots, int64_t tick_us,
+		    int64_t now_us, const struct engine_slot *in, uint32_t n);
 
 /* ------------------------------------------------------------- sources.c */
 /*

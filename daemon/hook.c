@@ -39,10 +39,14 @@ static struct hook_child children[HOOK_MAX_RUNNING];
 
 #define HOOK_NENV	16
 #define HOOK_ENVLEN	256
+#define HOOK_DSTS_VAR	"NFLOGMON_RECENT_DESTINATIONS="
 
+/* dsts holds its variable whole: eight IPv6 addresses do not fit in
+ * HOOK_ENVLEN, and a hook must never see half an address. */
 struct hook_env {
 	char		 buf[HOOK_NENV][HOOK_ENVLEN];
-	char		 dsts[VERDICT_MAX_DSTS * (INET6_ADDRSTRLEN + 1) + 32];
+	char		 dsts[sizeof(HOOK_DSTS_VAR) +
+			    VERDICT_MAX_DSTS * INET6_ADDRSTRLEN];
 	char		*envp[HOOK_NENV + 2];
 	int		 n;
 };
@@ -97,8 +101,11 @@ hook_env_build(struct hook_env *e, const char *event, const char *source,
 	hook_setenv(e, "NFLOGMON_CONNECTIONS=%" PRIu32, b->connections);
 	hook_setenv(e, "NFLOGMON_DESTINATIONS=%" PRIu32,
 	    v != NULL ? v->destinations : 0);
-	hook_dsts(v, e->dsts, sizeof(e->dsts));
-	hook_setenv(e, "NFLOGMON_RECENT_DESTINATIONS=%s", e->dsts);
+	snprintf(e->dsts, sizeof(e->dsts), "%s", HOOK_DSTS_VAR);
+	hook_dsts(v, e->dsts + strlen(HOOK_DSTS_VAR),
+	    sizeof(e->dsts) - strlen(HOOK_DSTS_VAR));
+	if (e->n < HOOK_NENV)
+		e->envp[e->n++] = e->dsts;
 	hook_setenv(e, "NFLOGMON_STRIKE=%d", b->strikes);
 	/* Seconds, or "permanent"; EXPIRES in Unix seconds, or "never". */
 	if (timeout_us == DURATION_PERMANENT)
@@ -186,7 +193,8 @@ hook_run(struct daemon *d, const char *event, const struct block *b,
 	}
 	c->pid = pid;
 	c->killed = false;
-	c->deadline_us = clock_mono_us() + d->conf->hook_timeout_us;
+	c->deadline_us = clock_add_sat(clock_mono_us(),
+	    d->conf->hook_timeout_us);
 	snprintf(c->what, sizeof(c->what), "%s %s", event, source);
 	log_debug("hook %s: pid %ld", c->what, (long)pid);
 }

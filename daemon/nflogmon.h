@@ -394,6 +394,61 @@ const char	*action_name(enum action);
 /* Bytes of table per tracked source at this config (the table's stride). */
 size_t		 engine_bytes_per_source(const struct engine *);
 
+/*
+ * The counts of one source not under judgement, in a form that outlives
+ * the engine (a clean restart: state.c).  Times are on the exporting
+ * engine's clock.  A window is its ENGINE_BUCKETS buckets, oldest first,
+ * ending with the bucket of last_us, and the bucket width it was counted
+ * in (0: not kept, the rule was off).  A fanout slot is a destination hash
+ * keyed by the engine's hashkey (so it means something only to an engine
+ * made with the same key) and its age in ticks of fanout_tick_us before
+ * the tick of last_us (< 64).  slots: nslots entries, valid during the
+ * call that hands the record over.
+ */
+#define ENGINE_BUCKETS		16
+#define ENGINE_MAX_SLOTS	1024
+#define ENGINE_SLOT_MAX_AGE	63
+
+struct engine_slot {
+	uint32_t	 dsthash;	/* never 0 */
+	uint16_t	 age;		/* ticks, <= ENGINE_SLOT_MAX_AGE */
+};
+
+struct engine_counters {
+	struct key	 key;
+	uint32_t	 connections;		/* >= 1 */
+	int64_t		 first_us, last_us;	/* first_us <= last_us */
+	int64_t		 burst_bucket_us, sustained_bucket_us;
+	int64_t		 fanout_tick_us;
+	uint16_t	 burst[ENGINE_BUCKETS];
+	uint16_t	 sustained[ENGINE_BUCKETS];
+	uint32_t	 nslots;		/* <= ENGINE_MAX_SLOTS */
+	const struct engine_slot *slots;
+};
+
+/*
+ * Calls fn for every source not under judgement that still has something
+ * in a window of an enabled rule at now_us, least recently seen first (so
+ * that importing in this order into a smaller table keeps the most recent).
+ * Returns the number of records handed out.
+ */
+size_t		 engine_export(const struct engine *, int64_t now_us,
+		    void (*fn)(const struct engine_counters *, void *),
+		    void *arg);
+/*
+ * Takes one exported record into e, its times moved by shift_us onto e's
+ * clock (a last_us later than now_us, a clock that went back, is moved to
+ * now_us).  Each bucket keeps its place relative to the newest, so a
+ * window may shift by less than one bucket: DESIGN.md allows that much.
+ * A window counted in another bucket width than e's rule (a changed
+ * config) starts empty, as after engine_reconf.  Returns 1 when imported,
+ * 0 when skipped (the source is already in e, e.g. judged from a restored
+ * block; nothing of it is still in a window at now_us; an invalid key),
+ * -1 when the table has no room (every entry judged).
+ */
+int		 engine_import(struct engine *, const struct engine_counters *,
+		    int64_t shift_us, int64_t now_us);
+
 /* -------------------------------------------------------------- backend */
 /*
  * backend.c, ipset/ipset.c, nft/nft.c: one interface, six verbs.  Every

@@ -62,14 +62,15 @@ priv_prepare(const char *path, mode_t mode, uid_t uid, gid_t gid)
 static void
 priv_check_writable(const char *path)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], *dir;
 
 	if (path[0] == '\0')
 		return;
 	strcpy(buf, path);
-	if (access(dirname(buf), W_OK | X_OK) == -1)
-		fatal("%s is not writable after dropping privileges",
-		    dirname(buf));
+	/* dirname works in place: call it once. */
+	dir = dirname(buf);
+	if (access(dir, W_OK | X_OK) == -1)
+		fatal("%s is not writable after dropping privileges", dir);
 }
 
 static void

@@ -11,6 +11,27 @@
  *	end NBLOCKS NSTRIKES
  *
  * (a block record is one line).  Times are wall-clock Unix microseconds.
+ *
+ * Version 2 adds the window counters that a clean shutdown saves (the
+ * engine's struct engine_counters), after the strikes:
+ *
+ *	hashkey HEX32
+ *	counts SOURCE CONNECTIONS FIRST_US LAST_US BURST_BUCKET_US B0,..,B15
+ *	       SUSTAINED_BUCKET_US S0,..,S15 FANOUT_TICK_US NSLOTS
+ *	dsts HASH:AGE,HASH:AGE,...	(hex, decimal; up to 64 a line, NSLOTS
+ *					 in all, right after their counts)
+ *	end NBLOCKS NSTRIKES NCOUNTS
+ *
+ * A file without counters is written as version 1, so that an older
+ * nflogmon still reads every state file but the one a clean shutdown
+ * leaves; both versions are read.  The counters are not needed for kill -9
+ * safety (blocks and strikes are saved synchronously, counters only
+ * matter for sources below every threshold), so only the shutdown writes
+ * them, and the first save after the start drops them: they are used
+ * once.  A corrupt counters section makes the whole file corrupt, as any
+ * other damage: the file was written atomically by us, so damage anywhere
+ * means it cannot be trusted anywhere.
+ *
  * The file is read as untrusted input: line and record counts are bounded,
  * every field is checked, anything unexpected makes the whole file corrupt;
  * a corrupt file is renamed aside, never overwritten.  Saving is atomic
@@ -31,7 +52,8 @@
 #include "daemon.h"
 
 #define STATE_MAGIC		"nflogmon-state"
-#define STATE_VERSION		1
+#define STATE_VERSION		2	/* read: 1 and 2 */
+#define STATE_DSTS_PER_LINE	64
 #define STATE_MAX_FILE		(512 * 1024 * 1024)
 #define STATE_MAX_FIELDS	13
 
@@ -53,6 +75,8 @@ state_free(struct state *st)
 {
 	free(st->blocks);
 	free(st->strikes);
+	free(st->counts);
+	free(st->slots);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -216,15 +240,17 @@ split(char *line, char **f, int max)
 	}
 }
 
+/* Room for n + more entries of size bytes in *p of *cap entries. */
 static int
-grow(void **p, size_t n, size_t *cap, size_t size)
+grow_by(void **p, size_t n, size_t more, size_t *cap, size_t size)
 {
 	void *np;
-	size_t ncap;
+	size_t ncap = *cap == 0 ? 64 : *cap;
 
-	if (n < *cap)
+	if (n + more <= *cap)
 		return 0;
-	ncap = *cap == 0 ? 64 : *cap * 2;
+	while (ncap < n + more)
+		ncap *= 2;
 	if ((np = reallocarray(*p, ncap, size)) == NULL)
 		return -1;
 	*p = np;
@@ -232,14 +258,168 @@ grow(void **p, size_t n, size_t *cap, size_t size)
 	return 0;
 }
 
+static int
+grow(void **p, size_t n, size_t *cap, size_t size)
+{
+	return grow_by(p, n, 1, cap, size);
+}
+
+/* ------------------------------------------------------------ counters */
+
+/* The bounds of a counters time or duration: far from any overflow when
+ * moved between clocks. */
+#define COUNTS_TIME_MAX		(INT64_MAX / 4)
+
+/* "N0,N1,...,N15": exactly ENGINE_BUCKETS counts of 0..65535. */
+static int
+parse_buckets(char *s, uint16_t *out)
+{
+	char *comma;
+	int64_t v;
+	int i;
+
+	for (i = 0; i < ENGINE_BUCKETS; i++) {
+		comma = strchr(s, ',');
+		if ((comma == NULL) != (i == ENGINE_BUCKETS - 1))
+			return -1;
+		if (comma != NULL)
+			*comma = '\0';
+		if (parse_i64(s, 0, UINT16_MAX, &v) == -1)
+			return -1;
+		out[i] = (uint16_t)v;
+		if (comma != NULL)
+			s = comma + 1;
+	}
+	return 0;
+}
+
+static int
+parse_counts(char **f, int ipv6_prefix, struct engine_counters *c)
+{
+	int64_t v;
+
+	memset(c, 0, sizeof(*c));
+	if (parse_key(f[1], ipv6_prefix, &c->key) == -1 ||
+	    parse_i64(f[2], 1, UINT32_MAX, &v) == -1)
+		return -1;
+	c->connections = (uint32_t)v;
+	if (parse_i64(f[3], -COUNTS_TIME_MAX, COUNTS_TIME_MAX,
+	    &c->first_us) == -1 ||
+	    parse_i64(f[4], c->first_us, COUNTS_TIME_MAX, &c->last_us) == -1 ||
+	    parse_i64(f[5], 0, COUNTS_TIME_MAX, &c->burst_bucket_us) == -1 ||
+	    parse_buckets(f[6], c->burst) == -1 ||
+	    parse_i64(f[7], 0, COUNTS_TIME_MAX, &c->sustained_bucket_us) == -1 ||
+	    parse_buckets(f[8], c->sustained) == -1 ||
+	    parse_i64(f[9], 0, COUNTS_TIME_MAX, &c->fanout_tick_us) == -1 ||
+	    parse_i64(f[10], 0, ENGINE_MAX_SLOTS, &v) == -1)
+		return -1;
+	c->nslots = (uint32_t)v;
+	return 0;
+}
+
+/* "HASH:AGE,...": appends to slots; at most *pending of them. */
+static int
+parse_dsts(char *s, struct state *st, size_t *scap, uint32_t *pending)
+{
+	struct engine_slot *e;
+	char *comma, *colon, *end;
+	unsigned long h;
+	int64_t v;
+
+	for (;;) {
+		if (*pending == 0 || st->nslots >= STATE_MAX_SLOTS ||
+		    grow((void **)&st->slots, st->nslots, scap,
+		    sizeof(*st->slots)) == -1)
+			return -1;
+		if ((comma = strchr(s, ',')) != NULL)
+			*comma = '\0';
+		if ((colon = strchr(s, ':')) == NULL || colon == s ||
+		    colon - s > 8)
+			return -1;
+		*colon = '\0';
+		if (strspn(s, "0123456789abcdef") != (size_t)(colon - s))
+			return -1;
+		h = strtoul(s, &end, 16);
+		if (*end != '\0' || h == 0 || h > UINT32_MAX ||
+		    parse_i64(colon + 1, 0, ENGINE_SLOT_MAX_AGE, &v) == -1)
+			return -1;
+		e = &st->slots[st->nslots++];
+		e->dsthash = (uint32_t)h;
+		e->age = (uint16_t)v;
+		(*pending)--;
+		if (comma == NULL)
+			return 0;
+		s = comma + 1;
+	}
+}
+
+static int
+parse_hashkey(const char *s, uint8_t key[16])
+{
+	int i, hi, lo;
+
+	if (strlen(s) != 32)
+		return -1;
+	for (i = 0; i < 16; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
+			return -1;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* Points every record at its slots (they follow each other in slots[]). */
+static void
+counts_link(struct state *st)
+{
+	size_t i, off = 0;
+
+	for (i = 0; i < st->ncounts; i++) {
+		st->counts[i].slots = st->counts[i].nslots > 0 ?
+		    st->slots + off : NULL;
+		off += st->counts[i].nslots;
+	}
+}
+
+static void
+buckets_write(FILE *f, const uint16_t *b)
+{
+	int i;
+
+	for (i = 0; i < ENGINE_BUCKETS; i++)
+		fprintf(f, "%s%u", i > 0 ? "," : "", b[i]);
+}
+
+static void
+counts_write(FILE *f, const struct engine_counters *c)
+{
+	char src[KEY_STRLEN];
+	uint32_t i;
+
+	fprintf(f, "counts %s %u %lld %lld %lld ",
+	    key_format(&c->key, src, sizeof(src)), c->connections,
+	    (long long)c->first_us, (long long)c->last_us,
+	    (long long)c->burst_bucket_us);
+	buckets_write(f, c->burst);
+	fprintf(f, " %lld ", (long long)c->sustained_bucket_us);
+	buckets_write(f, c->sustained);
+	fprintf(f, " %lld %u\n", (long long)c->fanout_tick_us, c->nslots);
+	for (i = 0; i < c->nslots; i++)
+		fprintf(f, "%s%x:%u%s", i % STATE_DSTS_PER_LINE == 0 ?
+		    "dsts " : ",", c->slots[i].dsthash, c->slots[i].age,
+		    i % STATE_DSTS_PER_LINE == STATE_DSTS_PER_LINE - 1 ||
+		    i + 1 == c->nslots ? "\n" : "");
+}
+
 int
 state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
     char *err, size_t errlen)
 {
 	char line[STATE_MAX_LINE + 1], *f[STATE_MAX_FIELDS];
-	size_t off = 0, ll, lineno = 0, bcap = 0, scap = 0;
+	size_t off = 0, ll, lineno = 0, bcap = 0, scap = 0, ccap = 0, dcap = 0;
 	const char *nl;
-	int64_t v, nb, ns;
+	int64_t nb, ns, nc, version = 0;
+	uint32_t pending = 0;	/* dsts still due to the last counts */
 	bool ended = false;
 	int n;
 
@@ -268,19 +448,24 @@ state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
 			goto badline;
 		if (lineno == 1) {
 			if (n != 2 || strcmp(f[0], STATE_MAGIC) != 0 ||
-			    parse_i64(f[1], STATE_VERSION, STATE_VERSION, &v)
+			    parse_i64(f[1], 1, STATE_VERSION, &version)
 			    == -1) {
-				snprintf(err, errlen, "not a version %d state "
-				    "file", STATE_VERSION);
+				snprintf(err, errlen, "not a version 1 to %d "
+				    "state file", STATE_VERSION);
 				goto bad;
 			}
+		} else if (pending > 0) {
+			if (n != 2 || strcmp(f[0], "dsts") != 0 ||
+			    parse_dsts(f[1], st, &dcap, &pending) == -1)
+				goto badline;
 		} else if (lineno == 2) {
 			if (n != 2 || strcmp(f[0], "saved") != 0 ||
 			    parse_i64(f[1], 0, INT64_MAX - 1, &st->saved_us)
 			    == -1)
 				goto badline;
 		} else if (strcmp(f[0], "block") == 0 && n == 12) {
-			if (st->nblocks + st->nstrikes >= STATE_MAX_RECORDS ||
+			if (st->nblocks + st->nstrikes + st->ncounts >=
+			    STATE_MAX_RECORDS ||
 			    grow((void **)&st->blocks, st->nblocks, &bcap,
 			    sizeof(*st->blocks)) == -1)
 				goto toomany;
@@ -290,7 +475,8 @@ state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
 			st->nblocks++;
 		} else if (strcmp(f[0], "strike") == 0 && n == 3) {
 			struct state_strike *s;
-			if (st->nblocks + st->nstrikes >= STATE_MAX_RECORDS ||
+			if (st->nblocks + st->nstrikes + st->ncounts >=
+			    STATE_MAX_RECORDS ||
 			    grow((void **)&st->strikes, st->nstrikes, &scap,
 			    sizeof(*st->strikes)) == -1)
 				goto toomany;
@@ -300,11 +486,31 @@ state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
 			    &s->at_us) == -1)
 				goto badline;
 			st->nstrikes++;
-		} else if (strcmp(f[0], "end") == 0 && n == 3) {
+		} else if (strcmp(f[0], "hashkey") == 0 && n == 2 &&
+		    version >= 2 && !st->has_hashkey) {
+			if (parse_hashkey(f[1], st->hashkey) == -1)
+				goto badline;
+			st->has_hashkey = true;
+		} else if (strcmp(f[0], "counts") == 0 && n == 11 &&
+		    st->has_hashkey) {
+			if (st->nblocks + st->nstrikes + st->ncounts >=
+			    STATE_MAX_RECORDS ||
+			    grow((void **)&st->counts, st->ncounts, &ccap,
+			    sizeof(*st->counts)) == -1)
+				goto toomany;
+			if (parse_counts(f, ipv6_prefix,
+			    &st->counts[st->ncounts]) == -1)
+				goto badline;
+			pending = st->counts[st->ncounts++].nslots;
+		} else if (strcmp(f[0], "end") == 0 && n == (version >= 2 ? 4 : 3)) {
+			nc = 0;
 			if (parse_i64(f[1], 0, STATE_MAX_RECORDS, &nb) == -1 ||
 			    parse_i64(f[2], 0, STATE_MAX_RECORDS, &ns) == -1 ||
+			    (version >= 2 &&
+			    parse_i64(f[3], 0, STATE_MAX_RECORDS, &nc) == -1) ||
 			    (size_t)nb != st->nblocks ||
-			    (size_t)ns != st->nstrikes) {
+			    (size_t)ns != st->nstrikes ||
+			    (size_t)nc != st->ncounts) {
 				snprintf(err, errlen, "line %zu: record count "
 				    "mismatch", lineno);
 				goto bad;
@@ -317,6 +523,7 @@ state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
 		snprintf(err, errlen, "truncated (no end line)");
 		goto bad;
 	}
+	counts_link(st);
 	return 0;
 badline:
 	snprintf(err, errlen, "line %zu: bad record", lineno);
@@ -335,8 +542,9 @@ state_write(FILE *f, const struct state *st)
 	const struct block *b;
 	size_t i;
 
-	fprintf(f, "%s %d\nsaved %lld\n", STATE_MAGIC, STATE_VERSION,
-	    (long long)st->saved_us);
+	/* Version 1 when it says all: older readers can read it. */
+	fprintf(f, "%s %d\nsaved %lld\n", STATE_MAGIC,
+	    st->has_hashkey ? 2 : 1, (long long)st->saved_us);
 	for (i = 0; i < st->nblocks; i++) {
 		b = &st->blocks[i].b;
 		if ((unsigned)b->rule > RULE_MANUAL || b->rule == RULE_NONE ||
@@ -365,7 +573,18 @@ state_write(FILE *f, const struct state *st)
 		fprintf(f, "strike %s %lld\n",
 		    key_format(&st->strikes[i].key, src, sizeof(src)),
 		    (long long)st->strikes[i].at_us);
-	fprintf(f, "end %zu %zu\n", st->nblocks, st->nstrikes);
+	if (!st->has_hashkey) {
+		fprintf(f, "end %zu %zu\n", st->nblocks, st->nstrikes);
+		return ferror(f) ? -1 : 0;
+	}
+	fputs("hashkey ", f);
+	for (i = 0; i < sizeof(st->hashkey); i++)
+		fprintf(f, "%02x", st->hashkey[i]);
+	fputc('\n', f);
+	for (i = 0; i < st->ncounts; i++)
+		counts_write(f, &st->counts[i]);
+	fprintf(f, "end %zu %zu %zu\n", st->nblocks, st->nstrikes,
+	    st->ncounts);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -559,8 +778,76 @@ state_collect(struct daemon *d, struct state *st)
 	return 0;
 }
 
-int
-state_save(struct daemon *d)
+/*
+ * What one record of counters may add to the file at most, and what a
+ * block or strike line may: the counters collected stop before the file
+ * could grow past what state_load_file reads, so that they can never make
+ * the blocks and strikes unreadable.
+ */
+#define COUNTS_LINE_MAX		512
+#define SLOT_TEXT_MAX		16
+
+struct counts_collect {
+	struct daemon	*d;
+	struct state	*st;
+	size_t		 cap, scap;
+	size_t		 budget;	/* bytes left for counters */
+	size_t		 dropped;	/* no room, or out of memory */
+};
+
+static void
+collect_counts(const struct engine_counters *c, void *arg)
+{
+	struct counts_collect *cc = arg;
+	struct state *st = cc->st;
+	struct engine_counters *n;
+	size_t cost = COUNTS_LINE_MAX + (size_t)c->nslots * SLOT_TEXT_MAX;
+
+	if (cost > cc->budget ||
+	    st->nblocks + st->nstrikes + st->ncounts >= STATE_MAX_RECORDS ||
+	    st->nslots + c->nslots > STATE_MAX_SLOTS ||
+	    grow((void **)&st->counts, st->ncounts, &cc->cap,
+	    sizeof(*st->counts)) == -1 ||
+	    grow_by((void **)&st->slots, st->nslots, c->nslots, &cc->scap,
+	    sizeof(*st->slots)) == -1) {
+		cc->dropped++;
+		return;
+	}
+	cc->budget -= cost;
+	n = &st->counts[st->ncounts++];
+	*n = *c;
+	n->first_us = daemon_mono_to_wall(cc->d, c->first_us);
+	n->last_us = daemon_mono_to_wall(cc->d, c->last_us);
+	n->slots = NULL;
+	if (c->nslots > 0)
+		memcpy(st->slots + st->nslots, c->slots,
+		    c->nslots * sizeof(*c->slots));
+	st->nslots += c->nslots;
+}
+
+/* Adds the window counters and the hash key to a collected state. */
+static void
+state_collect_counts(struct daemon *d, struct state *st)
+{
+	struct counts_collect cc = { .d = d, .st = st };
+	size_t used = 64 + st->nblocks * STATE_MAX_LINE +
+	    st->nstrikes * (KEY_STRLEN + 32);
+
+	cc.budget = used < STATE_MAX_FILE ? STATE_MAX_FILE - used : 0;
+	st->has_hashkey = true;
+	memcpy(st->hashkey, d->hashkey, sizeof(st->hashkey));
+	engine_export(d->engine, clock_mono_us(), collect_counts, &cc);
+	counts_link(st);
+	if (cc.dropped > 0)
+		log_warnx("state: window counters of %zu sources not saved "
+		    "(no room)", cc.dropped);
+	if (st->ncounts > 0)
+		log_info("state: window counters saved (%zu sources)",
+		    st->ncounts);
+}
+
+static int
+state_save_counts(struct daemon *d, bool counts)
 {
 	struct state st;
 	char err[512];
@@ -573,11 +860,31 @@ state_save(struct daemon *d)
 		    d->conf->state_file);
 		return -1;
 	}
+	if (counts && d->engine != NULL)
+		state_collect_counts(d, &st);
 	if ((rv = state_save_file(d->conf->state_file, &st, err,
 	    sizeof(err))) == -1)
 		log_warnx("state not saved: %s", err);
 	state_free(&st);
 	return rv;
+}
+
+int
+state_save(struct daemon *d)
+{
+	return state_save_counts(d, false);
+}
+
+/*
+ * The window counters are saved only here: the blocks and strikes that a
+ * kill -9 must not lose are saved as they happen, while counters of sources
+ * below every threshold are worth a restart's trouble only when the stop
+ * is clean (a restart for an upgrade or a config change that needs one).
+ */
+int
+state_save_shutdown(struct daemon *d)
+{
+	return state_save_counts(d, true);
 }
 
 /* Puts one block back: kernel (when asked), engine judgement, record. */
@@ -630,32 +937,71 @@ state_has(const struct state *st, const struct key *k, int64_t now_us)
 	return false;
 }
 
+int
+state_load(struct daemon *d, struct state *st)
+{
+	if (d->conf->state_file[0] == '\0') {
+		memset(st, 0, sizeof(*st));
+		return 0;
+	}
+	return state_load_file(d->conf->state_file, d->conf->ipv6_prefix, st);
+}
+
+/*
+ * Puts the window counters of a clean shutdown back, once the blocks are
+ * (a judged source is not overwritten).  The file's times are wall clock:
+ * moved onto the engine's monotonic clock as the strikes' are, so the
+ * downtime counts as time that passed.
+ */
+static void
+restore_counts(struct daemon *d, const struct state *st)
+{
+	size_t i, n = 0, full = 0;
+	int64_t now_us = clock_mono_us();
+	int rv;
+
+	if (st->ncounts == 0)
+		return;
+	if (memcmp(st->hashkey, d->hashkey, sizeof(d->hashkey)) != 0) {
+		log_warnx("state: window counters under another hash key; "
+		    "not restored");
+		return;
+	}
+	for (i = 0; i < st->ncounts; i++) {
+		if ((rv = engine_import(d->engine, &st->counts[i],
+		    d->start_mono_us - d->start_wall_us, now_us)) == 1)
+			n++;
+		else if (rv == -1)
+			full++;
+	}
+	log_info("state: window counters restored (%zu sources; %zu no "
+	    "longer counted%s)", n, st->ncounts - n - full,
+	    full > 0 ? ", some with no room in the table" : "");
+}
+
 /*
  * Reconciles the state with the kernel sets: after a reboot (sets_created)
  * every unexpired block goes back; otherwise the kernel is the truth for
  * what it enforces: an entry removed by hand is forgotten, one added by
  * hand is adopted.  Blocks the kernel never held (dry run, a uid under
  * ipset) are restored as they were.  Strikes are restored first so that
- * adopted blocks see them.
+ * adopted blocks see them, window counters last so that they never touch
+ * a judged source.  The first save, at the end, drops the counters.
  */
 void
-state_restore(struct daemon *d, bool sets_created)
+state_restore(struct daemon *d, struct state *stp, bool sets_created)
 {
 	struct backend_entry *ents = NULL;
 	const struct backend_entry *e;
-	struct state st;
+	struct state st = *stp;
 	struct block b;
 	char src[KEY_STRLEN], err[256];
 	size_t i, nents = 0;
 	int64_t now_us = clock_wall_us();
 	bool have_list = false;
-	int loaded;
+	bool loaded = st.saved_us != 0 || st.nblocks > 0;
 
-	if (d->conf->state_file[0] == '\0')
-		loaded = 0, memset(&st, 0, sizeof(st));
-	else
-		loaded = state_load_file(d->conf->state_file,
-		    d->conf->ipv6_prefix, &st);
+	memset(stp, 0, sizeof(*stp));
 	for (i = 0; i < st.nstrikes; i++)
 		engine_add_strike(d->engine, &st.strikes[i].key,
 		    wall_to_mono(d, st.strikes[i].at_us));
@@ -708,9 +1054,10 @@ state_restore(struct daemon *d, bool sets_created)
 		restore_block(d, &b, 0, false, now_us);
 	}
 	free(ents);
-	if (loaded == 1)
+	if (loaded)
 		log_info("state: %zu blocks, %zu strikes restored from %s",
 		    blocks_count(d->blocks), st.nstrikes, d->conf->state_file);
+	restore_counts(d, &st);
 	state_free(&st);
 	state_save(d);
 }

@@ -160,3 +160,91 @@ fanout_count(const void *area, int nslots, int64_t tick_us, int64_t now_us)
 			live++;
 	return live;
 }
+
+/* ------------------------------------------------- export and import */
+
+_Static_assert(WINDOW_BUCKETS == ENGINE_BUCKETS, "bucket counts differ");
+_Static_assert(FANOUT_TICKS - 1 == ENGINE_SLOT_MAX_AGE, "slot ages differ");
+_Static_assert(FANOUT_MAX_SLOTS == ENGINE_MAX_SLOTS, "slot limits differ");
+
+void
+window_save(const struct window *w, int64_t bucket_us, int64_t last_us,
+    uint16_t counts[WINDOW_BUCKETS])
+{
+	int64_t head = last_us / bucket_us;
+	int i;
+
+	for (i = 0; i < WINDOW_BUCKETS; i++)
+		counts[i] = w->b[slot(head - (WINDOW_BUCKETS - 1) + i)];
+}
+
+void
+window_load(struct window *w, int64_t bucket_us, int64_t last_us,
+    const uint16_t counts[WINDOW_BUCKETS])
+{
+	int64_t head = last_us / bucket_us;
+	int i;
+
+	for (i = 0; i < WINDOW_BUCKETS; i++)
+		w->b[slot(head - (WINDOW_BUCKETS - 1) + i)] = counts[i];
+}
+
+uint32_t
+fanout_save(const void *area, int nslots, int64_t tick_us, int64_t now_us,
+    struct engine_slot *out)
+{
+	const uint32_t *h = area;
+	const uint16_t *tk = (const uint16_t *)(h + nslots);
+	uint16_t now = fanout_tick(tick_us, now_us), age;
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < nslots; i++) {
+		age = (uint16_t)(now - tk[i]);
+		if (h[i] == 0 || age >= FANOUT_TICKS)
+			continue;
+		out[n].dsthash = h[i];
+		out[n].age = age;
+		n++;
+	}
+	return n;
+}
+
+void
+fanout_load(void *area, int nslots, int64_t tick_us, int64_t now_us,
+    const struct engine_slot *in, uint32_t n)
+{
+	uint32_t *h = area;
+	uint16_t *tk = (uint16_t *)(h + nslots);
+	uint16_t now = fanout_tick(tick_us, now_us), oldest_age;
+	int j, used = 0, dst;
+	uint32_t i;
+
+	fanout_clear(area, nslots);
+	for (i = 0; i < n; i++) {
+		if (in[i].dsthash == 0 || in[i].age > ENGINE_SLOT_MAX_AGE)
+			continue;
+		for (j = 0; j < used && h[j] != in[i].dsthash; j++)
+			;
+		if (j < used) {		/* repeated: its youngest age */
+			if ((uint16_t)(now - tk[j]) > in[i].age)
+				tk[j] = (uint16_t)(now - in[i].age);
+			continue;
+		}
+		if (used < nslots)
+			dst = used++;
+		else {			/* full: the oldest goes if older */
+			oldest_age = in[i].age;
+			dst = -1;
+			for (j = 0; j < used; j++)
+				if ((uint16_t)(now - tk[j]) > oldest_age) {
+					oldest_age = (uint16_t)(now - tk[j]);
+					dst = j;
+				}
+			if (dst < 0)
+				continue;
+		}
+		h[dst] = in[i].dsthash;
+		tk[dst] = (uint16_t)(now - in[i].age);
+	}
+}

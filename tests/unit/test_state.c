@@ -125,64 +125,201 @@ test_roundtrip(void **state)
 }
 
 #define HDR "nflogmon-state 1\nsaved 1700000000000000\n"
+#define HDR2 "nflogmon-state 2\nsaved 1700000000000000\n"
+#define HK "hashkey 000102030405060708090a0b0c0d0e0f\n"
+#define BK0 "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0"
+#define BK1 "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,4"
+/* counts SOURCE CONN FIRST LAST BURST_BUCKET B.. SUST_BUCKET S.. TICK N */
+#define C(first, last, b, n) "counts 192.0.2.9 4 " first " " last " 3750000 " \
+	    b " 0 " BK0 " 9375000 " n "\n"
+#define C1 C("1699999990000000", "1699999995000000", BK1, "2")
 #define B1 "block 192.0.2.7 burst block 21 1700000003450000 1700003603450000 " \
 	   "1 57 1 - -\n"
 
 static const struct {
 	const char	*text;
 	int		 rv;
-	size_t		 nblocks, nstrikes;
+	size_t		 nblocks, nstrikes, ncounts;
 } parses[] = {
-	{ HDR "end 0 0\n", 0, 0, 0 },
-	{ HDR B1 "strike 192.0.2.7 1700000003450000\nend 1 1\n", 0, 1, 1 },
+	{ HDR "end 0 0\n", 0, 0, 0, 0 },
+	{ HDR B1 "strike 192.0.2.7 1700000003450000\nend 1 1\n", 0, 1, 1, 0 },
 	{ HDR B1 "block 192.0.2.8 manual block 0 1 permanent 0 0 0 - x%25y\n"
-	    "end 2 0\n", 0, 2, 0 },
-	{ "", -1, 0, 0 },					/* empty */
-	{ HDR, -1, 0, 0 },					/* no end */
-	{ HDR B1, -1, 0, 0 },
-	{ HDR B1 "end 1 0", -1, 0, 0 },				/* no newline */
-	{ HDR B1 "end 2 0\n", -1, 0, 0 },			/* count */
-	{ HDR B1 "end 1 0\nend 1 0\n", -1, 0, 0 },		/* after end */
-	{ "nflogmon-state 2\nsaved 1\nend 0 0\n", -1, 0, 0 },	/* version */
-	{ "something else\nsaved 1\nend 0 0\n", -1, 0, 0 },
-	{ "nflogmon-state 1\nend 0 0\n", -1, 0, 0 },		/* no saved */
+	    "end 2 0\n", 0, 2, 0, 0 },
+	{ "", -1, 0, 0, 0 },					/* empty */
+	{ HDR, -1, 0, 0, 0 },					/* no end */
+	{ HDR B1, -1, 0, 0, 0 },
+	{ HDR B1 "end 1 0", -1, 0, 0, 0 },				/* no newline */
+	{ HDR B1 "end 2 0\n", -1, 0, 0, 0 },			/* count */
+	{ HDR B1 "end 1 0\nend 1 0\n", -1, 0, 0, 0 },		/* after end */
+	{ "nflogmon-state 3\nsaved 1\nend 0 0 0\n", -1, 0, 0, 0 },	/* version */
+	{ "nflogmon-state 0\nsaved 1\nend 0 0\n", -1, 0, 0, 0 },
+	/* version 2: window counters */
+	{ HDR2 "end 0 0 0\n", 0, 0, 0, 0 },
+	{ HDR2 B1 HK C1 "dsts 1f:3,ffffffff:0\nend 1 0 1\n", 0, 1, 0, 1 },
+	{ HDR2 HK C("1", "2", BK0, "0") C("1", "2", BK1, "1") "dsts 5:63\n"
+	    "end 0 0 2\n", 0, 0, 0, 2 },
+	{ HDR2 HK C("1", "2", BK0, "3") "dsts 5:63\ndsts 6:1,7:1\n"
+	    "end 0 0 1\n", 0, 0, 0, 1 },			/* 2 lines */
+	{ HDR2 "end 0 0\n", -1, 0, 0, 0 },			/* v2 end */
+	{ HDR "end 0 0 0\n", -1, 0, 0, 0 },			/* v1 end */
+	{ HDR HK "end 0 0\n", -1, 0, 0, 0 },			/* v1 key */
+	{ HDR2 C1 "dsts 1f:3,2:0\nend 0 0 1\n", -1, 0, 0, 0 },	/* no key */
+	{ HDR2 HK HK "end 0 0 0\n", -1, 0, 0, 0 },		/* key twice */
+	{ HDR2 "hashkey 0001\nend 0 0 0\n", -1, 0, 0, 0 },
+	{ HDR2 "hashkey 000102030405060708090a0b0c0d0e0g\nend 0 0 0\n", -1,
+	    0, 0, 0 },
+	{ HDR2 HK C1 "end 0 0 1\n", -1, 0, 0, 0 },		/* dsts due */
+	{ HDR2 HK C1 "dsts 1f:3\nend 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C1 "dsts 1f:3,2:0,3:0\nend 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C1 "dsts 1f:3\ndsts 2:0\nend 0 0 1\n", 0, 0, 0, 1 },
+	{ HDR2 HK C1 "dsts 1f:3,0:0\nend 0 0 1\n", -1, 0, 0, 0 },	/* hash 0 */
+	{ HDR2 HK C1 "dsts 1f:3,2:64\nend 0 0 1\n", -1, 0, 0, 0 },	/* age */
+	{ HDR2 HK C1 "dsts 1f:3,100000000:1\nend 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C1 "dsts 1F:3,2:1\nend 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C1 "dsts 1f:3,:1\nend 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C1 "dsts 1f:3,2:1,\nend 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C1 "dsts -1:3,2:1\nend 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK "dsts 1f:3\nend 0 0 0\n", -1, 0, 0, 0 },	/* no counts */
+	{ HDR2 HK C("5", "4", BK0, "0") "end 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C("1", "2", "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0", "0")
+	    "end 0 0 1\n", -1, 0, 0, 0 },				/* 15 */
+	{ HDR2 HK C("1", "2", BK0 ",0", "0") "end 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C("1", "2", "65536,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0", "0")
+	    "end 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C("1", "2", "0,0,0,0,0,0,0,0,,0,0,0,0,0,0,0", "0")
+	    "end 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C("1", "2", BK0, "1025") "end 0 0 1\n", -1, 0, 0, 0 },
+	{ HDR2 HK C("1", "9999999999999999999", BK0, "0") "end 0 0 1\n", -1,
+	    0, 0, 0 },
+	{ HDR2 HK "counts 192.0.2.9 0 1 2 1 " BK0 " 1 " BK0 " 1 0\n"
+	    "end 0 0 1\n", -1, 0, 0, 0 },				/* conns */
+	{ HDR2 HK "counts 192.0.2.9 1 1 2 1 " BK0 " 1 " BK0 " 1\n"
+	    "end 0 0 1\n", -1, 0, 0, 0 },				/* fields */
+	{ HDR2 HK C("1", "2", BK0, "0") "end 0 0 2\n", -1, 0, 0, 0 },
+	{ HDR2 HK C("1", "2", BK0, "0") "end 0 0 0\n", -1, 0, 0, 0 },
+	{ "something else\nsaved 1\nend 0 0\n", -1, 0, 0, 0 },
+	{ "nflogmon-state 1\nend 0 0\n", -1, 0, 0, 0 },		/* no saved */
 	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 -\nend 1 0\n", -1, 0,
-	    0 },						/* fields */
+	    0, 0 },						/* fields */
 	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - - x\nend 1 0\n",
-	    -1, 0, 0 },
+	    -1, 0, 0, 0 },
 	{ HDR "block 192.0.2.7  burst block 21 1 2 1 57 1 - -\nend 1 0\n", -1,
-	    0, 0 },						/* 2 spaces */
+	    0, 0, 0 },						/* 2 spaces */
 	{ HDR "block 192.0.2.300 burst block 21 1 2 1 57 1 - -\nend 1 0\n",
-	    -1, 0, 0 },						/* source */
+	    -1, 0, 0, 0 },						/* source */
 	{ HDR "block 192.0.2.7 none block 21 1 2 1 57 1 - -\nend 1 0\n", -1,
-	    0, 0 },						/* rule */
+	    0, 0, 0 },						/* rule */
 	{ HDR "block 192.0.2.7 burst allowed 21 1 2 1 57 1 - -\nend 1 0\n",
-	    -1, 0, 0 },						/* action */
+	    -1, 0, 0, 0 },						/* action */
 	{ HDR "block 192.0.2.7 burst block -1 1 2 1 57 1 - -\nend 1 0\n", -1,
-	    0, 0 },						/* negative */
+	    0, 0, 0 },						/* negative */
 	{ HDR "block 192.0.2.7 burst block 4294967296 1 2 1 57 1 - -\n"
-	    "end 1 0\n", -1, 0, 0 },				/* u32 */
+	    "end 1 0\n", -1, 0, 0, 0 },				/* u32 */
 	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 2 - -\nend 1 0\n", -1,
-	    0, 0 },						/* enforced */
+	    0, 0, 0 },						/* enforced */
 	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - a%2\nend 1 0\n",
-	    -1, 0, 0 },						/* escape */
+	    -1, 0, 0, 0 },						/* escape */
 	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - a%0Ab\nend 1 0\n",
-	    -1, 0, 0 },						/* newline */
+	    -1, 0, 0, 0 },						/* newline */
 	{ HDR "block 192.0.2.7 burst throttle 21 1 2 1 57 1 - -\nend 1 0\n",
-	    -1, 0, 0 },						/* no rate */
+	    -1, 0, 0, 0 },						/* no rate */
 	{ HDR "block 192.0.2.7 burst throttle 21 1 2 1 57 1 5/0 -\n"
-	    "end 1 0\n", -1, 0, 0 },
+	    "end 1 0\n", -1, 0, 0, 0 },
 	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - -\r\nend 1 0\n",
-	    -1, 0, 0 },						/* CR */
+	    -1, 0, 0, 0 },						/* CR */
 	{ HDR "block 192.0.2.7 burst block 21 +1 2 1 57 1 - -\nend 1 0\n",
-	    -1, 0, 0 },
+	    -1, 0, 0, 0 },
 	{ HDR "block 192.0.2.7 burst block 21 99999999999999999999 2 1 57 1 "
-	    "- -\nend 1 0\n", -1, 0, 0 },			/* overflow */
-	{ HDR "strike 192.0.2.7\nend 0 1\n", -1, 0, 0 },
-	{ HDR "strike 192.0.2.7 x\nend 0 1\n", -1, 0, 0 },
-	{ HDR "ban 192.0.2.7 1\nend 0 0\n", -1, 0, 0 },
-	{ HDR "\nend 0 0\n", -1, 0, 0 },
+	    "- -\nend 1 0\n", -1, 0, 0, 0 },			/* overflow */
+	{ HDR "strike 192.0.2.7\nend 0 1\n", -1, 0, 0, 0 },
+	{ HDR "strike 192.0.2.7 x\nend 0 1\n", -1, 0, 0, 0 },
+	{ HDR "ban 192.0.2.7 1\nend 0 0\n", -1, 0, 0, 0 },
+	{ HDR "\nend 0 0\n", -1, 0, 0, 0 },
 };
+
+/*
+ * Window counters round-trip, slots over several dsts lines included; the
+ * file says version 2 only when it holds them.
+ */
+static void
+test_roundtrip_counts(void **state)
+{
+	struct engine_slot slots[70];
+	struct engine_counters c[2];
+	struct state st = { .saved_us = 1700000100000000LL }, back;
+	char err[256], *text, *text2;
+	size_t len, len2, i;
+	int j;
+
+	(void)state;
+	text = to_text(&st, &len);
+	assert_memory_equal(text, "nflogmon-state 1\n", 17);
+	free(text);
+
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < 70; i++) {
+		slots[i].dsthash = 0x9e3779b9U * (uint32_t)(i + 1);
+		slots[i].age = (uint16_t)(i % 64);
+	}
+	assert_int_equal(key_parse("2001:db8:1:2::/64", 64, &c[0].key, err,
+	    sizeof(err)), 0);
+	c[0].connections = 4000000000U;
+	c[0].first_us = 1699999000000000LL;
+	c[0].last_us = 1700000099000000LL;
+	c[0].burst_bucket_us = 3750000;
+	c[0].sustained_bucket_us = 225000000;
+	c[0].fanout_tick_us = 9375000;
+	for (j = 0; j < ENGINE_BUCKETS; j++) {
+		c[0].burst[j] = (uint16_t)(j * 4000);
+		c[0].sustained[j] = (uint16_t)(65535 - j);
+	}
+	c[0].nslots = 70;
+	c[0].slots = slots;
+	assert_int_equal(key_parse("uid:1001", 64, &c[1].key, err,
+	    sizeof(err)), 0);
+	c[1].connections = 1;
+	c[1].first_us = c[1].last_us = -7;
+	st.has_hashkey = true;
+	for (i = 0; i < 16; i++)
+		st.hashkey[i] = (uint8_t)(0xf0 + i);
+	st.counts = c;
+	st.ncounts = 2;
+
+	text = to_text(&st, &len);
+	assert_memory_equal(text, "nflogmon-state 2\n", 17);
+	assert_int_equal(state_parse(text, len, 64, &back, err, sizeof(err)),
+	    0);
+	assert_true(back.has_hashkey);
+	assert_memory_equal(back.hashkey, st.hashkey, 16);
+	assert_int_equal(back.ncounts, 2);
+	assert_int_equal(back.nslots, 70);
+	for (i = 0; i < 2; i++) {
+		const struct engine_counters *a = &c[i], *b = &back.counts[i];
+		assert_true(key_equal(&a->key, &b->key));
+		assert_int_equal(a->connections, b->connections);
+		assert_int_equal(a->first_us, b->first_us);
+		assert_int_equal(a->last_us, b->last_us);
+		assert_int_equal(a->burst_bucket_us, b->burst_bucket_us);
+		assert_int_equal(a->sustained_bucket_us, b->sustained_bucket_us);
+		assert_int_equal(a->fanout_tick_us, b->fanout_tick_us);
+		assert_memory_equal(a->burst, b->burst, sizeof(a->burst));
+		assert_memory_equal(a->sustained, b->sustained,
+		    sizeof(a->sustained));
+		assert_int_equal(a->nslots, b->nslots);
+	}
+	assert_null(back.counts[1].slots);
+	for (i = 0; i < 70; i++) {
+		assert_int_equal(back.counts[0].slots[i].dsthash,
+		    slots[i].dsthash);
+		assert_int_equal(back.counts[0].slots[i].age, slots[i].age);
+	}
+	text2 = to_text(&back, &len2);
+	assert_int_equal(len, len2);
+	assert_memory_equal(text, text2, len);
+	free(text);
+	free(text2);
+	state_free(&back);
+}
 
 static void
 test_parse_table(void **state)
@@ -201,11 +338,14 @@ test_parse_table(void **state)
 		if (parses[i].rv == 0) {
 			assert_int_equal(st.nblocks, parses[i].nblocks);
 			assert_int_equal(st.nstrikes, parses[i].nstrikes);
+			assert_int_equal(st.ncounts, parses[i].ncounts);
 			state_free(&st);
 		} else {
 			assert_true(err[0] != '\0');
 			assert_null(st.blocks);
 			assert_null(st.strikes);
+			assert_null(st.counts);
+			assert_null(st.slots);
 		}
 	}
 }
@@ -314,6 +454,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_roundtrip_counts),
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_files),
