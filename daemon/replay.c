@@ -147,9 +147,21 @@ replay_next(struct input *in)
 	return -1;
 }
 
+/* The latest record time replay believes: the end of the year 9999. */
+#define REPLAY_MAX_S	253402300799LL
+
+/*
+ * A record's time in microseconds, or -1 when it cannot be a time: a
+ * pcapng timestamp is 64 bits of any unit plus an offset, so tv_sec may be
+ * anything, and seconds times 10^6 would overflow.  Such a record is
+ * counted as malformed and does not move the clock.
+ */
 static int64_t
 rec_time_us(const struct pcap_pkthdr *h)
 {
+	if (h->ts.tv_sec < 0 || h->ts.tv_sec > REPLAY_MAX_S ||
+	    h->ts.tv_usec < 0 || h->ts.tv_usec >= US_PER_S)
+		return -1;
 	return (int64_t)h->ts.tv_sec * US_PER_S + (int64_t)h->ts.tv_usec;
 }
 
@@ -190,11 +202,12 @@ verdicts_add(struct verdicts *vs, const struct verdict *v)
 /*
  * Feeds every record of every input, merged in timestamp order.  A record
  * older than the one before (a file out of order) is fed at the latest
- * time seen, since the engine clock never goes back.  Records are decoded
- * ENGINE_BATCH at a time (libpcap's buffer only holds the last one) and
- * fed as a batch, which is the same as one by one, only faster.  Returns
- * -1 on a read error (reported, the rest still fed) or -2 when out of
- * memory; *last_us is the engine time at the end.
+ * time seen, since the engine clock never goes back; one whose time is
+ * impossible (rec_time_us -1, merged first) is malformed.  Records are
+ * decoded ENGINE_BATCH at a time (libpcap's buffer only holds the last
+ * one) and fed as a batch, which is the same as one by one, only faster.
+ * Returns -1 on a read error (reported, the rest still fed) or -2 when
+ * out of memory; *last_us is the engine time at the end.
  */
 static int
 replay_feed(struct engine *e, struct input *in, int n, struct verdicts *vs,
@@ -217,12 +230,16 @@ replay_feed(struct engine *e, struct input *in, int n, struct verdicts *vs,
 		    (cur = replay_earliest(in, n)) != NULL; nb++) {
 			int64_t t = rec_time_us(cur->h);
 
-			if (t > now_us)
-				now_us = t;
-			t_us[nb] = now_us;
 			memset(&p[nb], 0, sizeof(p[nb]));
-			r[nb] = pkt_decode_link(cur->link, cur->data,
-			    cur->h->caplen, &p[nb]);
+			if (t < 0)	/* a time we cannot believe */
+				r[nb] = PKT_MALFORMED;
+			else {
+				if (t > now_us)
+					now_us = t;
+				r[nb] = pkt_decode_link(cur->link, cur->data,
+				    cur->h->caplen, &p[nb]);
+			}
+			t_us[nb] = now_us;
 			if (replay_next(cur) != 0)
 				rc = -1;
 		}
