@@ -294,6 +294,7 @@ client_run(int argc, char **argv, enum proto_cmd cmd)
 	struct proto_request req;
 	struct client_opts o;
 	json_t *jreq, *reply;
+	struct key k;
 	char sock[sizeof(((struct conf *)0)->control_socket)], err[512];
 	int rv;
 
@@ -307,6 +308,14 @@ client_run(int argc, char **argv, enum proto_cmd cmd)
 			return EXIT_ERR;
 		}
 		snprintf(req.source, sizeof(req.source), "%s", o.source);
+		/*
+		 * Bad input is exit 1 whether or not a daemon answers; the
+		 * daemon parses it again with its own ipv6_prefix.
+		 */
+		if (key_parse(o.source, 64, &k, err, sizeof(err)) == -1) {
+			fprintf(stderr, "nflogmon: %s\n", err);
+			return EXIT_ERR;
+		}
 	}
 	if (o.timeout != NULL) {
 		req.has_timeout = true;

@@ -26,7 +26,8 @@ void
 usage_print(FILE *f)
 {
 	fputs(
-"usage: nflogmon run [-c FILE] [-f]            run the daemon (-f: foreground, log to stderr)\n"
+"usage: nflogmon run [-c FILE] [-f] [-d]       run the daemon (-f: foreground, log to stderr;\n"
+"                                              -d: also log every decision)\n"
 "       nflogmon status [-s SOCK | -c FILE] [--json]\n"
 "       nflogmon list   [-s SOCK | -c FILE] [--json]\n"
 "       nflogmon block  [-s SOCK | -c FILE] SOURCE [--timeout DURATION] [--reason TEXT]\n"
@@ -60,9 +61,17 @@ main(int argc, char **argv)
 		printf("nflogmon %s\n", NFLOGMON_VERSION);
 		return EXIT_OK;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		/* "nflogmon CMD --help" asks, like "nflogmon --help". */
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 ||
+		    strcmp(argv[2], "-h") == 0)) {
+			usage_print(stdout);
+			return EXIT_OK;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "nflogmon: unknown command '%s'\n", argv[1]);
 	usage_print(stderr);
 	return EXIT_USAGE;

@@ -20,6 +20,15 @@ struct unit {
 	int64_t		 us;
 };
 
+/*
+ * The longest finite duration: 100 years (36500d).  Every time in the
+ * program is int64_t microseconds, and callers add durations to clocks
+ * (expiry = since + timeout) without saturating; 100 years keeps any such
+ * sum far from overflow, and within what the kernel's sets accept (nft
+ * element timeouts end near 584 years).  Longer is "permanent".
+ */
+#define DURATION_MAX_US		(36500LL * 86400 * US_PER_S)
+
 /* Largest first: fmt_duration prints the largest unit that is exact. */
 static const struct unit units[] = {
 	{ 'd',	86400 * US_PER_S },
@@ -52,8 +61,8 @@ parse_digits(const char *s, uint64_t max, uint64_t *v)
 /*
  * "30s", "10m", "1h", "7d" or "permanent".  A bare number is rejected (is
  * "30" seconds or minutes?), and so is zero: no duration in nflogmon is
- * meaningful at zero.  The result never equals DURATION_PERMANENT unless
- * the word "permanent" was given.
+ * meaningful at zero, and so is one beyond DURATION_MAX_US.  The result
+ * never equals DURATION_PERMANENT unless the word "permanent" was given.
  */
 int
 parse_duration(const char *s, int64_t *us)
@@ -75,9 +84,7 @@ parse_duration(const char *s, int64_t *us)
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (*end != units[i].suffix)
 			continue;
-		/* the product stays below INT64_MAX (odd, so never equal
-		 * to a multiple of a unit), which means permanent */
-		if (n > (uint64_t)INT64_MAX / (uint64_t)units[i].us)
+		if (n > (uint64_t)DURATION_MAX_US / (uint64_t)units[i].us)
 			return -1;
 		*us = (int64_t)n * units[i].us;
 		return 0;

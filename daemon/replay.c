@@ -134,9 +134,21 @@ replay_next(struct input *in)
 	return -1;
 }
 
+/* The latest record time replay believes: the end of the year 9999. */
+#define REPLAY_MAX_S	253402300799LL
+
+/*
+ * A record's time in microseconds, or -1 when it cannot be a time: a
+ * pcapng timestamp is 64 bits of any unit plus an offset, so tv_sec may be
+ * anything, and seconds times 10^6 would overflow.  Such a record is
+ * counted as malformed and does not move the clock.
+ */
 static int64_t
 rec_time_us(const struct pcap_pkthdr *h)
 {
+	if (h->ts.tv_sec < 0 || h->ts.tv_sec > REPLAY_MAX_S ||
+	    h->ts.tv_usec < 0 || h->ts.tv_usec >= US_PER_S)
+		return -1;
 	return (int64_t)h->ts.tv_sec * US_PER_S + (int64_t)h->ts.tv_usec;
 }
 
@@ -177,7 +189,8 @@ verdicts_add(struct verdicts *vs, const struct verdict *v)
 /*
  * Feeds every record of every input, merged in timestamp order.  A record
  * older than the one before (a file out of order) is fed at the latest
- * time seen, since the engine clock never goes back.  Returns -1 on a
+ * time seen, since the engine clock never goes back; one whose time is
+ * impossible (rec_time_us -1, merged first) is malformed.  Returns -1 on a
  * read error (reported, the rest still fed) or -2 when out of memory;
  * *last_us is the engine time at the end.
  */
@@ -198,10 +211,15 @@ replay_feed(struct engine *e, struct input *in, int n, struct verdicts *vs,
 	while ((cur = replay_earliest(in, n)) != NULL) {
 		int64_t t = rec_time_us(cur->h);
 
-		if (t > now_us)
-			now_us = t;
 		memset(&p, 0, sizeof(p));
-		r = pkt_decode_link(cur->link, cur->data, cur->h->caplen, &p);
+		if (t < 0)
+			r = PKT_MALFORMED;	/* a time we cannot believe */
+		else {
+			if (t > now_us)
+				now_us = t;
+			r = pkt_decode_link(cur->link, cur->data,
+			    cur->h->caplen, &p);
+		}
 		if (engine_feed(e, &p, r, now_us, &v) &&
 		    verdicts_add(vs, &v) != 0)
 			return -2;

@@ -604,8 +604,25 @@ nft_check_set(struct nft_priv *p, const struct nft_found *f,
 	return 0;
 }
 
-/* Remembers the rate tags of throttle_* member sets already in the table,
- * so unblock empties them even when the config no longer names them. */
+/* A rate tag as nft_rate_tag writes it ("5_60s"): safe in a command. */
+static bool
+nft_tag_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return len > 0;
+}
+
+/*
+ * Remembers the rate tags of throttle_* member sets already in the table,
+ * so unblock empties them even when the config no longer names them.  A set
+ * name is any string to the kernel (nft -j can make "throttle_a } ; ...4"),
+ * and tags are pasted into commands: a name that nft_rate_tag cannot have
+ * written is not ours and is left alone.
+ */
 static int
 nft_found_rates(struct nft_priv *p, const struct nft_found *f)
 {
@@ -628,7 +645,8 @@ nft_found_rates(struct nft_priv *p, const struct nft_found *f)
 			suf = kind_suffix[kind];
 			slen = strlen(suf);
 			if (len > slen && len - slen < sizeof(tag) &&
-			    strcmp(n + len - slen, suf) == 0) {
+			    strcmp(n + len - slen, suf) == 0 &&
+			    nft_tag_ok(n, len - slen)) {
 				memcpy(tag, n, len - slen);
 				tag[len - slen] = '\0';
 				if (nft_rate_add(p, tag) == NULL)

@@ -358,6 +358,37 @@ test_missing_and_wrong(void **state)
 	assert_null(strstr(out, "rules.nft"));
 }
 
+/*
+ * A set in the table whose name looks like a throttle set but is no name
+ * of ours (nft -j makes any string a set name): never pasted into a
+ * command, so init, block and unblock work and nothing else is created.
+ */
+static void
+test_foreign_set_name(void **state)
+{
+	struct backend	b = { .ops = &backend_nft_ops };
+	struct key	k;
+	bool		created;
+
+	(void)state;
+	sh("nft add table inet nflogmon");
+	sh("echo '{\"nftables\": [{\"add\": {\"set\": {\"family\": "
+	    "\"inet\", \"table\": \"nflogmon\", \"name\": "
+	    "\"throttle_a ; add table ip nflogmon_evil ; x4\", \"type\": "
+	    "\"ipv4_addr\", \"flags\": [\"timeout\"]}}}]}' | "
+	    "nft -j -f -");
+	assert_non_null(strstr(sh("nft list table inet nflogmon"),
+	    "set throttle_a ; add table"));
+	assert_verb(b.ops->init(&b, &conf, &created, err, sizeof(err)), 0);
+	key_v4(&k, "192.0.2.1");
+	assert_verb(b.ops->block(&b, &k, 60 * US_PER_S, RESP_BLOCK, NULL, err,
+	    sizeof(err)), 0);
+	assert_verb(b.ops->unblock(&b, &k, err, sizeof(err)), 0);
+	b.ops->fini(&b);
+	assert_null(strstr(sh("nft list tables"), "nflogmon_evil"));
+	sh("nft delete table inet nflogmon");
+}
+
 static void
 test_kernel_error(void **state)
 {
@@ -391,6 +422,7 @@ main(void)
 		cmocka_unit_test_setup(test_create_block_list, setup),
 		cmocka_unit_test_setup(test_throttle, setup),
 		cmocka_unit_test_setup(test_missing_and_wrong, setup),
+		cmocka_unit_test_setup(test_foreign_set_name, setup),
 		cmocka_unit_test_setup(test_kernel_error, setup),
 	};
 	int rv;

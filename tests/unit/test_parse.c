@@ -36,7 +36,9 @@ static const struct dur_case dur_cases[] = {
 	{ "30d", 0, 30 * 86400 * S, "30d" },
 	{ "007d", 0, 7 * 86400 * S, "7d" },
 	{ "permanent", 0, DURATION_PERMANENT, "permanent" },
-	{ "106751991d", 0, 106751991LL * 86400 * S, "106751991d" },
+	{ "36500d", 0, 36500LL * 86400 * S, "36500d" },	/* 100 years */
+	{ "876000h", 0, 36500LL * 86400 * S, "36500d" },
+	{ "3153600000s", 0, 36500LL * 86400 * S, "36500d" },
 	{ "", -1, 0, NULL },
 	{ "30", -1, 0, NULL },		/* bare number: unit required */
 	{ "0s", -1, 0, NULL },
@@ -52,6 +54,12 @@ static const struct dur_case dur_cases[] = {
 	{ "1.5h", -1, 0, NULL },
 	{ "5S", -1, 0, NULL },
 	{ "1w", -1, 0, NULL },
+	/* beyond 100 years: since + timeout must not overflow int64_t us */
+	{ "36501d", -1, 0, NULL },
+	{ "876001h", -1, 0, NULL },
+	{ "3153600001s", -1, 0, NULL },
+	{ "99999999d", -1, 0, NULL },
+	{ "106751991d", -1, 0, NULL },
 	{ "106751992d", -1, 0, NULL },	/* > INT64_MAX us */
 	{ "9223372036854775807s", -1, 0, NULL },
 	{ "99999999999999999999999s", -1, 0, NULL },
@@ -131,6 +139,7 @@ static const struct rate_case rate_cases[] = {
 	{ "20/permanent", false, -1, 0, 0, false, NULL },
 	{ "4294967296/1m", false, -1, 0, 0, false, NULL },
 	{ "20/0s", false, -1, 0, 0, false, NULL },
+	{ "1/36501d", false, -1, 0, 0, false, NULL },	/* over 100 years */
 };
 
 static void
