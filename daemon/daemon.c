@@ -388,6 +388,10 @@ daemon_reload(struct daemon *d)
 		return;
 	}
 	reload_restart_notes(d->conf, nc);
+	/* The state file stays where priv_drop prepared it: a new path
+	 * applies after a restart, as the note above says, and until then
+	 * every block must still reach a file the next start reads. */
+	memcpy(nc->state_file, d->conf->state_file, sizeof(nc->state_file));
 	old = d->conf;
 	d->conf = nc;
 	if (old != d->backend_conf)
