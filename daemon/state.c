@@ -57,6 +57,11 @@
 #define STATE_MAX_FILE		(512 * 1024 * 1024)
 #define STATE_MAX_FIELDS	13
 
+/* The bounds of a saved time that the daemon moves between the wall and
+ * the monotonic clock (strikes, counters): far from any overflow when
+ * moved.  Blocks' times stay on the wall clock, [0, INT64_MAX - 1]. */
+#define STATE_TIME_MAX		(INT64_MAX / 4)
+
 static const char *const rule_names[] = {
 	[RULE_BURST] = "burst",
 	[RULE_SUSTAINED] = "sustained",
@@ -266,9 +271,8 @@ grow(void **p, size_t n, size_t *cap, size_t size)
 
 /* ------------------------------------------------------------ counters */
 
-/* The bounds of a counters time or duration: far from any overflow when
- * moved between clocks. */
-#define COUNTS_TIME_MAX		(INT64_MAX / 4)
+/* The bounds of a counters time or duration (see STATE_TIME_MAX). */
+#define COUNTS_TIME_MAX		STATE_TIME_MAX
 
 /* "N0,N1,...,N15": exactly ENGINE_BUCKETS counts of 0..65535. */
 static int
@@ -482,7 +486,7 @@ state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
 				goto toomany;
 			s = &st->strikes[st->nstrikes];
 			if (parse_key(f[1], ipv6_prefix, &s->key) == -1 ||
-			    parse_i64(f[2], INT64_MIN + 1, INT64_MAX - 1,
+			    parse_i64(f[2], -STATE_TIME_MAX, STATE_TIME_MAX,
 			    &s->at_us) == -1)
 				goto badline;
 			st->nstrikes++;
