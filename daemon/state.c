@@ -918,27 +918,60 @@ restore_block(struct daemon *d, struct block *b, uint32_t attempts,
 		fatalx("state: out of memory restoring %s", src);
 }
 
-static const struct backend_entry *
-entry_find(const struct backend_entry *e, size_t n, const struct key *k)
+/*
+ * Reconciling compares the saved blocks with the kernel's entries both
+ * ways; each side is a sorted array of keys searched by bisection, so a
+ * start with 1e5 blocks costs O(n log n), not n x m key comparisons.
+ */
+static int
+key_cmp(const void *a, const void *b)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (key_equal(&e[i].key, k))
-			return &e[i];
-	return NULL;
+	return memcmp(a, b, sizeof(struct key));
 }
 
 static bool
-state_has(const struct state *st, const struct key *k, int64_t now_us)
+keys_has(const struct key *keys, size_t n, const struct key *k)
 {
+	return n > 0 && bsearch(k, keys, n, sizeof(*keys), key_cmp) != NULL;
+}
+
+/* The keys of the kernel's entries, sorted. */
+static struct key *
+keys_of_entries(const struct backend_entry *e, size_t n)
+{
+	struct key *keys;
 	size_t i;
 
+	if (n == 0)
+		return NULL;
+	if ((keys = calloc(n, sizeof(*keys))) == NULL)
+		fatalx("state: out of memory reconciling %zu kernel entries",
+		    n);
+	for (i = 0; i < n; i++)
+		keys[i] = e[i].key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	return keys;
+}
+
+/* The keys of the saved blocks not expired at now_us, sorted; *np set. */
+static struct key *
+keys_of_state(const struct state *st, int64_t now_us, size_t *np)
+{
+	struct key *keys;
+	size_t i, n = 0;
+
+	*np = 0;
+	if (st->nblocks == 0)
+		return NULL;
+	if ((keys = calloc(st->nblocks, sizeof(*keys))) == NULL)
+		fatalx("state: out of memory reconciling %zu blocks",
+		    st->nblocks);
 	for (i = 0; i < st->nblocks; i++)
-		if (key_equal(&st->blocks[i].b.key, k) &&
-		    st->blocks[i].b.expires_us > now_us)
-			return true;
-	return false;
+		if (st->blocks[i].b.expires_us > now_us)
+			keys[n++] = st->blocks[i].b.key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	*np = n;
+	return keys;
 }
 
 int
@@ -997,10 +1030,11 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 {
 	struct backend_entry *ents = NULL;
 	const struct backend_entry *e;
+	struct key *kernel_keys = NULL, *saved_keys = NULL;
 	struct state st = *stp;
 	struct block b;
 	char src[KEY_STRLEN], err[256];
-	size_t i, nents = 0;
+	size_t i, nents = 0, nsaved = 0;
 	int64_t now_us = clock_wall_us();
 	bool have_list = false;
 	bool loaded = st.saved_us != 0 || st.nblocks > 0;
@@ -1016,8 +1050,11 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 		    sizeof(err)) == -1)
 			log_warnx("state: cannot list the kernel sets (%s); "
 			    "keeping the saved blocks as they are", err);
-		else
+		else {
 			have_list = true;
+			kernel_keys = keys_of_entries(ents, nents);
+			saved_keys = keys_of_state(&st, now_us, &nsaved);
+		}
 	}
 
 	for (i = 0; i < st.nblocks; i++) {
@@ -1026,7 +1063,7 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 		if (b.expires_us <= now_us)
 			continue;
 		if (have_list && b.enforced && b.action != ACT_DRY_RUN &&
-		    entry_find(ents, nents, &b.key) == NULL) {
+		    !keys_has(kernel_keys, nents, &b.key)) {
 			log_info("state: %s was removed from the kernel set by "
 			    "hand; forgotten", src);
 			continue;
@@ -1037,7 +1074,7 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 
 	for (i = 0; have_list && i < nents; i++) {
 		e = &ents[i];
-		if (state_has(&st, &e->key, now_us) &&
+		if (keys_has(saved_keys, nsaved, &e->key) &&
 		    blocks_find(d->blocks, &e->key) != NULL)
 			continue;
 		memset(&b, 0, sizeof(b));
@@ -1058,6 +1095,8 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 		restore_block(d, &b, 0, false, now_us);
 	}
 	free(ents);
+	free(kernel_keys);
+	free(saved_keys);
 	if (loaded)
 		log_info("state: %zu blocks, %zu strikes restored from %s",
 		    blocks_count(d->blocks), st.nstrikes, d->conf->state_file);
