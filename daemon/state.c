@@ -907,11 +907,10 @@ restore_block(struct daemon *d, struct block *b, uint32_t attempts,
 		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
 		    &b->throttle_rate, err, sizeof(err)) == -1) {
 			log_warnx("state: cannot put %s back: %s", src, err);
-			d->backend_errors++;
-			snprintf(d->backend_error, sizeof(d->backend_error),
-			    "%s", err);
+			daemon_backend_result(d, err);
 			b->enforced = false;
-		}
+		} else
+			daemon_backend_result(d, NULL);
 	}
 	if (engine_judge(d->engine, &b->key, wall_to_mono(d, b->expires_us),
 	    attempts) == -1 || blocks_put(d->blocks, b) == -1)
@@ -1047,10 +1046,12 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 	if (!sets_created && d->conf->backend != BACKEND_NONE &&
 	    d->backend.ops != NULL && d->backend.ops->list != NULL) {
 		if (d->backend.ops->list(&d->backend, &ents, &nents, err,
-		    sizeof(err)) == -1)
+		    sizeof(err)) == -1) {
 			log_warnx("state: cannot list the kernel sets (%s); "
 			    "keeping the saved blocks as they are", err);
-		else {
+			daemon_backend_result(d, err);
+		} else {
+			daemon_backend_result(d, NULL);
 			have_list = true;
 			kernel_keys = keys_of_entries(ents, nents);
 			saved_keys = keys_of_state(&st, now_us, &nsaved);
