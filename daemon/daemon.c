@@ -99,9 +99,18 @@ kernel_timeout_us(int64_t timeout_us)
 	return timeout_us;
 }
 
-static void
-backend_failed(struct daemon *d, const char *err)
+/* status shows "ok" for the last operation, so a failure that the next
+ * operation does not repeat (a set briefly full, a transient netlink
+ * error) does not leave the backend reported broken forever. */
+void
+daemon_backend_result(struct daemon *d, const char *err)
 {
+	if (err == NULL) {
+		d->backend_ok = true;
+		d->backend_error[0] = '\0';
+		return;
+	}
+	d->backend_ok = false;
 	d->backend_errors++;
 	snprintf(d->backend_error, sizeof(d->backend_error), "%s", err);
 }
@@ -154,12 +163,13 @@ block_start(struct daemon *d, const struct block *b, int64_t timeout_us,
 		    kernel_timeout_us(timeout_us),
 		    rec.action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
 		    &rec.throttle_rate, err, errlen) == -1) {
-			backend_failed(d, err);
+			daemon_backend_result(d, err);
 			log_warnx("cannot block %s: %s", src, err);
 			if (v == NULL)
 				return -1;
 			rc = -1;
 		} else {
+			daemon_backend_result(d, NULL);
 			rec.enforced = true;
 			/* make bench measures block latency from this line:
 			 * the add returned, so the element is in the set. */
@@ -226,15 +236,17 @@ block_end(struct daemon *d, const struct key *k, const char *why, bool force,
 		return -1;
 	}
 	rec = *b;
-	if (rec.enforced && ops != NULL &&
-	    ops->unblock(&d->backend, k, err, errlen) == -1) {
-		backend_failed(d, err);
-		if (!force) {
-			log_warnx("cannot unblock %s: %s", src, err);
-			return -1;
-		}
-		log_warnx("block of %s expired but the kernel refused to "
-		    "remove it: %s", src, err);
+	if (rec.enforced && ops != NULL) {
+		if (ops->unblock(&d->backend, k, err, errlen) == -1) {
+			daemon_backend_result(d, err);
+			if (!force) {
+				log_warnx("cannot unblock %s: %s", src, err);
+				return -1;
+			}
+			log_warnx("block of %s expired but the kernel refused "
+			    "to remove it: %s", src, err);
+		} else
+			daemon_backend_result(d, NULL);
 	}
 	attempts = engine_attempts(d->engine, k);
 	engine_release(d->engine, k);
@@ -526,7 +538,7 @@ run_backend_init(struct daemon *d)
 		d->backend.ops = NULL;
 		return -1;
 	}
-	d->backend_ok = true;
+	daemon_backend_result(d, NULL);
 	return 0;
 }
 

@@ -70,8 +70,10 @@ struct daemon {
 	char		*conf_path;	/* NULL: the default path */
 	struct engine	*engine;
 	struct backend	 backend;
+	/* Whether the last backend operation succeeded; while it is false,
+	 * backend_error holds that operation's error (else ""). */
 	bool		 backend_ok;
-	char		 backend_error[256];	/* last error, "" none */
+	char		 backend_error[256];
 	struct blocks	*blocks;
 	struct capture_stats capture[2];	/* forward, output */
 	int		 ncapture;
@@ -99,6 +101,10 @@ int64_t	 clock_wall_us(void);
 int64_t	 daemon_mono_to_wall(const struct daemon *, int64_t mono_us);
 /* t_us + d_us, DURATION_PERMANENT when d_us is or the sum would overflow. */
 int64_t	 clock_add_sat(int64_t t_us, int64_t d_us);
+
+/* Records the outcome of a backend operation for status: err NULL for a
+ * success (ok again), else the error (not ok, counted). */
+void	 daemon_backend_result(struct daemon *, const char *err);
 
 /*
  * Starts (or refreshes) a block: kernel set, engine judgement, record,

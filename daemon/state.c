@@ -57,6 +57,11 @@
 #define STATE_MAX_FILE		(512 * 1024 * 1024)
 #define STATE_MAX_FIELDS	13
 
+/* The bounds of a saved time that the daemon moves between the wall and
+ * the monotonic clock (strikes, counters): far from any overflow when
+ * moved.  Blocks' times stay on the wall clock, [0, INT64_MAX - 1]. */
+#define STATE_TIME_MAX		(INT64_MAX / 4)
+
 static const char *const rule_names[] = {
 	[RULE_BURST] = "burst",
 	[RULE_SUSTAINED] = "sustained",
@@ -266,9 +271,8 @@ grow(void **p, size_t n, size_t *cap, size_t size)
 
 /* ------------------------------------------------------------ counters */
 
-/* The bounds of a counters time or duration: far from any overflow when
- * moved between clocks. */
-#define COUNTS_TIME_MAX		(INT64_MAX / 4)
+/* The bounds of a counters time or duration (see STATE_TIME_MAX). */
+#define COUNTS_TIME_MAX		STATE_TIME_MAX
 
 /* "N0,N1,...,N15": exactly ENGINE_BUCKETS counts of 0..65535. */
 static int
@@ -482,7 +486,7 @@ state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
 				goto toomany;
 			s = &st->strikes[st->nstrikes];
 			if (parse_key(f[1], ipv6_prefix, &s->key) == -1 ||
-			    parse_i64(f[2], INT64_MIN + 1, INT64_MAX - 1,
+			    parse_i64(f[2], -STATE_TIME_MAX, STATE_TIME_MAX,
 			    &s->at_us) == -1)
 				goto badline;
 			st->nstrikes++;
@@ -903,38 +907,70 @@ restore_block(struct daemon *d, struct block *b, uint32_t attempts,
 		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
 		    &b->throttle_rate, err, sizeof(err)) == -1) {
 			log_warnx("state: cannot put %s back: %s", src, err);
-			d->backend_errors++;
-			snprintf(d->backend_error, sizeof(d->backend_error),
-			    "%s", err);
+			daemon_backend_result(d, err);
 			b->enforced = false;
-		}
+		} else
+			daemon_backend_result(d, NULL);
 	}
 	if (engine_judge(d->engine, &b->key, wall_to_mono(d, b->expires_us),
 	    attempts) == -1 || blocks_put(d->blocks, b) == -1)
 		fatalx("state: out of memory restoring %s", src);
 }
 
-static const struct backend_entry *
-entry_find(const struct backend_entry *e, size_t n, const struct key *k)
+/*
+ * Reconciling compares the saved blocks with the kernel's entries both
+ * ways; each side is a sorted array of keys searched by bisection, so a
+ * start with 1e5 blocks costs O(n log n), not n x m key comparisons.
+ */
+static int
+key_cmp(const void *a, const void *b)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (key_equal(&e[i].key, k))
-			return &e[i];
-	return NULL;
+	return memcmp(a, b, sizeof(struct key));
 }
 
 static bool
-state_has(const struct state *st, const struct key *k, int64_t now_us)
+keys_has(const struct key *keys, size_t n, const struct key *k)
 {
+	return n > 0 && bsearch(k, keys, n, sizeof(*keys), key_cmp) != NULL;
+}
+
+/* The keys of the kernel's entries, sorted. */
+static struct key *
+keys_of_entries(const struct backend_entry *e, size_t n)
+{
+	struct key *keys;
 	size_t i;
 
+	if (n == 0)
+		return NULL;
+	if ((keys = calloc(n, sizeof(*keys))) == NULL)
+		fatalx("state: out of memory reconciling %zu kernel entries",
+		    n);
+	for (i = 0; i < n; i++)
+		keys[i] = e[i].key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	return keys;
+}
+
+/* The keys of the saved blocks not expired at now_us, sorted; *np set. */
+static struct key *
+keys_of_state(const struct state *st, int64_t now_us, size_t *np)
+{
+	struct key *keys;
+	size_t i, n = 0;
+
+	*np = 0;
+	if (st->nblocks == 0)
+		return NULL;
+	if ((keys = calloc(st->nblocks, sizeof(*keys))) == NULL)
+		fatalx("state: out of memory reconciling %zu blocks",
+		    st->nblocks);
 	for (i = 0; i < st->nblocks; i++)
-		if (key_equal(&st->blocks[i].b.key, k) &&
-		    st->blocks[i].b.expires_us > now_us)
-			return true;
-	return false;
+		if (st->blocks[i].b.expires_us > now_us)
+			keys[n++] = st->blocks[i].b.key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	*np = n;
+	return keys;
 }
 
 int
@@ -993,10 +1029,11 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 {
 	struct backend_entry *ents = NULL;
 	const struct backend_entry *e;
+	struct key *kernel_keys = NULL, *saved_keys = NULL;
 	struct state st = *stp;
 	struct block b;
 	char src[KEY_STRLEN], err[256];
-	size_t i, nents = 0;
+	size_t i, nents = 0, nsaved = 0;
 	int64_t now_us = clock_wall_us();
 	bool have_list = false;
 	bool loaded = st.saved_us != 0 || st.nblocks > 0;
@@ -1009,11 +1046,16 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 	if (!sets_created && d->conf->backend != BACKEND_NONE &&
 	    d->backend.ops != NULL && d->backend.ops->list != NULL) {
 		if (d->backend.ops->list(&d->backend, &ents, &nents, err,
-		    sizeof(err)) == -1)
+		    sizeof(err)) == -1) {
 			log_warnx("state: cannot list the kernel sets (%s); "
 			    "keeping the saved blocks as they are", err);
-		else
+			daemon_backend_result(d, err);
+		} else {
+			daemon_backend_result(d, NULL);
 			have_list = true;
+			kernel_keys = keys_of_entries(ents, nents);
+			saved_keys = keys_of_state(&st, now_us, &nsaved);
+		}
 	}
 
 	for (i = 0; i < st.nblocks; i++) {
@@ -1022,7 +1064,7 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 		if (b.expires_us <= now_us)
 			continue;
 		if (have_list && b.enforced && b.action != ACT_DRY_RUN &&
-		    entry_find(ents, nents, &b.key) == NULL) {
+		    !keys_has(kernel_keys, nents, &b.key)) {
 			log_info("state: %s was removed from the kernel set by "
 			    "hand; forgotten", src);
 			continue;
@@ -1033,7 +1075,7 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 
 	for (i = 0; have_list && i < nents; i++) {
 		e = &ents[i];
-		if (state_has(&st, &e->key, now_us) &&
+		if (keys_has(saved_keys, nsaved, &e->key) &&
 		    blocks_find(d->blocks, &e->key) != NULL)
 			continue;
 		memset(&b, 0, sizeof(b));
@@ -1054,6 +1096,8 @@ state_restore(struct daemon *d, struct state *stp, bool sets_created)
 		restore_block(d, &b, 0, false, now_us);
 	}
 	free(ents);
+	free(kernel_keys);
+	free(saved_keys);
 	if (loaded)
 		log_info("state: %zu blocks, %zu strikes restored from %s",
 		    blocks_count(d->blocks), st.nstrikes, d->conf->state_file);

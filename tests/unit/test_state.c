@@ -233,6 +233,21 @@ static const struct {
 	    "- -\nend 1 0\n", -1, 0, 0, 0 },			/* overflow */
 	{ HDR "strike 192.0.2.7\nend 0 1\n", -1, 0, 0, 0 },
 	{ HDR "strike 192.0.2.7 x\nend 0 1\n", -1, 0, 0, 0 },
+	/* strike times: moved onto the monotonic clock at restore, so far
+	 * from overflow (INT64_MAX / 4 = 2305843009213693951) */
+	{ HDR "strike 192.0.2.7 -5\nend 0 1\n", 0, 0, 1, 0 },
+	{ HDR "strike 192.0.2.7 -2305843009213693951\nend 0 1\n", 0, 0, 1,
+	    0 },
+	{ HDR "strike 192.0.2.7 2305843009213693951\nend 0 1\n", 0, 0, 1,
+	    0 },
+	{ HDR "strike 192.0.2.7 -2305843009213693952\nend 0 1\n", -1, 0, 0,
+	    0 },
+	{ HDR "strike 192.0.2.7 2305843009213693952\nend 0 1\n", -1, 0, 0,
+	    0 },
+	{ HDR "strike 192.0.2.7 -9223372036854775807\nend 0 1\n", -1, 0, 0,
+	    0 },						/* INT64_MIN + 1 */
+	{ HDR "strike 192.0.2.7 9223372036854775806\nend 0 1\n", -1, 0, 0,
+	    0 },
 	{ HDR "ban 192.0.2.7 1\nend 0 0\n", -1, 0, 0, 0 },
 	{ HDR "\nend 0 0\n", -1, 0, 0, 0 },
 };
