@@ -322,8 +322,12 @@ test_client_status(void **state)
 	assert_true(strstr(buf, "2001:db8:1:2::/64") > strstr(buf,
 	    "THROTTLED"));
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strlen(line) <= 100);
+		/* No trailing padding (the first block has no state). */
+		if (line[strlen(line) - 1] == ' ')
+			fail_msg("trailing space: '%s'", line);
+	}
 	free(buf);
 	json_decref(o);
 }
