@@ -142,11 +142,37 @@ test_hook_contract(void **state)
 	conf_free(d.conf);
 }
 
+/* A hook that cannot start is counted as a failure and holds no slot. */
+static void
+test_hook_cannot_start(void **state)
+{
+	struct daemon d;
+	struct block b;
+	char err[128];
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.conf = conf_defaults();
+	assert_non_null(d.conf);
+	snprintf(d.conf->hook, sizeof(d.conf->hook), "/nonexistent/hook");
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(key_parse("192.0.2.7", 64, &b.key, err, sizeof(err)),
+	    0);
+	b.rule = RULE_BURST;
+	b.action = ACT_BLOCK;
+	hook_run(&d, "block", &b, 3600 * US_PER_S, NULL);
+	assert_int_equal(d.hook_runs, 1);
+	assert_int_equal(d.hook_failures, 1);
+	assert_int_equal(hook_running(), 0);
+	conf_free(d.conf);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hook_contract),
+		cmocka_unit_test(test_hook_cannot_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
