@@ -27,6 +27,7 @@ struct block {
 	enum rule	 rule;		/* burst, sustained, fanout, manual */
 	enum action	 action;	/* ACT_BLOCK, ACT_THROTTLE, ACT_DRY_RUN */
 	uint32_t	 connections;
+	uint32_t	 destinations;	/* the verdict's; 0 for a manual block */
 	int64_t		 since_us;
 	int64_t		 expires_us;	/* DURATION_PERMANENT: never */
 	int		 strikes;	/* strikes of the source at this block */

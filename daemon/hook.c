@@ -99,8 +99,8 @@ hook_env_build(struct hook_env *e, const char *event, const char *source,
 	hook_setenv(e, "NFLOGMON_RULE=%s", rule_name(b->rule));
 	hook_setenv(e, "NFLOGMON_ACTION=%s", action_name(b->action));
 	hook_setenv(e, "NFLOGMON_CONNECTIONS=%" PRIu32, b->connections);
-	hook_setenv(e, "NFLOGMON_DESTINATIONS=%" PRIu32,
-	    v != NULL ? v->destinations : 0);
+	/* From the block, so that unblock tells the same facts as block. */
+	hook_setenv(e, "NFLOGMON_DESTINATIONS=%" PRIu32, b->destinations);
 	snprintf(e->dsts, sizeof(e->dsts), "%s", HOOK_DSTS_VAR);
 	hook_dsts(v, e->dsts + strlen(HOOK_DSTS_VAR),
 	    sizeof(e->dsts) - strlen(HOOK_DSTS_VAR));
