@@ -85,10 +85,12 @@ key_format(const struct key *k, char *buf, size_t len)
 	case KEY_V6:
 		if (inet_ntop(AF_INET6, k->addr, a, sizeof(a)) == NULL)
 			break;
-		if (k->plen >= 128)
-			snprintf(buf, len, "%s", a);
-		else
-			snprintf(buf, len, "%s/%u", a, (unsigned)k->plen);
+		/*
+		 * Always with its length, /128 too: a bare IPv6 address reads
+		 * back (key_parse, the command line) as its ipv6_prefix, so
+		 * "2001:db8::25" would come back as a /64.
+		 */
+		snprintf(buf, len, "%s/%u", a, (unsigned)k->plen);
 		return buf;
 	case KEY_UID:
 		snprintf(buf, len, "uid:%lu", (unsigned long)k->uid);

@@ -93,7 +93,8 @@ key_equal(const struct key *a, const struct key *b)
 {
 	return __builtin_memcmp(a, b, sizeof(*a)) == 0;
 }
-/* "192.0.2.7", "2001:db8:1:2::/64", "2001:db8::25" (/128), "uid:1001" */
+/* "192.0.2.7", "2001:db8:1:2::/64", "2001:db8::25/128", "uid:1001": always
+ * with the length for IPv6, so what is printed parses back to the same key */
 char   *key_format(const struct key *, char *buf, size_t len);
 /*
  * Parses a SOURCE of the command line or state file: an address, an IPv6

@@ -355,8 +355,8 @@ def fmt_key(k):
     kind, v = k
     if kind == "uid":
         return "uid:%d" % v
-    if kind == "v4" or v.prefixlen == 128:
-        return str(v if kind == "v4" else v.network_address)
+    if kind == "v4":
+        return str(v)
     return "%s/%d" % (v.network_address, v.prefixlen)
 
 
