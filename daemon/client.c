@@ -96,11 +96,11 @@ static int
 print_blocks(FILE *f, const json_t *blocks, const char *response,
     const char *title, double now)
 {
-	char since[32], exp[48], rel[32];
+	char since[32], exp[48], rel[32], row[512];
 	const json_t *b, *e;
 	const char *state, *reason;
 	int w = source_width(blocks, 15), n = 0;
-	size_t i;
+	size_t i, end;
 
 	for (i = 0; i < json_array_size(blocks); i++) {
 		b = json_array_get(blocks, i);
@@ -127,11 +127,16 @@ print_blocks(FILE *f, const json_t *blocks, const char *response,
 		else
 			state = "";
 		reason = jstr(b, "reason", "");
-		fprintf(f, "%-*s %-9s %6lld %3lld %8lld %-9s %-14s %s%s%s\n",
+		snprintf(row, sizeof(row),
+		    "%-*s %-9s %6lld %3lld %8lld %-9s %-14s %s%s%s",
 		    w, jstr(b, "source", "?"), jstr(b, "rule", "?"),
 		    jint(b, "connections"), jint(b, "strikes"),
 		    jint(b, "attempts"), since, exp, state,
 		    *state != '\0' && *reason != '\0' ? ", " : "", reason);
+		/* No padding left at the end of a row without state. */
+		for (end = strlen(row); end > 0 && row[end - 1] == ' '; end--)
+			;
+		fprintf(f, "%.*s\n", (int)end, row);
 	}
 	return n;
 }

@@ -311,6 +311,7 @@ daemon_verdict(struct daemon *d, const struct verdict *v)
 		b.rule = v->rule;
 		b.action = v->action;
 		b.connections = v->connections;
+		b.destinations = v->destinations;
 		b.since_us = daemon_mono_to_wall(d, v->at_us);
 		b.expires_us = clock_add_sat(b.since_us, v->timeout_us);
 		b.strikes = v->strike;

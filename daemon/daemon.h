@@ -27,6 +27,7 @@ struct block {
 	enum rule	 rule;		/* burst, sustained, fanout, manual */
 	enum action	 action;	/* ACT_BLOCK, ACT_THROTTLE, ACT_DRY_RUN */
 	uint32_t	 connections;
+	uint32_t	 destinations;	/* the verdict's; 0 for a manual block */
 	int64_t		 since_us;
 	int64_t		 expires_us;	/* DURATION_PERMANENT: never */
 	int		 strikes;	/* strikes of the source at this block */
@@ -226,10 +227,14 @@ json_t	*proto_error(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 /* One block as in status --json; wall-clock times. */
 json_t	*proto_block_json(const struct block *, uint32_t attempts);
-/* Client side: connects, sends req, waits for the reply (bounded).
+/* Client side: connects, sends req, waits for the reply, all within
+ * 10 s (a stopped daemon whose listen queue is full never accepts).
  * Returns 0, -1 (err says why), or -3 when no daemon answers. */
 int	 proto_call(const char *sockpath, const json_t *req, json_t **reply,
 	    char *err, size_t errlen);
+/* The same within timeout_ms (tests). */
+int	 proto_call_timeout(const char *sockpath, const json_t *req,
+	    json_t **reply, int timeout_ms, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- client.c */
 /* The human renderings of a status or list reply (now: wall seconds). */

@@ -99,8 +99,8 @@ hook_env_build(struct hook_env *e, const char *event, const char *source,
 	hook_setenv(e, "NFLOGMON_RULE=%s", rule_name(b->rule));
 	hook_setenv(e, "NFLOGMON_ACTION=%s", action_name(b->action));
 	hook_setenv(e, "NFLOGMON_CONNECTIONS=%" PRIu32, b->connections);
-	hook_setenv(e, "NFLOGMON_DESTINATIONS=%" PRIu32,
-	    v != NULL ? v->destinations : 0);
+	/* From the block, so that unblock tells the same facts as block. */
+	hook_setenv(e, "NFLOGMON_DESTINATIONS=%" PRIu32, b->destinations);
 	snprintf(e->dsts, sizeof(e->dsts), "%s", HOOK_DSTS_VAR);
 	hook_dsts(v, e->dsts + strlen(HOOK_DSTS_VAR),
 	    sizeof(e->dsts) - strlen(HOOK_DSTS_VAR));
@@ -133,6 +133,42 @@ hook_free_slot(void)
 	return NULL;
 }
 
+/*
+ * Starts the hook: own process group (so a kill reaches its children), no
+ * blocked signals (the daemon blocks them for its signalfd), default
+ * dispositions, stdin from /dev/null.  0, or an errno value when any step
+ * fails (nothing started then).
+ */
+static int
+hook_spawn(const char *hook, char *const argv[], char *const envp[],
+    pid_t *pid)
+{
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	sigset_t none, dfl;
+	int error;
+
+	sigemptyset(&none);
+	sigfillset(&dfl);
+	if ((error = posix_spawnattr_init(&attr)) != 0)
+		return error;
+	if ((error = posix_spawn_file_actions_init(&fa)) != 0) {
+		posix_spawnattr_destroy(&attr);
+		return error;
+	}
+	if ((error = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) == 0 &&
+	    (error = posix_spawnattr_setpgroup(&attr, 0)) == 0 &&
+	    (error = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
+	    (error = posix_spawnattr_setsigdefault(&attr, &dfl)) == 0 &&
+	    (error = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
+	    "/dev/null", O_RDONLY, 0)) == 0)
+		error = posix_spawn(pid, hook, &fa, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return error;
+}
+
 void
 hook_run(struct daemon *d, const char *event, const struct block *b,
     int64_t timeout_us, const struct verdict *v)
@@ -142,9 +178,6 @@ hook_run(struct daemon *d, const char *event, const struct block *b,
 	char *argv[6];
 	struct hook_env env;
 	struct hook_child *c;
-	posix_spawnattr_t attr;
-	posix_spawn_file_actions_t fa;
-	sigset_t none, dfl;
 	pid_t pid;
 	int error;
 
@@ -167,23 +200,7 @@ hook_run(struct daemon *d, const char *event, const struct block *b,
 	argv[5] = NULL;
 	hook_env_build(&env, event, source, b, timeout_us, v);
 
-	/* The child: own process group (so a kill reaches its children),
-	 * no blocked signals (the daemon blocks them for its signalfd),
-	 * default dispositions, stdin from /dev/null. */
-	sigemptyset(&none);
-	sigfillset(&dfl);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-	    O_RDONLY, 0);
-	error = posix_spawn(&pid, hook, &fa, &attr, argv, env.envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	error = hook_spawn(hook, argv, env.envp, &pid);
 	d->hook_runs++;
 	if (error != 0) {
 		d->hook_failures++;

@@ -348,9 +348,40 @@ read_all(int fd, uint8_t *p, size_t len, const struct timespec *dl)
 	return 0;
 }
 
+/*
+ * connect() on a Unix stream socket waits while the listener's queue is
+ * full, for as long as SO_SNDTIMEO allows (forever by default): a daemon
+ * that is stopped (SIGSTOP, a debugger) would hang every client.  So the
+ * wait is bounded by what is left of the call's deadline, after which
+ * connect fails with EAGAIN.
+ */
+static int
+connect_until(int fd, const struct sockaddr_un *sun,
+    const struct timespec *deadline)
+{
+	struct timeval tv;
+	int64_t left = ms_left(deadline);
+
+	if (left <= 0)
+		left = 1;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000 * 1000);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+		return -1;
+	return connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+}
+
 int
 proto_call(const char *sockpath, const json_t *req, json_t **reply,
     char *err, size_t errlen)
+{
+	return proto_call_timeout(sockpath, req, reply, PROTO_CALL_TIMEOUT_MS,
+	    err, errlen);
+}
+
+int
+proto_call_timeout(const char *sockpath, const json_t *req, json_t **reply,
+    int timeout_ms, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct timespec dl;
@@ -359,6 +390,14 @@ proto_call(const char *sockpath, const json_t *req, json_t **reply,
 	int fd, rv = -1;
 
 	*reply = NULL;
+	/* One deadline for the whole call: connect, request, reply. */
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(sockpath) >= sizeof(sun.sun_path)) {
@@ -370,20 +409,24 @@ proto_call(const char *sockpath, const json_t *req, json_t **reply,
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	if (connect_until(fd, &sun, &dl) == -1) {
 		/* The socket's permissions refuse us: an error, not absence. */
 		if (errno == EACCES || errno == EPERM) {
 			snprintf(err, errlen, "permission denied on %s (root or "
 			    "the socket's group only)", sockpath);
 			goto out;
 		}
-		snprintf(err, errlen, "no daemon answers on %s: %s", sockpath,
-		    strerror(errno));
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINPROGRESS)
+			snprintf(err, errlen, "no daemon answers on %s: "
+			    "connection not accepted within %d ms", sockpath,
+			    timeout_ms);
+		else
+			snprintf(err, errlen, "no daemon answers on %s: %s",
+			    sockpath, strerror(errno));
 		rv = -3;
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += PROTO_CALL_TIMEOUT_MS / 1000;
 	if (proto_pack(req, PROTO_MAX_MSG, &msg, &msglen) == -1) {
 		snprintf(err, errlen, "request too large");
 		goto out;

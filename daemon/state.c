@@ -7,10 +7,16 @@
  *	saved WALL_US
  *	block SOURCE RULE ACTION CONNECTIONS SINCE_US EXPIRES_US|permanent
  *	      STRIKES ATTEMPTS ENFORCED(0|1) THROTTLE(N/W_US|-) REASON(%XX|-)
+ *	      [DESTINATIONS]
  *	strike SOURCE AT_US
  *	end NBLOCKS NSTRIKES
  *
  * (a block record is one line).  Times are wall-clock Unix microseconds.
+ * DESTINATIONS (the verdict's distinct destinations, for the unblock hook)
+ * was added later, in both versions: absent it is 0, and it is written
+ * only when not 0, so a file of manual blocks stays readable by an older
+ * nflogmon (which sets a file with the field aside as corrupt and adopts
+ * the kernel's entries).
  *
  * Version 2 adds the window counters that a clean shutdown saves (the
  * engine's struct engine_counters), after the strikes:
@@ -180,7 +186,7 @@ parse_key(const char *s, int ipv6_prefix, struct key *k)
 }
 
 static int
-parse_block(char **f, int ipv6_prefix, struct state_block *sb)
+parse_block(char **f, int n, int ipv6_prefix, struct state_block *sb)
 {
 	struct block *b = &sb->b;
 	int64_t v;
@@ -226,6 +232,11 @@ parse_block(char **f, int ipv6_prefix, struct state_block *sb)
 			return -1;
 	} else if (b->action == ACT_THROTTLE)
 		return -1;
+	if (n == 13) {
+		if (parse_i64(f[12], 0, UINT32_MAX, &v) == -1)
+			return -1;
+		b->destinations = (uint32_t)v;
+	}
 	return reason_decode(f[11], b->reason, sizeof(b->reason));
 }
 
@@ -467,13 +478,13 @@ state_parse(const char *buf, size_t len, int ipv6_prefix, struct state *st,
 			    parse_i64(f[1], 0, INT64_MAX - 1, &st->saved_us)
 			    == -1)
 				goto badline;
-		} else if (strcmp(f[0], "block") == 0 && n == 12) {
+		} else if (strcmp(f[0], "block") == 0 && (n == 12 || n == 13)) {
 			if (st->nblocks + st->nstrikes + st->ncounts >=
 			    STATE_MAX_RECORDS ||
 			    grow((void **)&st->blocks, st->nblocks, &bcap,
 			    sizeof(*st->blocks)) == -1)
 				goto toomany;
-			if (parse_block(f, ipv6_prefix,
+			if (parse_block(f, n, ipv6_prefix,
 			    &st->blocks[st->nblocks]) == -1)
 				goto badline;
 			st->nblocks++;
@@ -571,6 +582,8 @@ state_write(FILE *f, const struct state *st)
 			fputc('-', f);
 		fputc(' ', f);
 		reason_encode(f, b->reason);
+		if (b->destinations != 0)
+			fprintf(f, " %u", b->destinations);
 		fputc('\n', f);
 	}
 	for (i = 0; i < st->nstrikes; i++)

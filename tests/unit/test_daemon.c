@@ -3,7 +3,8 @@
  * fails on demand, read back through status (DESIGN.md "nflogmon status
  * --json"): backend "ok" tells whether the last operation succeeded,
  * "error" is that operation's error while not ok (null otherwise),
- * "errors" counts every failure.
+ * "errors" counts every failure.  Also: a verdict's destinations stay with
+ * its block, for the unblock hook and the state file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -181,12 +182,39 @@ test_backend_ok(void **state)
 	assert_null(blocks_find(td.blocks, &b.key));
 }
 
+/* A verdict's destinations are kept with its block. */
+static void
+test_verdict_destinations(void **state)
+{
+	struct verdict v;
+	struct block *b;
+	char err[128];
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(key_parse("192.0.2.9", 64, &v.key, err, sizeof(err)),
+	    0);
+	v.rule = RULE_FANOUT;
+	v.action = ACT_BLOCK;
+	v.connections = 16;
+	v.destinations = 6;
+	v.at_us = clock_mono_us();
+	v.timeout_us = 3600 * US_PER_S;
+	v.strike = 1;
+	daemon_verdict(&td, &v);
+	assert_non_null(b = blocks_find(td.blocks, &v.key));
+	assert_int_equal(b->destinations, 6);
+	assert_int_equal(b->connections, 16);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_backend_ok, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_verdict_destinations,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,12 +42,13 @@ slurp(const char *name, char *buf, size_t len)
 
 /* Runs the hook for v and waits for the child. */
 static void
-run_hook(struct daemon *d, const struct block *b, const struct verdict *v)
+run_hook(struct daemon *d, const char *event, const struct block *b,
+    const struct verdict *v)
 {
 	int status;
 	pid_t pid;
 
-	hook_run(d, "block", b, 3600 * US_PER_S, v);
+	hook_run(d, event, b, 3600 * US_PER_S, v);
 	assert_int_equal(hook_running(), 1);
 	pid = waitpid(-1, &status, 0);
 	assert_true(pid > 0);
@@ -126,8 +127,9 @@ test_hook_contract(void **state)
 		}
 		v.ndsts = i;
 		v.destinations = 15;
+		b.destinations = 15;	/* daemon_verdict copies it */
 
-		run_hook(&d, &b, &v);
+		run_hook(&d, "block", &b, &v);
 		slurp("argv", got, sizeof(got));
 		assert_string_equal(got, "4:block:192.0.2.7:fanout:21\n");
 		slurp("dsts", got, sizeof(got));
@@ -137,8 +139,43 @@ test_hook_contract(void **state)
 		slurp("facts", got, sizeof(got));
 		assert_string_equal(got, "192.0.2.7 fanout 3600 15");
 	}
+	/* unblock has no verdict but tells the same facts. */
+	b.destinations = 6;
+	b.connections = 16;
+	run_hook(&d, "unblock", &b, NULL);
+	slurp("argv", got, sizeof(got));
+	assert_string_equal(got, "4:unblock:192.0.2.7:fanout:16\n");
+	slurp("dsts", got, sizeof(got));
+	assert_string_equal(got, "");
+	slurp("facts", got, sizeof(got));
+	assert_string_equal(got, "192.0.2.7 fanout 3600 6");
 	unlink(script);
 	rmdir(dir);
+	conf_free(d.conf);
+}
+
+/* A hook that cannot start is counted as a failure and holds no slot. */
+static void
+test_hook_cannot_start(void **state)
+{
+	struct daemon d;
+	struct block b;
+	char err[128];
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.conf = conf_defaults();
+	assert_non_null(d.conf);
+	snprintf(d.conf->hook, sizeof(d.conf->hook), "/nonexistent/hook");
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(key_parse("192.0.2.7", 64, &b.key, err, sizeof(err)),
+	    0);
+	b.rule = RULE_BURST;
+	b.action = ACT_BLOCK;
+	hook_run(&d, "block", &b, 3600 * US_PER_S, NULL);
+	assert_int_equal(d.hook_runs, 1);
+	assert_int_equal(d.hook_failures, 1);
+	assert_int_equal(hook_running(), 0);
 	conf_free(d.conf);
 }
 
@@ -147,6 +184,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hook_contract),
+		cmocka_unit_test(test_hook_cannot_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -322,8 +322,12 @@ test_client_status(void **state)
 	assert_true(strstr(buf, "2001:db8:1:2::/64") > strstr(buf,
 	    "THROTTLED"));
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	    line = strtok_r(NULL, "\n", &save)) {
 		assert_true(strlen(line) <= 100);
+		/* No trailing padding (the first block has no state). */
+		if (line[strlen(line) - 1] == ' ')
+			fail_msg("trailing space: '%s'", line);
+	}
 	free(buf);
 	json_decref(o);
 }
@@ -525,6 +529,81 @@ test_ctl_refuses_second(void **state)
 	assert_non_null(strstr(err, "another nflogmon is running"));
 }
 
+/* A listening socket at path with the given backlog; nobody accepts. */
+static int
+listener(const char *path, int backlog)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(fd, backlog), 0);
+	return fd;
+}
+
+/*
+ * A daemon that is stopped: its listen queue full (connect would wait for
+ * ever), or a connection queued but never answered.  The client gives up
+ * within its bound and says no daemon answers (-3, exit status 3).
+ */
+static void
+test_call_no_answer(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/test_proto.XXXXXX", path[64], err[256];
+	json_t *req, *reply = (json_t *)1;
+	int lfd, fill[16], nfill = 0, i, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/full.sock", dir);
+	req = json_pack("{s:s}", "cmd", "status");
+	assert_non_null(req);
+
+	/* The queue filled by connections nobody accepts. */
+	lfd = listener(path, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	for (i = 0; i < 16; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_true(fd >= 0);
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+			assert_int_equal(errno, EAGAIN);
+			close(fd);
+			break;
+		}
+		fill[nfill++] = fd;
+	}
+	assert_true(i < 16);		/* the queue is full */
+	assert_int_equal(proto_call_timeout(path, req, &reply, 200, err,
+	    sizeof(err)), -3);
+	assert_null(reply);
+	if (strstr(err, "not accepted within 200 ms") == NULL)
+		fail_msg("full queue: %s", err);
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	close(lfd);
+	unlink(path);
+
+	/* Room in the queue: connected, but no reply ever comes. */
+	lfd = listener(path, 8);
+	reply = (json_t *)1;
+	assert_int_equal(proto_call_timeout(path, req, &reply, 200, err,
+	    sizeof(err)), -3);
+	assert_null(reply);
+	assert_non_null(strstr(err, "no daemon answers"));
+	close(lfd);
+	unlink(path);
+
+	/* No socket at all. */
+	assert_int_equal(proto_call_timeout(path, req, &reply, 200, err,
+	    sizeof(err)), -3);
+	json_decref(req);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -536,6 +615,7 @@ main(void)
 		cmocka_unit_test(test_error_one_line),
 		cmocka_unit_test(test_block_json),
 		cmocka_unit_test(test_client_status),
+		cmocka_unit_test(test_call_no_answer),
 		cmocka_unit_test_setup_teardown(test_ctl_requests, ctl_setup,
 		    ctl_teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_hostile, ctl_setup,

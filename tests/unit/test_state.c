@@ -29,6 +29,8 @@ sb(const char *src, enum rule rule, enum action act, int64_t expires_us,
 	s.b.rule = rule;
 	s.b.action = act;
 	s.b.connections = 21;
+	s.b.destinations = rule == RULE_FANOUT ? 16 :
+	    rule == RULE_BURST ? 4294967295U : 0;
 	s.b.since_us = 1700000003450000LL;
 	s.b.expires_us = expires_us;
 	s.b.strikes = 3;
@@ -97,6 +99,8 @@ test_roundtrip(void **state)
 		assert_int_equal(back.blocks[i].b.rule, blocks[i].b.rule);
 		assert_int_equal(back.blocks[i].b.action, blocks[i].b.action);
 		assert_int_equal(back.blocks[i].b.connections, 21);
+		assert_int_equal(back.blocks[i].b.destinations,
+		    blocks[i].b.destinations);
 		assert_int_equal(back.blocks[i].b.since_us, blocks[i].b.since_us);
 		assert_int_equal(back.blocks[i].b.expires_us,
 		    blocks[i].b.expires_us);
@@ -231,6 +235,21 @@ static const struct {
 	    -1, 0, 0, 0 },
 	{ HDR "block 192.0.2.7 burst block 21 99999999999999999999 2 1 57 1 "
 	    "- -\nend 1 0\n", -1, 0, 0, 0 },			/* overflow */
+	/* destinations: an optional 13th field */
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - - 6\nend 1 0\n", 0,
+	    1, 0, 0 },
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - - 4294967295\n"
+	    "end 1 0\n", 0, 1, 0, 0 },
+	{ HDR2 "block 192.0.2.7 burst block 21 1 2 1 57 1 - - 0\nend 1 0 0\n",
+	    0, 1, 0, 0 },
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - - 4294967296\n"
+	    "end 1 0\n", -1, 0, 0, 0 },
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - - -1\nend 1 0\n",
+	    -1, 0, 0, 0 },
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - - 6 7\nend 1 0\n",
+	    -1, 0, 0, 0 },
+	{ HDR "block 192.0.2.7 burst block 21 1 2 1 57 1 - - 6 \nend 1 0\n",
+	    -1, 0, 0, 0 },
 	{ HDR "strike 192.0.2.7\nend 0 1\n", -1, 0, 0, 0 },
 	{ HDR "strike 192.0.2.7 x\nend 0 1\n", -1, 0, 0, 0 },
 	/* strike times: moved onto the monotonic clock at restore, so far
