@@ -52,6 +52,17 @@
 /* Judged entries looked at per insertion into a table all judged. */
 #define REAP_SCAN		64
 
+/*
+ * The quotient t_us / div of the last time divided and the span of times
+ * [start_us, end_us) that give the same: packets come in time order, so
+ * nearly every packet falls in the span of the one before and its bucket
+ * needs no division.  Empty (start_us == end_us) until first used.
+ */
+struct span {
+	int64_t		 start_us, end_us;
+	int64_t		 idx;
+};
+
 /* The thresholds that apply to one class (index 0: no class). */
 struct rules {
 	struct rate	 burst, sustained, fanout;
@@ -60,6 +71,9 @@ struct rules {
 	int64_t		 fanout_tick_us;
 	enum response	 response;
 	struct rate	 throttle_rate;
+	/* engine_count's cache: the burst and sustained bucket and the
+	 * fanout tick of the latest counted event */
+	struct span	 burst_span, sustained_span, fanout_span;
 };
 
 /*
@@ -456,27 +470,75 @@ sat16(uint32_t n)
 	return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
 }
 
+/* t_us / div (div > 0), through the span of the last quotient. */
+static int64_t
+span_index(struct span *c, int64_t div, int64_t t_us)
+{
+	if (t_us >= c->start_us && t_us < c->end_us)
+		return c->idx;
+	c->idx = t_us / div;
+	if (t_us < 0) {		/* the quotient rounds towards zero */
+		c->start_us = c->end_us = 0;
+		return c->idx;
+	}
+	c->start_us = c->idx * div;
+	if (__builtin_add_overflow(c->start_us, div, &c->end_us))
+		c->end_us = INT64_MAX;
+	return c->idx;
+}
+
+/*
+ * The bucket head = last_us / div of a source whose latest event is at
+ * last_us <= t_us, t_us being the last time through c: the same bucket
+ * as t_us, or WINDOW_BUCKETS or more behind (all window_add_idx needs to
+ * know then), without a division; a division otherwise.
+ */
+static int64_t
+span_head(const struct span *c, int64_t div, int64_t last_us)
+{
+	int64_t back_us;
+
+	if (last_us >= c->start_us && last_us < c->end_us)
+		return c->idx;
+	if (last_us >= 0 && c->start_us > 0 &&
+	    !__builtin_mul_overflow(div, WINDOW_BUCKETS - 1, &back_us) &&
+	    last_us < c->start_us - back_us)
+		return c->idx - WINDOW_BUCKETS;
+	return last_us / div;
+}
+
 /* Counts one event of a source not under judgement; the rule it breaks. */
 static enum rule
 engine_count(struct engine *e, struct source *s, uint64_t keyhash,
     const struct pkt *p, int64_t now_us)
 {
-	const struct rules *ru = engine_rules(e, s);
+	int ri = s->cls + 1;	/* engine_rules, for writing the spans */
+	struct rules *ru = &e->rules[ri >= 0 && ri < e->nrules ? ri : 0];
 	bool fresh = s->connections == 0;
 	int64_t t_us = fresh || now_us > s->last_us ? now_us : s->last_us;
 	uint32_t b = 0, su = 0, f, dh = engine_dsthash(e, &p->dst);
+	int64_t idx;
 
 	if (fresh)
 		s->first_us = now_us;
 	if (fresh || t_us - s->last_us >= ru->fanout_w_us)
 		fanout_clear(s->fanout, e->src.nslots);
-	if (!ru->burst.off)
-		b = window_add(&s->burst, ru->burst_bucket_us, fresh,
-		    s->last_us, t_us);
-	if (!ru->sustained.off)
-		su = window_add(&s->sustained, ru->sustained_bucket_us, fresh,
-		    s->last_us, t_us);
-	f = fanout_add(s->fanout, e->src.nslots, dh, ru->fanout_tick_us, t_us);
+	if (!ru->burst.off) {
+		idx = span_index(&ru->burst_span, ru->burst_bucket_us, t_us);
+		b = window_add_idx(&s->burst, fresh, fresh ? idx :
+		    span_head(&ru->burst_span, ru->burst_bucket_us, s->last_us),
+		    idx);
+	}
+	if (!ru->sustained.off) {
+		idx = span_index(&ru->sustained_span, ru->sustained_bucket_us,
+		    t_us);
+		su = window_add_idx(&s->sustained, fresh, fresh ? idx :
+		    span_head(&ru->sustained_span, ru->sustained_bucket_us,
+		    s->last_us), idx);
+	}
+	f = fanout_add_tick(s->fanout, e->src.nslots, dh,
+	    (uint16_t)(uint64_t)span_index(&ru->fanout_span,
+	    ru->fanout_tick_us, t_us));
 	s->last_us = t_us;
 	if (s->connections < UINT32_MAX)
 		s->connections++;

@@ -46,6 +46,10 @@ void		window_clear(struct window *);
 /* Counts one event at now_us >= last_us; fresh: no previous event. */
 uint32_t	window_add(struct window *, int64_t bucket_us, bool fresh,
 		    int64_t last_us, int64_t now_us);
+/* The same given head = last_us / bucket_us and idx = now_us / bucket_us
+ * (any head <= idx - WINDOW_BUCKETS when the window is to be cleared). */
+uint32_t	window_add_idx(struct window *, bool fresh, int64_t head,
+		    int64_t idx);
 uint32_t	window_count(const struct window *, int64_t bucket_us,
 		    int64_t last_us, int64_t now_us);
 /* The buckets as counts, oldest first, ending with the bucket of last_us
@@ -77,6 +81,9 @@ int64_t		fanout_tick_us(int64_t w_us);
 void		fanout_clear(void *area, int nslots);
 uint32_t	fanout_add(void *area, int nslots, uint32_t dsthash,
 		    int64_t tick_us, int64_t now_us);
+/* The same given the tick of now_us: (now_us / tick_us) modulo 2^16. */
+uint32_t	fanout_add_tick(void *area, int nslots, uint32_t dsthash,
+		    uint16_t now);
 uint32_t	fanout_count(const void *area, int nslots, int64_t tick_us,
 		    int64_t now_us);
 /* The live slots at now_us as (hash, age in ticks); returns how many

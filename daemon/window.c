@@ -46,7 +46,13 @@ uint32_t
 window_add(struct window *w, int64_t bucket_us, bool fresh, int64_t last_us,
     int64_t now_us)
 {
-	int64_t head = last_us / bucket_us, idx = now_us / bucket_us, j;
+	return window_add_idx(w, fresh, last_us / bucket_us, now_us / bucket_us);
+}
+
+uint32_t
+window_add_idx(struct window *w, bool fresh, int64_t head, int64_t idx)
+{
+	int64_t j;
 	uint32_t sum = 0;
 	uint16_t *c;
 	int i;
@@ -213,9 +219,16 @@ uint32_t
 fanout_add(void *area, int nslots, uint32_t dsthash, int64_t tick_us,
     int64_t now_us)
 {
+	return fanout_add_tick(area, nslots, dsthash,
+	    fanout_tick(tick_us, now_us));
+}
+
+uint32_t
+fanout_add_tick(void *area, int nslots, uint32_t dsthash, uint16_t now)
+{
 	uint32_t *h = area;
 	uint16_t *tk = (uint16_t *)(h + nslots);
-	uint16_t now = fanout_tick(tick_us, now_us), age, oldest_age = 0;
+	uint16_t age, oldest_age = 0;
 	int i = 0, found = -1, freeslot = -1, oldest = 0;
 	uint32_t live = 0;
 
