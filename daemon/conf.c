@@ -1119,14 +1119,22 @@ conf_max(int a, int b)
 	return a > b ? a : b;
 }
 
+/* What conf_check learns of the class networks in one walk. */
+struct class_scan {
+	int		*counts;	/* networks per class */
+	int		 ipv6_prefix;
+	int		*long6;		/* per class: an IPv6 network longer than
+					   ipv6_prefix, its length (0 none) */
+};
+
 static void
 conf_class_count(const struct addr *a, int plen, int value, void *arg)
 {
-	int *counts = arg;
+	struct class_scan *cs = arg;
 
-	(void)a;
-	(void)plen;
-	counts[value]++;
+	cs->counts[value]++;
+	if (a->family == AF_INET6 && plen > cs->ipv6_prefix)
+		cs->long6[value] = plen;
 }
 
 static int
@@ -1142,6 +1150,7 @@ static void
 conf_check(struct conf_ctx *ctx)
 {
 	struct conf *c = ctx->conf;
+	struct class_scan cs;
 	int *counts, i, line;
 
 	if (c->response == RESP_THROTTLE && c->backend == BACKEND_IPSET)
@@ -1156,16 +1165,31 @@ conf_check(struct conf_ctx *ctx)
 	if (c->nports == 0)
 		conf_err(ctx, ctx->nports_line, "ports: at least one port is "
 		    "needed");
-	if ((counts = calloc((size_t)c->nclasses + 1, sizeof(*counts))) ==
-	    NULL) {
+	/* The breaker keeps one timestamp per allowed block. */
+	if (c->max_new_blocks.n > CONF_MAX_NEW_BLOCKS)
+		conf_err(ctx, conf_line_of(ctx, "max_new_blocks"),
+		    "max_new_blocks: at most %d blocks per window",
+		    CONF_MAX_NEW_BLOCKS);
+	if ((counts = calloc(2 * ((size_t)c->nclasses + 1),
+	    sizeof(*counts))) == NULL) {
 		conf_err(ctx, ctx->lineno, "out of memory");
 		return;
 	}
-	netset_foreach(c->class_nets, conf_class_count, counts);
+	cs.counts = counts;
+	cs.long6 = counts + c->nclasses + 1;
+	cs.ipv6_prefix = c->ipv6_prefix;
+	netset_foreach(c->class_nets, conf_class_count, &cs);
 	for (i = 0; i < c->nclasses; i++) {
 		if (counts[i] == 0)
 			conf_err(ctx, ctx->clines[i].header, "[class %s] has "
 			    "no networks", c->classes[i].name);
+		/* A source is a whole prefix: it is in a class or not. */
+		if (cs.long6[i] != 0)
+			conf_err(ctx, conf_class_line_of(ctx, i, "networks"),
+			    "[class %s] networks: an IPv6 network of /%d is "
+			    "longer than ipv6_prefix (%d): IPv6 sources are "
+			    "counted per /%d", c->classes[i].name, cs.long6[i],
+			    c->ipv6_prefix, c->ipv6_prefix);
 		if (c->classes[i].has_response &&
 		    c->classes[i].response == RESP_THROTTLE &&
 		    c->backend == BACKEND_IPSET) {

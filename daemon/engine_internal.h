@@ -16,7 +16,7 @@
 /* ---------------------------------------------------------------- hash.c */
 #define HASH_KEYLEN	16
 
-/* SipHash-2-4 of data under a 128-bit key. */
+/* SipHash-1-3 of data under a 128-bit key. */
 uint64_t	hash_siphash(const uint8_t key[HASH_KEYLEN], const void *, size_t);
 /* The hash of a source key: its meaningful bytes only. */
 uint64_t	hash_key(const uint8_t key[HASH_KEYLEN], const struct key *);

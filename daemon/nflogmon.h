@@ -206,6 +206,7 @@ enum backend_kind {
 #define CONF_MAX_PORTS		64
 #define CONF_MAX_ESCALATE	16
 #define CONF_GROUP_OFF		(-1)
+#define CONF_MAX_NEW_BLOCKS	1000000	/* max_new_blocks N */
 
 struct conf_class {
 	char		 name[64];

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,13 +97,17 @@ replay_open(struct input *in, const char *path)
 		fclose(fp);
 		return -1;
 	}
-	/* libpcap reads a record with two small freads: a large buffer
-	 * makes one read(2) serve thousands of them, not 4 KB's worth. */
+	/*
+	 * libpcap reads a record with two small freads: a large buffer makes
+	 * one read(2) serve a thousand records, and since only this thread
+	 * ever touches fp, stdio need not lock it on every fread.
+	 */
 	if ((in->iobuf = malloc(REPLAY_IOBUF)) != NULL &&
 	    setvbuf(fp, in->iobuf, _IOFBF, REPLAY_IOBUF) != 0) {
 		free(in->iobuf);
 		in->iobuf = NULL;
 	}
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	errbuf[0] = '\0';
 	/* On success the pcap_t owns fp; on failure we still do. */
 	if ((in->p = pcap_fopen_offline(fp, errbuf)) == NULL) {

@@ -166,6 +166,11 @@ static const struct err_case err_cases[] = {
 	{ "[class web]\nnetworks = 198.51.100.0/24\nresponse = throttle\n",
 	    "t.conf:3: response = throttle needs backend nft or none "
 	    "(backend is ipset)\n" },
+	{ "[class v6]\nnetworks = 2001:db8::/48, 2001:db8:1:2::/80\n",
+	    "t.conf:2: [class v6] networks: an IPv6 network of /80 is longer "
+	    "than ipv6_prefix (64): IPv6 sources are counted per /64\n" },
+	{ "[block]\nmax_new_blocks = 1000001/1m\n",
+	    "t.conf:2: max_new_blocks: at most 1000000 blocks per window\n" },
 	{ "[class web]\nnetworks = 198.51.100.0/24\ntimeout = 1h\n",
 	    "t.conf:3: unknown key 'timeout' in [class web]\n" },
 	{ "ports = 25\n", "t.conf:1: 'ports' outside any section\n" },
@@ -195,6 +200,32 @@ static const struct err_case err_cases[] = {
 	    "t.conf:11: 'timeout' given twice in [block] (first at line 10)\n"
 	    "t.conf:12: [class c] has no networks\n" },
 };
+
+/* The limits the error rows above test from the other side. */
+static void
+test_limits_accepted(void **state)
+{
+	static const char *const ok[] = {
+		"[capture]\nipv6_prefix = 96\n[class v6]\nnetworks = "
+		    "2001:db8:1:2::/80\n",
+		"[class v6]\nnetworks = 2001:db8:1:2::/64\n",
+		"[block]\nmax_new_blocks = 1000000/1m\n",
+	};
+	struct conf *c;
+	size_t i;
+	FILE *in;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_non_null(in = fmemopen((void *)(uintptr_t)ok[i],
+		    strlen(ok[i]), "r"));
+		c = conf_load_stream(in, "t.conf", stderr);
+		fclose(in);
+		if (c == NULL)
+			fail_msg("case %zu refused:\n%s", i, ok[i]);
+		conf_free(c);
+	}
+}
 
 static void
 test_errors(void **state)
@@ -772,6 +803,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_limits_accepted),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_syntax),
