@@ -6,6 +6,9 @@
  * nothing here allocates, reads a clock or knows about sources.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "nflogmon.h"
 #include "engine_internal.h"
@@ -116,6 +119,96 @@ fanout_tick(int64_t tick_us, int64_t now_us)
 	return (uint16_t)(uint64_t)(now_us / tick_us);
 }
 
+/*
+ * The slots from i on, one at a time: frees those that left the window and
+ * notes the match (the last), the first free slot and the live count.
+ */
+static void
+fanout_scan(uint32_t *h, const uint16_t *tk, int i, int nslots,
+    uint32_t dsthash, uint16_t now, int *found, int *freeslot,
+    uint32_t *live)
+{
+	for (; i < nslots; i++) {
+		if (h[i] != 0 && (uint16_t)(now - tk[i]) >= FANOUT_TICKS)
+			h[i] = 0;
+		if (h[i] == 0) {
+			if (*freeslot < 0)
+				*freeslot = i;
+			continue;
+		}
+		if (h[i] == dsthash)
+			*found = i;
+		(*live)++;
+	}
+}
+
+#ifdef __SSE2__
+/* The set bits of a 16-bit mask, inline (without -mpopcnt the builtin is
+ * a call into libgcc). */
+static uint32_t
+popcount16(unsigned x)
+{
+	x = x - ((x >> 1) & 0x5555u);
+	x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+	x = (x + (x >> 4)) & 0x0f0fu;
+	return (x + (x >> 8)) & 0x1fu;
+}
+
+/*
+ * The same over the slots 0 .. 16k-1, 16 at a time: every compare of a
+ * group is one instruction and its outcome a bit mask, so the scan has no
+ * branch per slot (a destination flood makes those unpredictable).
+ * Returns the first slot not scanned.
+ */
+static int
+fanout_scan16(uint32_t *h, const uint16_t *tk, int nslots, uint32_t dsthash,
+    uint16_t now, int *found, int *freeslot, uint32_t *live)
+{
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i nowv = _mm_set1_epi16((short)now);
+	const __m128i oldm = _mm_set1_epi16((short)(uint16_t)~(FANOUT_TICKS - 1));
+	const __m128i dv = _mm_set1_epi32((int)dsthash);
+	__m128i h0, h1, h2, h3, t0, t1;
+	unsigned young, used, match, lm, dead;
+	int i;
+
+	for (i = 0; i + 16 <= nslots; i += 16) {
+		h0 = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
+		h1 = _mm_loadu_si128((const __m128i *)(const void *)(h + i + 4));
+		h2 = _mm_loadu_si128((const __m128i *)(const void *)(h + i + 8));
+		h3 = _mm_loadu_si128((const __m128i *)(const void *)(h + i + 12));
+		t0 = _mm_loadu_si128((const __m128i *)(const void *)(tk + i));
+		t1 = _mm_loadu_si128((const __m128i *)(const void *)(tk + i + 8));
+		/* age (now - tick, modulo 2^16) below FANOUT_TICKS */
+		t0 = _mm_cmpeq_epi16(_mm_and_si128(_mm_sub_epi16(nowv, t0),
+		    oldm), zero);
+		t1 = _mm_cmpeq_epi16(_mm_and_si128(_mm_sub_epi16(nowv, t1),
+		    oldm), zero);
+		young = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(t0, t1));
+		used = ~(unsigned)_mm_movemask_epi8(_mm_packs_epi16(
+		    _mm_packs_epi32(_mm_cmpeq_epi32(h0, zero),
+		    _mm_cmpeq_epi32(h1, zero)),
+		    _mm_packs_epi32(_mm_cmpeq_epi32(h2, zero),
+		    _mm_cmpeq_epi32(h3, zero)))) & 0xffffu;
+		match = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(
+		    _mm_packs_epi32(_mm_cmpeq_epi32(h0, dv),
+		    _mm_cmpeq_epi32(h1, dv)),
+		    _mm_packs_epi32(_mm_cmpeq_epi32(h2, dv),
+		    _mm_cmpeq_epi32(h3, dv))));
+		lm = used & young;
+		for (dead = used & ~young; dead != 0; dead &= dead - 1)
+			h[i + __builtin_ctz(dead)] = 0;
+		match &= lm;
+		if (match != 0)
+			*found = i + 31 - __builtin_clz(match);
+		if (*freeslot < 0 && lm != 0xffffu)
+			*freeslot = i + __builtin_ctz(~lm);
+		*live += popcount16(lm);
+	}
+	return i;
+}
+#endif
+
 uint32_t
 fanout_add(void *area, int nslots, uint32_t dsthash, int64_t tick_us,
     int64_t now_us)
@@ -123,31 +216,16 @@ fanout_add(void *area, int nslots, uint32_t dsthash, int64_t tick_us,
 	uint32_t *h = area;
 	uint16_t *tk = (uint16_t *)(h + nslots);
 	uint16_t now = fanout_tick(tick_us, now_us), age, oldest_age = 0;
-	int i, found = -1, freeslot = -1, oldest = 0;
+	int i = 0, found = -1, freeslot = -1, oldest = 0;
 	uint32_t live = 0;
 
 	if (dsthash == 0)
 		dsthash = 1;
-	for (i = 0; i < nslots; i++) {
-		if (h[i] == 0)
-			goto isfree;
-		age = (uint16_t)(now - tk[i]);
-		if (age >= FANOUT_TICKS) {
-			h[i] = 0;
-			goto isfree;
-		}
-		if (h[i] == dsthash)
-			found = i;
-		if (age >= oldest_age) {
-			oldest_age = age;
-			oldest = i;
-		}
-		live++;
-		continue;
-isfree:
-		if (freeslot < 0)
-			freeslot = i;
-	}
+#ifdef __SSE2__
+	i = fanout_scan16(h, tk, nslots, dsthash, now, &found, &freeslot,
+	    &live);
+#endif
+	fanout_scan(h, tk, i, nslots, dsthash, now, &found, &freeslot, &live);
 	if (found >= 0) {
 		tk[found] = now;
 		return live;
@@ -157,7 +235,16 @@ isfree:
 		tk[freeslot] = now;
 		return live + 1;
 	}
-	h[oldest] = dsthash;	/* all live: count stays nslots */
+	/* all live: the oldest (the last of equal age) is reused, the count
+	 * stays nslots */
+	for (i = 0; i < nslots; i++) {
+		age = (uint16_t)(now - tk[i]);
+		if (age >= oldest_age) {
+			oldest_age = age;
+			oldest = i;
+		}
+	}
+	h[oldest] = dsthash;
 	tk[oldest] = now;
 	return live;
 }
