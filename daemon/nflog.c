@@ -39,6 +39,15 @@
  * factor of 2 or more (hysteresis: no netlink chatter when the rate
  * wobbles).  At start the threshold is 1.
  *
+ * A run-time threshold change is one NFULNL_MSG_CONFIG message sent on the
+ * group's own socket (the kernel ties the instance to the socket's portid)
+ * without NLM_F_ACK, and nothing is waited for: the library's
+ * nflog_set_qthresh waits for the ack and meanwhile hands packet messages
+ * to a callback path that stops at the first one, so the rest of their
+ * batch was lost.  Now every packet message is read by capture_read alone.
+ * The kernel answers only an error, as an NLMSG_ERROR datagram of its
+ * own, which capture_read logs (and then forgets the change).
+ *
  * Draining: a readable socket is read with MSG_DONTWAIT until EAGAIN, but
  * at most CAPTURE_BATCH datagrams per loop iteration, so the control
  * socket is served even under a flood.  Events are stamped with
@@ -53,8 +62,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <cap-ng.h>
+#include <libmnl/libmnl.h>
 #include <libnetfilter_log/libnetfilter_log.h>
 
 #include "daemon.h"
@@ -84,7 +95,9 @@ struct capture_group {
 	struct capture_stats	*stats;
 	bool			 have_seq;
 	uint32_t		 last_seq;
-	uint32_t		 qthresh;
+	uint32_t		 qthresh;	/* last requested */
+	uint32_t		 cfg_seq;	/* of the last config message */
+	uint32_t		 cfg_prev;	/* qthresh before it */
 	uint64_t		 tick_msgs;	/* messages since the last tick */
 	int64_t			 tick_us;
 	int64_t			 warned_us;	/* last ENOBUFS warning */
@@ -94,7 +107,8 @@ struct capture_group {
 static struct capture_group	groups[2];
 static int			ngroups;
 /* One datagram: the netlink buffer size bounds what the kernel sends. */
-static char			capture_buf[CAPTURE_NLBUFSIZ];
+static char			capture_buf[CAPTURE_NLBUFSIZ]
+				    __attribute__((aligned(8)));
 
 static void
 capture_seq(struct capture_group *g, struct nflog_data *nfd)
@@ -159,6 +173,77 @@ capture_overflow(struct capture_group *g)
 	    g->stats->group, g->stats->enobufs, g->stats->dropped);
 }
 
+/*
+ * A datagram that starts with NLMSG_ERROR is the kernel's answer to one of
+ * our config messages (it sends no ack unless asked, and each answer is a
+ * datagram of its own): logged here, never given to the library, which
+ * would stop at it.  Returns true when buf was such a datagram.
+ */
+static bool
+capture_error(struct capture_group *g, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	const struct nlmsgerr *e;
+	int n = (int)len;
+
+	if (!mnl_nlmsg_ok(nlh, n) || nlh->nlmsg_type != NLMSG_ERROR)
+		return false;
+	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+		if (nlh->nlmsg_type != NLMSG_ERROR ||
+		    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+			continue;
+		e = mnl_nlmsg_get_payload(nlh);
+		if (e->error == 0)
+			continue;
+		log_warnx("NFLOG group %d: the kernel refused a queue "
+		    "threshold change: %s", g->stats->group,
+		    strerror(-e->error));
+		if (nlh->nlmsg_seq == g->cfg_seq)
+			g->qthresh = g->cfg_prev;
+	}
+	return true;
+}
+
+/*
+ * Sets the group's queue threshold (and the flush timeout again) with one
+ * config message that asks for no ack and waits for nothing (see the top
+ * of the file).  0, or -1 with errno when it could not be sent.
+ */
+static int
+capture_set_qthresh(struct capture_group *g, uint32_t qthresh)
+{
+	union {
+		struct nlmsghdr	 h;
+		char		 b[128];	/* header + 2 attributes */
+	} msg;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	ssize_t n;
+
+	nlh = mnl_nlmsg_put_header(msg.b);
+	nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++g->cfg_seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons((uint16_t)g->stats->group);
+	mnl_attr_put_u32(nlh, NFULA_CFG_QTHRESH, htonl(qthresh));
+	mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(CAPTURE_TIMEOUT_10MS));
+	do
+		n = sendto(g->fd, nlh, nlh->nlmsg_len, 0,
+		    (struct sockaddr *)&kernel, sizeof(kernel));
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	if ((size_t)n != nlh->nlmsg_len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
 /* The loop's callback: drains one socket in a bounded batch. */
 static void
 capture_read(int fd, short revents, void *arg)
@@ -183,6 +268,8 @@ capture_read(int fd, short revents, void *arg)
 			log_warn("NFLOG group %d: recv", g->stats->group);
 			return;
 		}
+		if (capture_error(g, capture_buf, (size_t)n))
+			continue;
 		/* -1 here is no error of ours: the library answers the
 		 * NLMSG_DONE that ends every batch of more than one message
 		 * with -1/EAGAIN, after every message reached
@@ -226,22 +313,14 @@ capture_tick(struct daemon *d, int64_t now_us)
 		g->tick_us = now_us;
 		if (t < g->qthresh * 2 && t * 2 > g->qthresh)
 			continue;
-		/* The library waits for the kernel's ack and hands any
-		 * packets read meanwhile to capture_message. */
-		g->now_us = clock_mono_us();
-		if (nflog_set_qthresh(g->gh, t) == -1) {
-			if (errno == ENOBUFS) {
-				/* An overflow met while waiting: count it,
-				 * retry at the next tick. */
-				capture_overflow(g);
-				continue;
-			}
+		if (capture_set_qthresh(g, t) == -1) {
 			log_warn("NFLOG group %d: cannot set queue threshold "
 			    "%" PRIu32, g->stats->group, t);
 			continue;
 		}
 		log_debug("NFLOG group %d: queue threshold %" PRIu32 " -> %"
 		    PRIu32, g->stats->group, g->qthresh, t);
+		g->cfg_prev = g->qthresh;
 		g->qthresh = t;
 	}
 }
@@ -309,6 +388,14 @@ capture_group_open(struct daemon *d, struct capture_group *g, int group,
 		capture_bind_error(group, errno ? errno : EPERM, err, errlen);
 		goto fail;
 	}
+	/* The callback first: the library hands packets that arrive while
+	 * it waits for the acks below to it (without one they were lost). */
+	if (nflog_callback_register(g->gh, capture_message, g) == -1) {
+		snprintf(err, errlen, "NFLOG group %d: cannot register the "
+		    "callback", group);
+		goto fail;
+	}
+	g->now_us = clock_mono_us();
 	if (nflog_set_mode(g->gh, NFULNL_COPY_PACKET, CAPTURE_RANGE) == -1 ||
 	    nflog_set_flags(g->gh, NFULNL_CFG_F_SEQ) == -1 ||
 	    nflog_set_nlbufsiz(g->gh, CAPTURE_NLBUFSIZ) == -1 ||
@@ -331,11 +418,6 @@ capture_group_open(struct daemon *d, struct capture_group *g, int group,
 	 * seen. */
 	(void)setsockopt(g->fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &off,
 	    sizeof(off));
-	if (nflog_callback_register(g->gh, capture_message, g) == -1) {
-		snprintf(err, errlen, "NFLOG group %d: cannot register the "
-		    "callback", group);
-		goto fail;
-	}
 	if (loop_add(g->fd, POLLIN, capture_read, g) == -1) {
 		snprintf(err, errlen, "NFLOG group %d: no loop slot", group);
 		goto fail;

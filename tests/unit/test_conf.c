@@ -206,8 +206,8 @@ static void
 test_limits_accepted(void **state)
 {
 	static const char *const ok[] = {
-		"[capture]\nipv6_prefix = 96\n[class v6]\nnetworks = "
-		    "2001:db8:1:2::/80\n",
+		("[capture]\nipv6_prefix = 96\n[class v6]\nnetworks = "
+		    "2001:db8:1:2::/80\n"),
 		"[class v6]\nnetworks = 2001:db8:1:2::/64\n",
 		"[block]\nmax_new_blocks = 1000000/1m\n",
 	};
