@@ -6,7 +6,10 @@
  * (one line on stderr), 2 usage, 3 no daemon answers (nothing on stdout).
  * It never touches the kernel or the state file itself.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,16 +75,42 @@ fmt_count(const json_t *t, const char *name, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A row's source as people read it: "uid:33 (www-data)" when the uid has
+ * an account here.  Only the client looks names up (the daemon never
+ * blocks on the user database), and only for human output; --json keeps
+ * "uid:N" alone.
+ */
+static const char *
+source_label(const json_t *r, char *buf, size_t len)
+{
+	const char *src = jstr(r, "source", "?");
+	struct passwd *pw;
+	unsigned long uid;
+	char *end;
+
+	if (strncmp(src, "uid:", 4) != 0)
+		return src;
+	errno = 0;
+	uid = strtoul(src + 4, &end, 10);
+	if (errno != 0 || *end != '\0' || uid > UINT32_MAX ||
+	    (pw = getpwuid((uid_t)uid)) == NULL)
+		return src;
+	snprintf(buf, len, "%s (%s)", src, pw->pw_name);
+	return buf;
+}
+
 static int
 source_width(const json_t *rows, int min)
 {
+	char label[128];
 	const json_t *r;
 	size_t i;
 	int w = min, n;
 
 	for (i = 0; i < json_array_size(rows); i++) {
 		r = json_array_get(rows, i);
-		n = (int)strlen(jstr(r, "source", ""));
+		n = (int)strlen(source_label(r, label, sizeof(label)));
 		if (n > w)
 			w = n;
 	}
@@ -96,7 +125,7 @@ static int
 print_blocks(FILE *f, const json_t *blocks, const char *response,
     const char *title, double now)
 {
-	char since[32], exp[48], rel[32], row[512];
+	char since[32], exp[48], rel[32], row[512], label[128];
 	const json_t *b, *e;
 	const char *state, *reason;
 	int w = source_width(blocks, 15), n = 0;
@@ -129,7 +158,7 @@ print_blocks(FILE *f, const json_t *blocks, const char *response,
 		reason = jstr(b, "reason", "");
 		snprintf(row, sizeof(row),
 		    "%-*s %-9s %6lld %3lld %8lld %-9s %-14s %s%s%s",
-		    w, jstr(b, "source", "?"), jstr(b, "rule", "?"),
+		    w, source_label(b, label, sizeof(label)), jstr(b, "rule", "?"),
 		    jint(b, "connections"), jint(b, "strikes"),
 		    jint(b, "attempts"), since, exp, state,
 		    *state != '\0' && *reason != '\0' ? ", " : "", reason);
@@ -163,7 +192,7 @@ client_print_status(FILE *f, const json_t *r, double now)
 	const json_t *src = json_object_get(r, "sources");
 	const json_t *top = json_object_get(r, "top");
 	const json_t *g, *t, *groups;
-	char rel[32], b1[32], b2[32], b3[32];
+	char rel[32], b1[32], b2[32], b3[32], label[128];
 	size_t i;
 	int w;
 
@@ -195,7 +224,7 @@ client_print_status(FILE *f, const json_t *r, double now)
 		for (i = 0; i < json_array_size(top); i++) {
 			t = json_array_get(top, i);
 			fprintf(f, "%-*s %14s %14s %14s\n", w,
-			    jstr(t, "source", "?"),
+			    source_label(t, label, sizeof(label)),
 			    fmt_count(t, "burst", b1, sizeof(b1)),
 			    fmt_count(t, "sustained", b2, sizeof(b2)),
 			    fmt_count(t, "fanout", b3, sizeof(b3)));

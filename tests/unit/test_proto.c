@@ -283,7 +283,10 @@ test_client_status(void **state)
 	    " \"sources\": {\"tracked\": 812, \"max\": 1000000, \"evicted\": 0},"
 	    " \"top\": [{\"source\": \"192.0.2.9\", \"burst\": 4, \"burst_limit\":"
 	    " 20, \"sustained\": 30, \"sustained_limit\": 120, \"fanout\": 3,"
-	    " \"fanout_limit\": 15}],"
+	    " \"fanout_limit\": 15},"
+	    " {\"source\": \"uid:0\", \"burst\": 1, \"sustained\": 1,"
+	    " \"fanout\": 1}, {\"source\": \"uid:4242\", \"burst\": 1,"
+	    " \"sustained\": 1, \"fanout\": 1}],"
 	    " \"blocks\": [{\"source\": \"192.0.2.7\", \"rule\": \"burst\","
 	    " \"response\": \"block\", \"connections\": 21, \"since\": 1000.0,"
 	    " \"expires\": 3520.0, \"strikes\": 1, \"attempts\": 57,"
@@ -314,6 +317,10 @@ test_client_status(void **state)
 	assert_non_null(strstr(buf, "in 39m"));		/* 2340 s */
 	assert_non_null(strstr(buf, "permanent"));
 	assert_non_null(strstr(buf, "ticket 12"));
+	/* A uid with an account shows its name; one without stays bare. */
+	assert_non_null(strstr(buf, "uid:0 (root)"));
+	assert_non_null(strstr(buf, "uid:4242 "));
+	assert_null(strstr(buf, "uid:4242 ("));
 	/* Health first, then talkers, then blocks, throttled apart. */
 	assert_true(strstr(buf, "backend") < strstr(buf, "TOP TALKERS"));
 	assert_true(strstr(buf, "TOP TALKERS") < strstr(buf, "BLOCKED"));
