@@ -547,7 +547,7 @@ const struct rate *report_rule_rate(const struct conf *, int cls, enum rule);
 /* main.c dispatches argv[0] of the subcommand to these; each returns the
  * process exit status. */
 int	cmd_replay(int argc, char **argv);		/* replay.c */
-int	cmd_check_config(int argc, char **argv);	/* conf.c */
+int	cmd_check_config(int argc, char **argv);	/* conf_print.c */
 int	cmd_run(int argc, char **argv);			/* daemon.c */
 int	cmd_status(int argc, char **argv);		/* client.c */
 int	cmd_list(int argc, char **argv);		/* client.c */
