@@ -34,6 +34,9 @@
  * libnftables parses text (~61 us a command), so this file must never be
  * called per packet; only verdicts, the control socket and reconciliation
  * reach it.  It must never touch any table but its own.
+ *
+ * This file holds the verbs, init and the command plumbing; the throttle
+ * sets, meters and rules are nft_throttle.c's, the list verb nft_list.c's.
  */
 #define _GNU_SOURCE	/* strchrnul, reallocarray */
 #include <ctype.h>
@@ -50,63 +53,19 @@
 #include "nflogmon.h"
 #include "nft.h"
 
-/* Dynamic meter size per family and rate: throttled sources active within
- * one span W.  A full meter fails closed: its rule no longer matches and
- * the next rule rejects (NOTES.md: a full dynamic set stops limiting). */
-#define NFT_METER_SIZE		65536
-#define NFT_THROTTLE_PRIO	"filter + 10"
-
 /* The kernel's answer when an element is absent (a missing set or table
  * is reported by libnftables' own cache, without "Could not process"). */
 #define NFT_ENOENT_ELEM		"Could not process rule: No such file or directory"
 
-/*
- * One throttle rate known to the table.  has_rate: from the config (its
- * rules are in chain throttle); otherwise only found in the table at init,
- * kept so unblock still empties its sets.
- */
-struct nft_rateset {
-	char		 tag[48];
-	bool		 has_rate;
-	struct rate	 rate;
-};
-
-/*
- * Invariants: ctx buffers output and error; family and table are checked
- * names (letters, digits, '_', '-', '.'), safe to paste into commands;
- * rates[0..nrates) have distinct tags.
- */
-struct nft_priv {
-	struct nft_ctx		*ctx;
-	char			 family[16];
-	char			 table[64];
-	bool			 v4, v6;	/* families the table holds */
-	int			 ipv6_prefix;
-	uint16_t		 ports[CONF_MAX_PORTS];
-	int			 nports;
-	struct nft_rateset	*rates;
-	size_t			 nrates;
-};
-
-/* A growing command buffer; oom sticks. */
-struct cmdbuf {
-	char	*s;
-	size_t	 len, cap;
-	bool	 oom;
-};
-
-static const char *const kind_suffix[] = {
+const char *const kind_suffix[] = {
 	[KEY_V4] = "4", [KEY_V6] = "6", [KEY_UID] = "_uids",
 };
 
-static const char *const kind_type[] = {
+const char *const kind_type[] = {
 	[KEY_V4] = "ipv4_addr", [KEY_V6] = "ipv6_addr", [KEY_UID] = "uid",
 };
 
-static void cb_printf(struct cmdbuf *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 cb_printf(struct cmdbuf *cb, const char *fmt, ...)
 {
 	va_list	ap;
@@ -153,51 +112,6 @@ nft_name_ok(const char *s, size_t max)
 			return false;
 	}
 	return true;
-}
-
-int
-nft_rate_units(const struct rate *r, uint64_t *per, const char **unit)
-{
-	static const struct { int64_t s; const char *name; } units[] = {
-		{ 1, "second" }, { 60, "minute" }, { 3600, "hour" },
-		{ 86400, "day" }, { 604800, "week" },
-	};
-	unsigned __int128 num, w;
-	size_t i;
-
-	if (r->off || r->n == 0 || r->w_us <= 0)
-		return -1;
-	w = (unsigned __int128)r->w_us;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		num = (unsigned __int128)r->n * (uint64_t)units[i].s * US_PER_S;
-		if (num % w == 0 && num / w >= 1 && num / w <= UINT32_MAX) {
-			*per = (uint64_t)(num / w);
-			*unit = units[i].name;
-			return 0;
-		}
-	}
-	/* Inexact: round up per week; exact enough only for W <= a week. */
-	if (r->w_us > 604800 * US_PER_S)
-		return -1;
-	num = (unsigned __int128)r->n * 604800 * US_PER_S;
-	num = (num + w - 1) / w;
-	if (num > UINT32_MAX)
-		return -1;
-	*per = (uint64_t)num;
-	*unit = "week";
-	return 0;
-}
-
-char *
-nft_rate_tag(const struct rate *r, char *buf, size_t len)
-{
-	if (r->w_us % US_PER_S == 0)
-		snprintf(buf, len, "%lu_%llds", (unsigned long)r->n,
-		    (long long)(r->w_us / US_PER_S));
-	else
-		snprintf(buf, len, "%lu_%lldms", (unsigned long)r->n,
-		    (long long)((r->w_us + 999) / 1000));
-	return buf;
 }
 
 char *
@@ -275,7 +189,7 @@ nft_errtext(const char *ebuf, char *out, size_t outlen)
  * output buffer, valid until the next run.  On failure nerr holds the
  * kernel's (or libnftables') words.
  */
-static int
+int
 nft_exec(struct nft_priv *p, const char *cmd, bool json, const char **out,
     char *nerr, size_t nerrlen)
 {
@@ -295,7 +209,7 @@ nft_exec(struct nft_priv *p, const char *cmd, bool json, const char **out,
 	return 0;
 }
 
-static int
+int
 nft_exec_buf(struct nft_priv *p, struct cmdbuf *cb, char *nerr,
     size_t nerrlen)
 {
@@ -333,135 +247,21 @@ cb_put(struct cmdbuf *cb, const struct nft_priv *p, const char *set,
 		    (long long)((timeout_us + 999) / 1000));
 }
 
-static bool
+bool
 nft_kind_held(const struct nft_priv *p, enum key_kind kind)
 {
 	return kind == KEY_UID || (kind == KEY_V4 && p->v4) ||
 	    (kind == KEY_V6 && p->v6);
 }
 
-static struct nft_rateset *
-nft_rate_find(struct nft_priv *p, const char *tag)
-{
-	size_t i;
-
-	for (i = 0; i < p->nrates; i++)
-		if (strcmp(p->rates[i].tag, tag) == 0)
-			return &p->rates[i];
-	return NULL;
-}
-
-static struct nft_rateset *
-nft_rate_add(struct nft_priv *p, const char *tag)
-{
-	struct nft_rateset *r;
-
-	if ((r = nft_rate_find(p, tag)) != NULL)
-		return r;
-	r = reallocarray(p->rates, p->nrates + 1, sizeof(*r));
-	if (r == NULL)
-		return NULL;
-	p->rates = r;
-	r = &p->rates[p->nrates++];
-	memset(r, 0, sizeof(*r));
-	snprintf(r->tag, sizeof(r->tag), "%s", tag);
-	return r;
-}
-
 /* The set declaration of a member set of kind. */
-static void
+void
 cb_set_decl(struct cmdbuf *cb, const struct nft_priv *p, const char *name,
     enum key_kind kind)
 {
 	cb_printf(cb, "add set %s %s %s { type %s; flags %stimeout; }\n",
 	    p->family, p->table, name, kind_type[kind],
 	    kind == KEY_V6 ? "interval, " : "");
-}
-
-/*
- * Commands for one rate: its member and meter sets and its rules in chain
- * throttle.  A member passes while its own bucket (burst one packet) has
- * a token, else the next rule resets the connection; a meter that is full
- * cannot add the source, so its rule does not match: fail closed.
- */
-static int
-cb_rate(struct cmdbuf *cb, const struct nft_priv *p, const struct rate *r,
-    const char *tag, char *nerr, size_t nerrlen)
-{
-	static const char *const match[] = {
-		[KEY_V4] = "ip saddr", [KEY_V6] = "ip6 saddr",
-		[KEY_UID] = "meta skuid",
-	};
-	char		 mkey[96], mask[INET6_ADDRSTRLEN], name[128];
-	uint8_t		 m[16];
-	const char	*unit;
-	uint64_t	 per;
-	int64_t		 meter_s;
-	int		 kind, i;
-
-	if (nft_rate_units(r, &per, &unit) != 0) {
-		snprintf(nerr, nerrlen, "throttle_rate %lu per %lld s cannot "
-		    "be expressed as an nftables limit (at least 1/week, "
-		    "W at most a week when inexact)", (unsigned long)r->n,
-		    (long long)(r->w_us / US_PER_S));
-		return -1;
-	}
-	/* A bucket idle for W is full again, so forgetting it then is exact. */
-	meter_s = (r->w_us + US_PER_S - 1) / US_PER_S;
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < p->ipv6_prefix && i < 128; i++)
-		m[i / 8] |= (uint8_t)(0x80 >> (i % 8));
-	inet_ntop(AF_INET6, m, mask, sizeof(mask));
-	for (kind = KEY_V4; kind <= KEY_UID; kind++) {
-		if (!nft_kind_held(p, kind))
-			continue;
-		if (kind == KEY_V6)
-			snprintf(mkey, sizeof(mkey), "ip6 saddr & %s", mask);
-		else
-			snprintf(mkey, sizeof(mkey), "%s", match[kind]);
-		snprintf(name, sizeof(name), "throttle_%s%s", tag,
-		    kind_suffix[kind]);
-		cb_set_decl(cb, p, name, kind);
-		cb_printf(cb, "add set %s %s throttle_%s_meter%s { type %s; "
-		    "size %d; flags dynamic, timeout; timeout %llds; }\n",
-		    p->family, p->table, tag, kind_suffix[kind],
-		    kind_type[kind], NFT_METER_SIZE, (long long)meter_s);
-		cb_printf(cb, "add rule %s %s throttle %s @throttle_%s%s "
-		    "update @throttle_%s_meter%s { %s limit rate %llu/%s "
-		    "burst 1 packets } return\n",
-		    p->family, p->table, match[kind], tag, kind_suffix[kind],
-		    tag, kind_suffix[kind], mkey, (unsigned long long)per,
-		    unit);
-		cb_printf(cb, "add rule %s %s throttle %s @throttle_%s%s "
-		    "reject with tcp reset\n", p->family, p->table,
-		    match[kind], tag, kind_suffix[kind]);
-	}
-	return 0;
-}
-
-/* Chains throttle_forward and throttle_output send new SMTP connections
- * to chain throttle, which is emptied for the rates' rules. */
-static void
-cb_chains(struct cmdbuf *cb, const struct nft_priv *p)
-{
-	static const char *const hooks[] = { "forward", "output" };
-	size_t	i;
-	int	j;
-
-	cb_printf(cb, "add chain %s %s throttle\nflush chain %s %s throttle\n",
-	    p->family, p->table, p->family, p->table);
-	for (i = 0; i < 2; i++) {
-		cb_printf(cb, "add chain %s %s throttle_%s { type filter hook "
-		    "%s priority %s; policy accept; }\n"
-		    "flush chain %s %s throttle_%s\n"
-		    "add rule %s %s throttle_%s tcp flags & (syn | ack) == syn "
-		    "tcp dport { ", p->family, p->table, hooks[i], hooks[i],
-		    NFT_THROTTLE_PRIO, p->family, p->table, hooks[i],
-		    p->family, p->table, hooks[i]);
-		for (j = 0; j < p->nports; j++)
-			cb_printf(cb, "%s%u", j ? ", " : "", p->ports[j]);
-		cb_printf(cb, " } jump throttle\n");
-	}
 }
 
 /* ------------------------------------------------------------ init */
@@ -654,31 +454,6 @@ nft_found_rates(struct nft_priv *p, const struct nft_found *f)
 				break;
 			}
 		}
-	}
-	return 0;
-}
-
-/* The distinct throttle rates of the config, into p->rates. */
-static int
-nft_conf_rates(struct nft_priv *p, const struct conf *conf)
-{
-	struct nft_rateset	*r;
-	const struct rate	*rate;
-	char			 tag[48];
-	int			 i;
-
-	for (i = -1; i < conf->nclasses; i++) {
-		if (i >= 0 && !conf->classes[i].has_throttle_rate)
-			continue;
-		rate = i < 0 ? &conf->throttle_rate :
-		    &conf->classes[i].throttle_rate;
-		if (rate->off || rate->n == 0)
-			continue;
-		nft_rate_tag(rate, tag, sizeof(tag));
-		if ((r = nft_rate_add(p, tag)) == NULL)
-			return -1;
-		r->has_rate = true;
-		r->rate = *rate;
 	}
 	return 0;
 }
@@ -900,47 +675,6 @@ nft_fail(const struct nft_priv *p, const char *set, const struct key *k,
 	return -1;
 }
 
-/* Makes sure a rate named by a verdict has its sets and rules (a class
- * rate added by a reload without a new init). */
-static int
-nft_rate_ensure(struct nft_priv *p, const struct rate *r, char *tag,
-    size_t taglen, char *err, size_t errlen)
-{
-	struct nft_rateset	*rs;
-	struct cmdbuf		 cb = { 0 };
-	char			 name[128], nerr[512];
-	int			 kind, rv;
-
-	nft_rate_tag(r, tag, taglen);
-	if ((rs = nft_rate_find(p, tag)) != NULL && rs->has_rate)
-		return 0;
-	for (kind = KEY_V4; kind <= KEY_UID; kind++) {
-		if (!nft_kind_held(p, kind))
-			continue;
-		snprintf(name, sizeof(name), "throttle_%s%s", tag,
-		    kind_suffix[kind]);
-		cb_set_decl(&cb, p, name, kind);
-	}
-	if (cb_rate(&cb, p, r, tag, err, errlen) != 0) {
-		free(cb.s);
-		return -1;
-	}
-	rv = nft_exec_buf(p, &cb, nerr, sizeof(nerr));
-	free(cb.s);
-	if (rv != 0) {
-		snprintf(err, errlen, "nft table %s %s: throttle rate %s: %s",
-		    p->family, p->table, tag, nerr);
-		return -1;
-	}
-	if ((rs = nft_rate_add(p, tag)) == NULL) {
-		snprintf(err, errlen, "nft: out of memory");
-		return -1;
-	}
-	rs->has_rate = true;
-	rs->rate = *r;
-	return 0;
-}
-
 static int
 nft_block(struct backend *b, const struct key *k, int64_t timeout_us,
     enum response resp, const struct rate *throttle_rate, char *err,
@@ -1003,143 +737,6 @@ nft_unblock(struct backend *b, const struct key *k, char *err,
 		snprintf(set, sizeof(set), "blocked%s", kind_suffix[k->kind]);
 		return nft_fail(p, set, k, nerr, err, errlen);
 	}
-	return 0;
-}
-
-/*
- * Parses one element of a JSON set listing into e: a bare value (no
- * timeout) or {"elem": {"val": V, "expires": S}}.  Returns false for what
- * the daemon never adds (ranges, other types).
- */
-static bool
-nft_json_elem(json_t *it, enum key_kind kind, struct backend_entry *e)
-{
-	json_t		*val = it, *w, *pfx;
-	const char	*s;
-	int		 plen;
-
-	memset(e, 0, sizeof(*e));
-	e->expires_in_us = DURATION_PERMANENT;
-	if ((w = json_object_get(it, "elem")) != NULL) {
-		val = json_object_get(w, "val");
-		if (json_is_integer(json_object_get(w, "expires")))
-			e->expires_in_us = (int64_t)json_integer_value(
-			    json_object_get(w, "expires")) * US_PER_S;
-	}
-	e->key.kind = (uint8_t)kind;
-	switch (kind) {
-	case KEY_V4:
-		e->key.plen = 32;
-		return (s = json_string_value(val)) != NULL &&
-		    inet_pton(AF_INET, s, e->key.addr) == 1;
-	case KEY_V6:
-		plen = 128;
-		if ((pfx = json_object_get(val, "prefix")) != NULL) {
-			val = json_object_get(pfx, "addr");
-			if (!json_is_integer(json_object_get(pfx, "len")))
-				return false;
-			plen = (int)json_integer_value(json_object_get(pfx, "len"));
-		}
-		if (plen < 0 || plen > 128)
-			return false;
-		e->key.plen = (uint8_t)plen;
-		return (s = json_string_value(val)) != NULL &&
-		    inet_pton(AF_INET6, s, e->key.addr) == 1;
-	case KEY_UID:
-		if (!json_is_integer(val) || json_integer_value(val) < 0 ||
-		    json_integer_value(val) > UINT32_MAX)
-			return false;
-		e->key.uid = (uint32_t)json_integer_value(val);
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Appends the elements of one set to *v (count *n, capacity *cap). */
-static int
-nft_list_set(struct nft_priv *p, const char *set, enum key_kind kind,
-    bool throttle, struct backend_entry **v, size_t *n, size_t *cap,
-    char *err, size_t errlen)
-{
-	char		 cmd[256], nerr[512];
-	const char	*out;
-	json_t		*root, *items, *it, *s, *elems, *el;
-	json_error_t	 jerr;
-	struct backend_entry *nv;
-	size_t		 i, j;
-
-	snprintf(cmd, sizeof(cmd), "list set %s %s %s", p->family, p->table,
-	    set);
-	if (nft_exec(p, cmd, true, &out, nerr, sizeof(nerr)) != 0) {
-		snprintf(err, errlen, "nft table %s %s set %s: %s", p->family,
-		    p->table, set, nerr);
-		return -1;
-	}
-	if ((root = json_loads(out, 0, &jerr)) == NULL) {
-		snprintf(err, errlen, "nft table %s %s set %s: unreadable "
-		    "JSON: %s", p->family, p->table, set, jerr.text);
-		return -1;
-	}
-	items = json_object_get(root, "nftables");
-	json_array_foreach(items, i, it) {
-		if ((s = json_object_get(it, "set")) == NULL)
-			continue;
-		elems = json_object_get(s, "elem");
-		json_array_foreach(elems, j, el) {
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 64;
-				nv = reallocarray(*v, *cap, sizeof(**v));
-				if (nv == NULL) {
-					snprintf(err, errlen, "nft: %s",
-					    strerror(errno));
-					json_decref(root);
-					return -1;
-				}
-				*v = nv;
-			}
-			if (nft_json_elem(el, kind, &(*v)[*n])) {
-				(*v)[*n].throttle = throttle;
-				(*n)++;
-			}
-		}
-	}
-	json_decref(root);
-	return 0;
-}
-
-static int
-nft_list(struct backend *b, struct backend_entry **entries, size_t *n,
-    char *err, size_t errlen)
-{
-	static const char *const bases[] = { "blocked", "throttled" };
-	struct nft_priv	*p = b->priv;
-	struct backend_entry *v = NULL;
-	size_t		 cnt = 0, cap = 0, i;
-	char		 set[128];
-	int		 kind;
-
-	*entries = NULL;
-	*n = 0;
-	if (p == NULL) {
-		snprintf(err, errlen, "nft: backend not initialised");
-		return -1;
-	}
-	for (kind = KEY_V4; kind <= KEY_UID; kind++) {
-		if (!nft_kind_held(p, kind))
-			continue;
-		for (i = 0; i < 2; i++) {
-			snprintf(set, sizeof(set), "%s%s", bases[i],
-			    kind_suffix[kind]);
-			if (nft_list_set(p, set, kind, i == 1, &v, &cnt, &cap,
-			    err, errlen) != 0) {
-				free(v);
-				return -1;
-			}
-		}
-	}
-	*entries = v;
-	*n = cnt;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
- * nft.h: the nftables backend's pure helpers, shown to its unit test.
- * Everything else of nft/nft.c is reached through backend_nft_ops.
+ * nft.h: the nftables backend's pure helpers, shown to its unit test, and
+ * below them what the backend's files share.  The rest of the program
+ * reaches the backend only through backend_nft_ops.
  */
 #ifndef NFLOGMON_NFT_H
 #define NFLOGMON_NFT_H
@@ -28,5 +29,78 @@ char   *nft_rate_tag(const struct rate *, char *buf, size_t len);
 /* A key as an nft set element: "192.0.2.7", "2001:db8:1:2::/64",
  * "2001:db8::25" (/128), "4242" (uid).  NULL for KEY_NONE. */
 char   *nft_elem_format(const struct key *, char *buf, size_t len);
+
+/*
+ * The rest is shared by the files of the backend only (nft.c,
+ * nft_throttle.c, nft_list.c); nothing outside nft/ may use it.
+ */
+
+struct nft_ctx;
+
+/*
+ * One throttle rate known to the table.  has_rate: from the config (its
+ * rules are in chain throttle); otherwise only found in the table at init,
+ * kept so unblock still empties its sets.
+ */
+struct nft_rateset {
+	char		 tag[48];
+	bool		 has_rate;
+	struct rate	 rate;
+};
+
+/*
+ * Invariants: ctx buffers output and error; family and table are checked
+ * names (letters, digits, '_', '-', '.'), safe to paste into commands;
+ * rates[0..nrates) have distinct tags.
+ */
+struct nft_priv {
+	struct nft_ctx		*ctx;
+	char			 family[16];
+	char			 table[64];
+	bool			 v4, v6;	/* families the table holds */
+	int			 ipv6_prefix;
+	uint16_t		 ports[CONF_MAX_PORTS];
+	int			 nports;
+	struct nft_rateset	*rates;
+	size_t			 nrates;
+};
+
+/* A growing command buffer; oom sticks. */
+struct cmdbuf {
+	char	*s;
+	size_t	 len, cap;
+	bool	 oom;
+};
+
+extern const char *const kind_suffix[];	/* set name suffix per key kind */
+extern const char *const kind_type[];	/* nft set type per key kind */
+
+/* nft.c */
+void	 cb_printf(struct cmdbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 nft_exec(struct nft_priv *, const char *cmd, bool json,
+	    const char **out, char *nerr, size_t nerrlen);
+int	 nft_exec_buf(struct nft_priv *, struct cmdbuf *, char *nerr,
+	    size_t nerrlen);
+void	 cb_set_decl(struct cmdbuf *, const struct nft_priv *,
+	    const char *name, enum key_kind);
+bool	 nft_kind_held(const struct nft_priv *, enum key_kind);
+
+/* nft_throttle.c */
+struct nft_rateset *nft_rate_find(struct nft_priv *, const char *tag);
+struct nft_rateset *nft_rate_add(struct nft_priv *, const char *tag);
+int	 cb_rate(struct cmdbuf *, const struct nft_priv *, const struct rate *,
+	    const char *tag, char *nerr, size_t nerrlen);
+void	 cb_chains(struct cmdbuf *, const struct nft_priv *);
+int	 nft_conf_rates(struct nft_priv *, const struct conf *);
+int	 nft_rate_ensure(struct nft_priv *, const struct rate *, char *tag,
+	    size_t taglen, char *err, size_t errlen);
+
+/* nft_list.c */
+int	 nft_list_set(struct nft_priv *, const char *set, enum key_kind,
+	    bool throttle, struct backend_entry **, size_t *n, size_t *cap,
+	    char *err, size_t errlen);
+int	 nft_list(struct backend *, struct backend_entry **, size_t *n,
+	    char *err, size_t errlen);
 
 #endif /* NFLOGMON_NFT_H */
