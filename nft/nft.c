@@ -57,11 +57,11 @@
  * is reported by libnftables' own cache, without "Could not process"). */
 #define NFT_ENOENT_ELEM		"Could not process rule: No such file or directory"
 
-const char *const kind_suffix[] = {
+const char *const nft_kind_suffix[] = {
 	[KEY_V4] = "4", [KEY_V6] = "6", [KEY_UID] = "_uids",
 };
 
-const char *const kind_type[] = {
+const char *const nft_kind_type[] = {
 	[KEY_V4] = "ipv4_addr", [KEY_V6] = "ipv6_addr", [KEY_UID] = "uid",
 };
 
@@ -260,7 +260,7 @@ cb_set_decl(struct cmdbuf *cb, const struct nft_priv *p, const char *name,
     enum key_kind kind)
 {
 	cb_printf(cb, "add set %s %s %s { type %s; flags %stimeout; }\n",
-	    p->family, p->table, name, kind_type[kind],
+	    p->family, p->table, name, nft_kind_type[kind],
 	    kind == KEY_V6 ? "interval, " : "");
 }
 
@@ -343,7 +343,7 @@ nft_read_table(struct nft_priv *p, struct nft_found *f, char *err,
 			continue;
 		for (kind = KEY_V4; kind <= KEY_UID; kind++) {
 			snprintf(ref, sizeof(ref), "\"@blocked%s\"",
-			    kind_suffix[kind]);
+			    nft_kind_suffix[kind]);
 			if (strstr(s, ref) != NULL &&
 			    (strstr(s, "\"reject\"") != NULL ||
 			    strstr(s, "\"drop\"") != NULL))
@@ -383,13 +383,13 @@ nft_check_set(struct nft_priv *p, const struct nft_found *f,
 	}
 	type = json_object_get(set, "type");
 	t = json_string_value(type);
-	if (t == NULL || strcmp(t, kind_type[kind]) != 0) {
+	if (t == NULL || strcmp(t, nft_kind_type[kind]) != 0) {
 		dump = t == NULL ? json_dumps(type, JSON_COMPACT) : NULL;
 		snprintf(err, errlen, "nft table %s %s: set %s has type %s, "
 		    "expected %s; delete it (nft delete set %s %s %s) or fix "
 		    "the ruleset", p->family, p->table, name,
 		    t != NULL ? t : dump != NULL ? dump : "?",
-		    kind_type[kind], p->family, p->table, name);
+		    nft_kind_type[kind], p->family, p->table, name);
 		free(dump);
 		return -1;
 	}
@@ -397,7 +397,7 @@ nft_check_set(struct nft_priv *p, const struct nft_found *f,
 	    (kind == KEY_V6 && !dynamic && !nft_json_has_flag(set, "interval"))) {
 		snprintf(err, errlen, "nft table %s %s: set %s lacks flags "
 		    "expected: type %s; flags %stimeout", p->family, p->table,
-		    name, kind_type[kind],
+		    name, nft_kind_type[kind],
 		    kind == KEY_V6 && !dynamic ? "interval, " : "");
 		return -1;
 	}
@@ -442,7 +442,7 @@ nft_found_rates(struct nft_priv *p, const struct nft_found *f)
 		n += 9;
 		len = strlen(n);
 		for (kind = KEY_V4; kind <= KEY_UID; kind++) {
-			suf = kind_suffix[kind];
+			suf = nft_kind_suffix[kind];
 			slen = strlen(suf);
 			if (len > slen && len - slen < sizeof(tag) &&
 			    strcmp(n + len - slen, suf) == 0 &&
@@ -470,7 +470,7 @@ nft_warn_unenforced(const struct nft_priv *p, const struct nft_found *f)
 		if (!nft_kind_held(p, kind) || f->rejects[kind])
 			continue;
 		o += (size_t)snprintf(miss + o, sizeof(miss) - o, "%s@blocked%s",
-		    o ? ", " : "", kind_suffix[kind]);
+		    o ? ", " : "", nft_kind_suffix[kind]);
 	}
 	if (o > 0)
 		log_warnx("nft table %s %s: no rule rejects sources in %s: "
@@ -566,7 +566,7 @@ nft_init(struct backend *b, const struct conf *conf, bool *created,
 			continue;
 		for (i = 0; i < 2; i++) {
 			snprintf(name, sizeof(name), "%s%s", bases[i],
-			    kind_suffix[kind]);
+			    nft_kind_suffix[kind]);
 			if (nft_check_set(p, &f, name, kind, false,
 			    conf->create_sets, &cb, &missing, err, errlen) != 0)
 				goto out;
@@ -575,12 +575,12 @@ nft_init(struct backend *b, const struct conf *conf, bool *created,
 		/* The daemon's own throttle sets: always created. */
 		for (j = 0; j < p->nrates; j++) {
 			snprintf(name, sizeof(name), "throttle_%s%s",
-			    p->rates[j].tag, kind_suffix[kind]);
+			    p->rates[j].tag, nft_kind_suffix[kind]);
 			if (nft_check_set(p, &f, name, kind, false, true, &cb,
 			    &missing, err, errlen) != 0)
 				goto out;
 			snprintf(name, sizeof(name), "throttle_%s_meter%s",
-			    p->rates[j].tag, kind_suffix[kind]);
+			    p->rates[j].tag, nft_kind_suffix[kind]);
 			if (nft_check_set(p, &f, name, kind, true, true, &cb,
 			    &missing, err, errlen) != 0)
 				goto out;
@@ -652,13 +652,13 @@ cb_remove_all(struct cmdbuf *cb, const struct nft_priv *p,
 	size_t	i;
 
 	for (i = 0; i < 2; i++) {
-		snprintf(name, sizeof(name), "%s%s", bases[i], kind_suffix[kind]);
+		snprintf(name, sizeof(name), "%s%s", bases[i], nft_kind_suffix[kind]);
 		if (!nft_kept(name, keep1, keep2))
 			cb_remove(cb, p, name, elem);
 	}
 	for (i = 0; i < p->nrates; i++) {
 		snprintf(name, sizeof(name), "throttle_%s%s", p->rates[i].tag,
-		    kind_suffix[kind]);
+		    nft_kind_suffix[kind]);
 		if (!nft_kept(name, keep1, keep2))
 			cb_remove(cb, p, name, elem);
 	}
@@ -700,15 +700,15 @@ nft_block(struct backend *b, const struct key *k, int64_t timeout_us,
 		if (nft_rate_ensure(p, throttle_rate, tag, sizeof(tag), err,
 		    errlen) != 0)
 			return -1;
-		snprintf(set, sizeof(set), "throttled%s", kind_suffix[k->kind]);
+		snprintf(set, sizeof(set), "throttled%s", nft_kind_suffix[k->kind]);
 		snprintf(rset, sizeof(rset), "throttle_%s%s", tag,
-		    kind_suffix[k->kind]);
+		    nft_kind_suffix[k->kind]);
 		/* out of blocked* and every other rate's set */
 		cb_remove_all(&cb, p, k->kind, elem, set, rset);
 		cb_put(&cb, p, set, elem, timeout_us);
 		cb_put(&cb, p, rset, elem, timeout_us);
 	} else {
-		snprintf(set, sizeof(set), "blocked%s", kind_suffix[k->kind]);
+		snprintf(set, sizeof(set), "blocked%s", nft_kind_suffix[k->kind]);
 		cb_remove_all(&cb, p, k->kind, elem, set, NULL);
 		cb_put(&cb, p, set, elem, timeout_us);
 	}
@@ -734,7 +734,7 @@ nft_unblock(struct backend *b, const struct key *k, char *err,
 	rv = nft_exec_buf(p, &cb, nerr, sizeof(nerr));
 	free(cb.s);
 	if (rv != 0) {
-		snprintf(set, sizeof(set), "blocked%s", kind_suffix[k->kind]);
+		snprintf(set, sizeof(set), "blocked%s", nft_kind_suffix[k->kind]);
 		return nft_fail(p, set, k, nerr, err, errlen);
 	}
 	return 0;
@@ -758,7 +758,7 @@ nft_test(struct backend *b, const struct key *k, char *err, size_t errlen)
 	if (nft_key_check(p, k, elem, sizeof(elem), err, errlen) != 0)
 		return -1;
 	for (i = 0; i < 2; i++) {
-		snprintf(set, sizeof(set), "%s%s", bases[i], kind_suffix[k->kind]);
+		snprintf(set, sizeof(set), "%s%s", bases[i], nft_kind_suffix[k->kind]);
 		if (k->kind == KEY_V6) {
 			cnt = cap = 0;
 			if (nft_list_set(p, set, KEY_V6, false, &v, &cnt, &cap,

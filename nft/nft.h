@@ -72,8 +72,8 @@ struct cmdbuf {
 	bool	 oom;
 };
 
-extern const char *const kind_suffix[];	/* set name suffix per key kind */
-extern const char *const kind_type[];	/* nft set type per key kind */
+extern const char *const nft_kind_suffix[];	/* set name suffix per key kind */
+extern const char *const nft_kind_type[];	/* nft set type per key kind */
 
 /* nft.c */
 void	 cb_printf(struct cmdbuf *, const char *, ...)

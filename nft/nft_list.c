@@ -141,7 +141,7 @@ nft_list(struct backend *b, struct backend_entry **entries, size_t *n,
 			continue;
 		for (i = 0; i < 2; i++) {
 			snprintf(set, sizeof(set), "%s%s", bases[i],
-			    kind_suffix[kind]);
+			    nft_kind_suffix[kind]);
 			if (nft_list_set(p, set, kind, i == 1, &v, &cnt, &cap,
 			    err, errlen) != 0) {
 				free(v);

@@ -137,21 +137,21 @@ cb_rate(struct cmdbuf *cb, const struct nft_priv *p, const struct rate *r,
 		else
 			snprintf(mkey, sizeof(mkey), "%s", match[kind]);
 		snprintf(name, sizeof(name), "throttle_%s%s", tag,
-		    kind_suffix[kind]);
+		    nft_kind_suffix[kind]);
 		cb_set_decl(cb, p, name, kind);
 		cb_printf(cb, "add set %s %s throttle_%s_meter%s { type %s; "
 		    "size %d; flags dynamic, timeout; timeout %llds; }\n",
-		    p->family, p->table, tag, kind_suffix[kind],
-		    kind_type[kind], NFT_METER_SIZE, (long long)meter_s);
+		    p->family, p->table, tag, nft_kind_suffix[kind],
+		    nft_kind_type[kind], NFT_METER_SIZE, (long long)meter_s);
 		cb_printf(cb, "add rule %s %s throttle %s @throttle_%s%s "
 		    "update @throttle_%s_meter%s { %s limit rate %llu/%s "
 		    "burst 1 packets } return\n",
-		    p->family, p->table, match[kind], tag, kind_suffix[kind],
-		    tag, kind_suffix[kind], mkey, (unsigned long long)per,
+		    p->family, p->table, match[kind], tag, nft_kind_suffix[kind],
+		    tag, nft_kind_suffix[kind], mkey, (unsigned long long)per,
 		    unit);
 		cb_printf(cb, "add rule %s %s throttle %s @throttle_%s%s "
 		    "reject with tcp reset\n", p->family, p->table,
-		    match[kind], tag, kind_suffix[kind]);
+		    match[kind], tag, nft_kind_suffix[kind]);
 	}
 	return 0;
 }
@@ -224,7 +224,7 @@ nft_rate_ensure(struct nft_priv *p, const struct rate *r, char *tag,
 		if (!nft_kind_held(p, kind))
 			continue;
 		snprintf(name, sizeof(name), "throttle_%s%s", tag,
-		    kind_suffix[kind]);
+		    nft_kind_suffix[kind]);
 		cb_set_decl(&cb, p, name, kind);
 	}
 	if (cb_rate(&cb, p, r, tag, err, errlen) != 0) {
