@@ -54,6 +54,12 @@ const char *const section_names[] = {
 #define C(f)	offsetof(struct conf_class, f), \
 		sizeof(((struct conf_class *)0)->f)
 #define HAS(f)	(offsetof(struct conf_class, f) + 1)
+/* A counted rule's threshold in its section and in [class NAME]. */
+#define RULE_KEY_(id, nm, cnt, knd, flg, sec, ...)			\
+	{ SEC_##sec, #nm, K_RATE_OFF, D(rate[RULE_##id]), 0, 0, 0, 0 },
+#define RULE_CLASS_KEY_(id, nm, ...)					\
+	{ SEC_CLASS, #nm, K_RATE_OFF, C(rate[RULE_##id]), 0, 0,		\
+	    HAS(has_rate[RULE_##id]), 0 },
 
 /* The order of conf_print and of the man page. */
 const struct keydef keydefs[] = {
@@ -69,9 +75,7 @@ const struct keydef keydefs[] = {
 	{ SEC_CAPTURE, "ipv6_prefix", K_INT, D(ipv6_prefix), 1, 128, 0, 0 },
 	{ SEC_CAPTURE, "max_sources", K_U32, D(max_sources), 1, UINT32_MAX,
 	    0, 0 },
-	{ SEC_DETECT, "burst", K_RATE_OFF, D(burst), 0, 0, 0, 0 },
-	{ SEC_DETECT, "sustained", K_RATE_OFF, D(sustained), 0, 0, 0, 0 },
-	{ SEC_DETECT, "fanout", K_RATE_OFF, D(fanout), 0, 0, 0, 0 },
+	RULES_COUNTED(RULE_KEY_)
 	{ SEC_BLOCK, "backend", K_BACKEND, D(backend), 0, 0, 0, 0 },
 	{ SEC_BLOCK, "create_sets", K_BOOL, D(create_sets), 0, 0, 0, 0 },
 	{ SEC_BLOCK, "ipset_name", K_IPSET_NAME, D(ipset_name), 0, 0, 0, 0 },
@@ -94,11 +98,7 @@ const struct keydef keydefs[] = {
 	{ SEC_ALLOW, "uids", K_UIDS, D(allow_uids), 0, 0, 0, 0 },
 	{ SEC_ALLOW, "destinations", K_NETS, D(allow_dst), 0, 0, 0, 0 },
 	{ SEC_CLASS, "networks", K_CLASS_NETS, 0, 0, 0, 0, 0, 0 },
-	{ SEC_CLASS, "burst", K_RATE_OFF, C(burst), 0, 0, HAS(has_burst), 0 },
-	{ SEC_CLASS, "sustained", K_RATE_OFF, C(sustained), 0, 0,
-	    HAS(has_sustained), 0 },
-	{ SEC_CLASS, "fanout", K_RATE_OFF, C(fanout), 0, 0, HAS(has_fanout),
-	    0 },
+	RULES_COUNTED(RULE_CLASS_KEY_)
 	{ SEC_CLASS, "response", K_RESPONSE, C(response), 0, 0,
 	    HAS(has_response), 0 },
 	{ SEC_CLASS, "throttle_rate", K_RATE, C(throttle_rate), 0, 0,
@@ -192,9 +192,8 @@ conf_defaults(void)
 	c->nports = 1;
 	c->ipv6_prefix = 64;
 	c->max_sources = 1000000;
-	c->burst = (struct rate){ 20, 60 * US_PER_S, false };
-	c->sustained = (struct rate){ 120, 3600 * US_PER_S, false };
-	c->fanout = (struct rate){ 15, 600 * US_PER_S, false };
+	for (int r = 1; r <= RULE_LAST_COUNTED; r++)
+		c->rate[r] = rule_defs[r].def;
 	c->backend = BACKEND_IPSET;
 	c->create_sets = true;
 	snprintf(c->ipset_name, sizeof(c->ipset_name), "nflogmon");

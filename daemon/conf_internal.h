@@ -72,8 +72,10 @@ struct keydef {
 	int		 tag;
 };
 
-/* The rows of keydefs (conf.c); the compiler checks the count. */
-#define NKEYDEFS	38
+/* The rows of keydefs (conf.c): the fixed keys and each counted rule's
+ * threshold in its section and in [class NAME]; the compiler checks the
+ * count. */
+#define NKEYDEFS	(32 + 2 * RULE_LAST_COUNTED)
 
 extern const struct keydef keydefs[NKEYDEFS];
 

@@ -407,6 +407,7 @@ daemon_reload(struct daemon *d)
 	memcpy(nc->state_file, d->conf->state_file, sizeof(nc->state_file));
 	old = d->conf;
 	d->conf = nc;
+	inputs_reconf(d, nc);
 	if (old != d->backend_conf)
 		conf_free(old);
 	/* OPS: metrics_file / socket_group changes hook in here. */
@@ -547,20 +548,24 @@ run_backend_init(struct daemon *d)
 static void
 run_report(const struct daemon *d)
 {
+	struct input_stats st;
 	int i;
 
-	for (i = 0; i < d->ncapture; i++)
+	for (i = 0; i < d->ninputs; i++) {
+		inputs_stats(d, i, &st);
+		if (st.group < 0)
+			continue;
 		log_info("NFLOG group %d: %" PRIu64 " messages, %" PRIu64
 		    " known lost in %" PRIu64 " gaps, %" PRIu64
-		    " buffer overflows", d->capture[i].group,
-		    d->capture[i].packets, d->capture[i].dropped,
-		    d->capture[i].seq_gaps, d->capture[i].enobufs);
+		    " buffer overflows", st.group, st.records, st.dropped,
+		    st.seq_gaps, st.enobufs);
+	}
 }
 
 static void
 run_cleanup(struct daemon *d)
 {
-	capture_close(d);
+	inputs_close(d);
 	if (the_ctl != NULL) {
 		loop_del(ctl_fd(the_ctl));
 		ctl_close(the_ctl);
@@ -657,7 +662,7 @@ run_start(struct daemon *d)
 		log_warn("signals");
 		goto fail;
 	}
-	if (capture_open(d, err, sizeof(err)) == -1) {
+	if (inputs_open(d, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto fail;
 	}

@@ -51,20 +51,7 @@ struct block	*blocks_at(struct blocks *, size_t i);
 int64_t		 blocks_next_expiry(const struct blocks *);
 
 /* ------------------------------------------------------------- daemon.c */
-enum capture_kind {
-	CAPTURE_FORWARD = 0,
-	CAPTURE_OUTPUT,
-};
-
-/* Per NFLOG group health, as status reports it. */
-struct capture_stats {
-	int		 group;
-	enum capture_kind kind;
-	uint64_t	 packets;
-	uint64_t	 dropped;	/* messages known lost (sequence numbers) */
-	uint64_t	 seq_gaps;
-	uint64_t	 enobufs;
-};
+#define DAEMON_MAX_INPUTS	8
 
 struct daemon {
 	struct conf	*conf;
@@ -76,8 +63,11 @@ struct daemon {
 	bool		 backend_ok;
 	char		 backend_error[256];
 	struct blocks	*blocks;
-	struct capture_stats capture[2];	/* forward, output */
-	int		 ncapture;
+	/* The inputs (NFLOG groups...): each one's fd is in the loop, and
+	 * its events go to sink (engine, then the verdict path). */
+	struct input	*inputs[DAEMON_MAX_INPUTS];
+	int		 ninputs;
+	struct event_sink sink;
 	int64_t		 start_mono_us;
 	int64_t		 start_wall_us;
 	uint64_t	 hook_runs, hook_failures;
@@ -148,17 +138,26 @@ int	 loop_every(int64_t period_us,
 void	 loop_run(struct daemon *);
 void	 loop_stop(void);
 
-/* -------------------------------------------------------------- nflog.c */
+/* ------------------------------------------------------------- inputs.c */
+/* Opens the inputs of d->conf into the loop, their events going to the
+ * engine and each verdict to daemon_verdict.  0, or -1 with err. */
+int	 inputs_open(struct daemon *, char *err, size_t errlen);
+void	 inputs_close(struct daemon *);
+void	 inputs_reconf(struct daemon *, const struct conf *);
+void	 inputs_stats(const struct daemon *, int i, struct input_stats *);
+void	 inputs_total(const struct daemon *, struct input_stats *);
+
+/* -------------------------------------------------------- input_nflog.c */
 /*
- * Live capture.  Prefix capture_ (the library owns nflog_*).  capture_open
- * binds forward_group and output_group (unless off) and adds their sockets
- * to the loop; it needs CAP_NET_ADMIN, so it runs before the privilege
- * drop.  0, or -1 with one line naming the cause and the fix in err.
+ * Live capture: one input per NFLOG group.  Opening binds the group, so
+ * it needs CAP_NET_ADMIN and runs before the privilege drop.  NULL with
+ * one line naming the cause and the fix in err.  The caller puts in->fd
+ * into the loop and calls read when it is readable.
  */
-int	 capture_open(struct daemon *, char *err, size_t errlen);
-void	 capture_close(struct daemon *);
+struct input	*input_nflog_open(const struct conf *, int group,
+		    enum input_kind, char *err, size_t errlen);
 /* The fds of the NFLOG sockets (for closing in children): count filled. */
-int	 capture_fds(int *fds, int max);
+int		 capture_fds(int *fds, int max);
 
 /* --------------------------------------------------------------- hook.c */
 #define HOOK_MAX_RUNNING	16

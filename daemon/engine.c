@@ -1,10 +1,11 @@
 /*
  * engine.c: the detection engine's entry points (nflogmon.h "engine.c").
  *
- * engine_feed takes one decoded record and walks DESIGN.md "Rules,
- * precisely" in order: does it count (event, ignored, malformed), what is
- * its key and is it allowlisted, is its source under judgement (then it is
- * an attempt and nothing else), what do its windows say, and if a rule
+ * engine_feed takes one event (what counts and its key are the input's
+ * business: input_pkt.c for packets) and walks DESIGN.md "Rules,
+ * precisely" in order: is its source under judgement (then it is an
+ * attempt and nothing else), what do the windows of the rules that count
+ * its kind say (rules.c's table, in verdict order), and if a rule
  * triggers, what verdict: allowed, breaker or a strike with its timeout.
  * Pure: the clock is an argument, nothing is allocated after engine_new
  * except by engine_reconf, nothing does I/O.
@@ -22,6 +23,8 @@
  * - Strikes: at most CONF_MAX_ESCALATE per key and STRIKES_MAX_KEYS keys
  *   are remembered (policy.c); the strike number saturates at 17, which
  *   changes no timeout since escalate has at most 16 entries.
+ * - The RULE_DISTINCT rule (fanout) keeps its slots even while it is off,
+ *   for the verdicts' destinations figure.
  * - destinations: the larger of the fanout slots' count (exact up to the
  *   largest fanout N + 1, at least FANOUT_MIN_SLOTS) and the distinct
  *   destinations of the source since it was last counted afresh among the
@@ -63,17 +66,25 @@ struct span {
 	int64_t		 idx;
 };
 
-/* The thresholds that apply to one class (index 0: no class). */
+/*
+ * One counted rule as it applies to one class.  win: the index of its
+ * window in a source (RULE_EVENTS); span: engine_count's cache of the
+ * bucket (or, for the RULE_DISTINCT rule, the tick) of the latest event.
+ */
+struct rule_rt {
+	struct rate	 rate;
+	int64_t		 bucket_us;		/* RULE_EVENTS */
+	int		 win;			/* RULE_EVENTS */
+	struct span	 span;
+};
+
+/* The rules that apply to one class (index 0: no class), by rule id. */
 struct rules {
-	struct rate	 burst, sustained, fanout;
-	int64_t		 burst_bucket_us, sustained_bucket_us;
-	int64_t		 fanout_w_us;		/* also for the figure */
-	int64_t		 fanout_tick_us;
+	struct rule_rt	 r[RULE_MAX];
+	int64_t		 distinct_w_us;		/* also for the figure */
+	int64_t		 distinct_tick_us;
 	enum response	 response;
 	struct rate	 throttle_rate;
-	/* engine_count's cache: the burst and sustained bucket and the
-	 * fanout tick of the latest counted event */
-	struct span	 burst_span, sustained_span, fanout_span;
 };
 
 /*
@@ -93,6 +104,7 @@ struct engine {
 	uint8_t		 hashkey[HASH_KEYLEN];
 	struct rules	*rules;		/* [0] defaults, [1 + i] class i */
 	int		 nrules;
+	enum rule	 distinct;	/* the RULE_DISTINCT rule, or none */
 	struct sources	 src;
 	struct policy	 pol;
 	struct recent	 recent[RECENT_LEN];
@@ -101,20 +113,6 @@ struct engine {
 	uint32_t	 reap;			/* engine_reap's cursor */
 	struct engine_stats st;
 };
-
-const char *
-rule_name(enum rule r)
-{
-	static const char *const names[] = {
-		[RULE_NONE] = "none", [RULE_BURST] = "burst",
-		[RULE_SUSTAINED] = "sustained", [RULE_FANOUT] = "fanout",
-		[RULE_MANUAL] = "manual",
-	};
-
-	if ((unsigned)r >= sizeof(names) / sizeof(names[0]))
-		return "unknown";
-	return names[r];
-}
 
 const char *
 action_name(enum action a)
@@ -140,34 +138,50 @@ add_sat(int64_t t_us, int64_t d_us)
 
 /* ------------------------------------------------------------ rules */
 
-static void
-rules_resolve(const struct conf *c, int cls, struct rules *r)
+/* The RULE_DISTINCT rule of the table, RULE_NONE when there is none. */
+static enum rule
+rules_distinct(void)
 {
-	const struct conf_class *k = cls >= 0 ? &c->classes[cls] : NULL;
+	int r;
 
-	r->burst = k != NULL && k->has_burst ? k->burst : c->burst;
-	r->sustained = k != NULL && k->has_sustained ? k->sustained :
-	    c->sustained;
-	r->fanout = k != NULL && k->has_fanout ? k->fanout : c->fanout;
-	r->response = k != NULL && k->has_response ? k->response :
-	    c->response;
-	r->throttle_rate = k != NULL && k->has_throttle_rate ?
-	    k->throttle_rate : c->throttle_rate;
-	r->burst_bucket_us = window_bucket_us(r->burst.w_us);
-	r->sustained_bucket_us = window_bucket_us(r->sustained.w_us);
-	if (!r->fanout.off && r->fanout.w_us > 0)
-		r->fanout_w_us = r->fanout.w_us;
-	else if (!c->fanout.off && c->fanout.w_us > 0)
-		r->fanout_w_us = c->fanout.w_us;
-	else
-		r->fanout_w_us = FIGURE_FANOUT_W_US;
-	r->fanout_tick_us = fanout_tick_us(r->fanout_w_us);
+	for (r = 1; r <= RULE_LAST_COUNTED; r++)
+		if (rule_defs[r].counts == RULE_DISTINCT)
+			return (enum rule)r;
+	return RULE_NONE;
 }
 
-/* The rules of every class and the fanout slots they need. */
+static void
+rules_resolve(const struct conf *c, int cls, struct rules *ru)
+{
+	enum rule d = rules_distinct();
+	const struct rate *dr;
+	int r, win = 0;
+
+	for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+		ru->r[r].rate = *rule_rate(c, cls, (enum rule)r);
+		if (rule_defs[r].counts != RULE_EVENTS)
+			continue;
+		ru->r[r].win = win++;
+		ru->r[r].bucket_us = window_bucket_us(ru->r[r].rate.w_us);
+	}
+	ru->response = rule_response(c, cls);
+	ru->throttle_rate = *rule_throttle_rate(c, cls);
+	ru->distinct_w_us = FIGURE_FANOUT_W_US;
+	if (d != RULE_NONE) {
+		dr = &ru->r[d].rate;
+		if (!dr->off && dr->w_us > 0)
+			ru->distinct_w_us = dr->w_us;
+		else if (!c->rate[d].off && c->rate[d].w_us > 0)
+			ru->distinct_w_us = c->rate[d].w_us;
+	}
+	ru->distinct_tick_us = fanout_tick_us(ru->distinct_w_us);
+}
+
+/* The rules of every class and the distinct slots they need. */
 static struct rules *
 rules_build(const struct conf *c, int *nrules, int *nslots)
 {
+	enum rule d = rules_distinct();
 	struct rules *r;
 	int i, n = c->nclasses + 1;
 	uint64_t want;
@@ -177,12 +191,13 @@ rules_build(const struct conf *c, int *nrules, int *nslots)
 	*nslots = FANOUT_MIN_SLOTS;
 	for (i = 0; i < n; i++) {
 		rules_resolve(c, i - 1, &r[i]);
-		if (r[i].fanout.off)
+		if (d == RULE_NONE || r[i].r[d].rate.off)
 			continue;
-		want = (uint64_t)r[i].fanout.n + 1;
+		want = (uint64_t)r[i].r[d].rate.n + 1;
 		if (want > FANOUT_MAX_SLOTS) {
-			log_warnx("fanout %u too high to count, capped at %d",
-			    r[i].fanout.n, FANOUT_MAX_SLOTS - 1);
+			log_warnx("%s %u too high to count, capped at %d",
+			    rule_name(d), r[i].r[d].rate.n,
+			    FANOUT_MAX_SLOTS - 1);
 			want = FANOUT_MAX_SLOTS;
 		}
 		if ((int)want > *nslots)
@@ -243,6 +258,7 @@ engine_new(const struct conf *c, const uint8_t hashkey[16])
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->conf = c;
+	e->distinct = rules_distinct();
 	memcpy(e->hashkey, hashkey, HASH_KEYLEN);
 	if ((e->rules = rules_build(c, &e->nrules, &nslots)) == NULL)
 		goto fail;
@@ -293,8 +309,8 @@ engine_afresh(struct engine *e, struct source *s)
 	s->connections = 0;
 	s->first_us = s->last_us = 0;
 	s->breaker_epoch = 0;
-	window_clear(&s->burst);
-	window_clear(&s->sustained);
+	for (int w = 0; w < RULE_WINDOWS; w++)
+		window_clear(&s->win[w]);
 	fanout_clear(s->fanout, e->src.nslots);
 }
 
@@ -309,40 +325,6 @@ engine_dsthash(const struct engine *e, const struct addr *a)
 	buf[0] = a->family;
 	memcpy(buf + 1, a->b, len);
 	return (uint32_t)hash_siphash(e->hashkey, buf, len + 1);
-}
-
-/* The key of a counted record and whether its source is allowlisted. */
-static bool
-engine_key(const struct engine *e, const struct pkt *p, struct key *k)
-{
-	const struct conf *c = e->conf;
-
-	if (c->output_group != CONF_GROUP_OFF &&
-	    p->group == c->output_group && p->has_uid) {
-		key_from_uid(k, p->uid);
-		return conf_uid_allowed(c, p->uid);
-	}
-	if (c->allow_src != NULL && netset_lookup(c->allow_src, &p->src) >= 0) {
-		/* its own address: never adds to its prefix's counts */
-		key_from_addr(k, &p->src, 128);
-		return true;
-	}
-	key_from_addr(k, &p->src, c->ipv6_prefix);
-	return false;
-}
-
-static bool
-engine_counts(const struct conf *c, const struct pkt *p)
-{
-	if ((p->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
-		return false;
-	if (p->src.family != AF_INET && p->src.family != AF_INET6)
-		return false;
-	if (!conf_port_watched(c, p->dport))
-		return false;
-	if (c->allow_dst != NULL && netset_lookup(c->allow_dst, &p->dst) >= 0)
-		return false;
-	return true;
 }
 
 static void
@@ -413,9 +395,9 @@ engine_figures(struct engine *e, const struct source *s, uint64_t keyhash,
 	v->at_us = now_us;
 	v->cls = s->cls;
 	v->destinations = fanout_count(s->fanout, e->src.nslots,
-	    ru->fanout_tick_us, s->last_us);
+	    ru->distinct_tick_us, s->last_us);
 	ring = engine_recent(e, keyhash, s->first_us, now_us,
-	    ru->fanout_w_us, v);
+	    ru->distinct_w_us, v);
 	if (ring > v->destinations)
 		v->destinations = ring;
 }
@@ -507,57 +489,60 @@ span_head(const struct span *c, int64_t div, int64_t last_us)
 	return last_us / div;
 }
 
-/* Counts one event of a source not under judgement; the rule it breaks. */
+/* Counts one event of a source not under judgement in the windows of
+ * the rules that count its kind; the first rule it breaks. */
 static enum rule
 engine_count(struct engine *e, struct source *s, uint64_t keyhash,
-    const struct pkt *p, int64_t now_us)
+    const struct event *ev)
 {
 	int ri = s->cls + 1;	/* engine_rules, for writing the spans */
 	struct rules *ru = &e->rules[ri >= 0 && ri < e->nrules ? ri : 0];
+	const struct rule_def *def;
+	struct rule_rt *rt;
 	bool fresh = s->connections == 0;
-	int64_t t_us = fresh || now_us > s->last_us ? now_us : s->last_us;
-	uint32_t b = 0, su = 0, f, dh = engine_dsthash(e, &p->dst);
+	int64_t t_us = fresh || ev->t_us > s->last_us ? ev->t_us : s->last_us;
+	unsigned kind = INPUT_BIT(ev->kind);
+	enum rule trig = RULE_NONE;
+	uint32_t n, dh;
 	int64_t idx;
+	int r;
 
+	dh = engine_dsthash(e, &ev->value);	/* for the ring too */
 	if (fresh)
-		s->first_us = now_us;
-	if (fresh || t_us - s->last_us >= ru->fanout_w_us)
+		s->first_us = ev->t_us;
+	if (e->distinct != RULE_NONE &&
+	    (fresh || t_us - s->last_us >= ru->distinct_w_us))
 		fanout_clear(s->fanout, e->src.nslots);
-	if (!ru->burst.off) {
-		idx = span_index(&ru->burst_span, ru->burst_bucket_us, t_us);
-		b = window_add_idx(&s->burst, fresh, fresh ? idx :
-		    span_head(&ru->burst_span, ru->burst_bucket_us, s->last_us),
-		    idx);
+	for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+		def = &rule_defs[r];
+		rt = &ru->r[r];
+		if ((def->kinds & kind) == 0 || (def->flags & ~ev->flags) != 0)
+			continue;
+		if (def->counts == RULE_DISTINCT) {
+			/* kept while off too: the destinations figure */
+			n = fanout_add_tick(s->fanout, e->src.nslots, dh,
+			    (uint16_t)(uint64_t)span_index(&rt->span,
+			    ru->distinct_tick_us, t_us));
+		} else if (!rt->rate.off) {
+			idx = span_index(&rt->span, rt->bucket_us, t_us);
+			n = window_add_idx(&s->win[rt->win], fresh, fresh ?
+			    idx : span_head(&rt->span, rt->bucket_us,
+			    s->last_us), idx, ev->count);
+		} else
+			continue;
+		if (rt->rate.off)
+			continue;
+		if (sat16(n) > s->peak[r - 1])
+			s->peak[r - 1] = sat16(n);
+		if (n > rt->rate.n && trig == RULE_NONE)
+			trig = (enum rule)r;
 	}
-	if (!ru->sustained.off) {
-		idx = span_index(&ru->sustained_span, ru->sustained_bucket_us,
-		    t_us);
-		su = window_add_idx(&s->sustained, fresh, fresh ? idx :
-		    span_head(&ru->sustained_span, ru->sustained_bucket_us,
-		    s->last_us), idx);
-	}
-	f = fanout_add_tick(s->fanout, e->src.nslots, dh,
-	    (uint16_t)(uint64_t)span_index(&ru->fanout_span,
-	    ru->fanout_tick_us, t_us));
 	s->last_us = t_us;
-	if (s->connections < UINT32_MAX)
-		s->connections++;
-	if (sat16(b) > s->peak[0])
-		s->peak[0] = sat16(b);
-	if (sat16(su) > s->peak[1])
-		s->peak[1] = sat16(su);
-	if (!ru->fanout.off && sat16(f) > s->peak[2])
-		s->peak[2] = sat16(f);
-	engine_remember(e, keyhash, dh, &p->dst, t_us);
+	s->connections = ev->count > UINT32_MAX - s->connections ?
+	    UINT32_MAX : s->connections + ev->count;
+	engine_remember(e, keyhash, dh, &ev->value, t_us);
 	sources_touch(&e->src, s);
-
-	if (!ru->burst.off && b > ru->burst.n)
-		return RULE_BURST;
-	if (!ru->sustained.off && su > ru->sustained.n)
-		return RULE_SUSTAINED;
-	if (!ru->fanout.off && f > ru->fanout.n)
-		return RULE_FANOUT;
-	return RULE_NONE;
+	return trig;
 }
 
 /*
@@ -603,59 +588,20 @@ engine_source(struct engine *e, const struct key *k, uint64_t h,
 	return s;
 }
 
-/*
- * What engine_feed works out from a record alone, before it touches the
- * table: whether it is an event, its key, whether that is allowlisted,
- * and the key's hash.  A pure function of the record and the conf, so a batch
- * can work out all of its records first (engine_feed_batch).
- */
-struct prep {
-	enum { PREP_MALFORMED, PREP_IGNORED, PREP_EVENT } what;
-	bool		 allowed;
-	struct key	 k;
-	uint64_t	 keyhash;
-};
-
-static void
-engine_prepare(const struct engine *e, const struct pkt *p, enum pkt_result r,
-    struct prep *pr)
-{
-	if (r == PKT_MALFORMED) {
-		pr->what = PREP_MALFORMED;
-		return;
-	}
-	if (r != PKT_OK || !engine_counts(e->conf, p)) {
-		pr->what = PREP_IGNORED;
-		return;
-	}
-	pr->what = PREP_EVENT;
-	pr->allowed = engine_key(e, p, &pr->k);
-	pr->keyhash = sources_hash(&e->src, &pr->k);
-}
-
-/* engine_feed of a prepared record. */
+/* engine_feed given the hash of the event's key. */
 static bool
-engine_feed_prepared(struct engine *e, const struct pkt *p,
-    const struct prep *pr, int64_t now_us, struct verdict *v)
+engine_feed_hashed(struct engine *e, const struct event *ev,
+    uint64_t keyhash, struct verdict *v)
 {
 	struct source *s;
 	enum rule rule;
 
-	e->st.packets++;
-	if (pr->what == PREP_MALFORMED) {
-		e->st.malformed++;
-		return false;
-	}
-	if (pr->what == PREP_IGNORED) {
-		e->st.ignored++;
-		return false;
-	}
 	e->st.events++;
 	/* A table full of judged sources: the event is counted, untracked. */
-	if ((s = engine_source(e, &pr->k, pr->keyhash, now_us)) == NULL)
+	if ((s = engine_source(e, &ev->key, keyhash, ev->t_us)) == NULL)
 		return false;
 	if (s->judged) {
-		if (now_us < s->until_us) {
+		if (ev->t_us < s->until_us) {
 			if (s->attempts < UINT32_MAX)
 				s->attempts++;
 			e->st.attempts++;
@@ -663,20 +609,17 @@ engine_feed_prepared(struct engine *e, const struct pkt *p,
 		}
 		engine_afresh(e, s);
 	}
-	rule = engine_count(e, s, pr->keyhash, p, now_us);
+	rule = engine_count(e, s, keyhash, ev);
 	if (rule == RULE_NONE)
 		return false;
-	return engine_decide(e, s, pr->keyhash, rule, pr->allowed, now_us, v);
+	return engine_decide(e, s, keyhash, rule,
+	    (ev->flags & EVENT_ALLOWED) != 0, ev->t_us, v);
 }
 
 bool
-engine_feed(struct engine *e, const struct pkt *p, enum pkt_result r,
-    int64_t now_us, struct verdict *v)
+engine_feed(struct engine *e, const struct event *ev, struct verdict *v)
 {
-	struct prep pr;
-
-	engine_prepare(e, p, r, &pr);
-	return engine_feed_prepared(e, p, &pr, now_us, v);
+	return engine_feed_hashed(e, ev, sources_hash(&e->src, &ev->key), v);
 }
 
 /* Sources in the table from which engine_feed_batch prefetches: about
@@ -711,40 +654,33 @@ engine_feed(struct engine *e, const struct pkt *p, enum pkt_result r,
  * the speed.
  */
 size_t
-engine_feed_batch(struct engine *e, const struct pkt *p,
-    const enum pkt_result *r, const int64_t *now_us, size_t n,
+engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
     struct verdict *v)
 {
-	struct prep pr[ENGINE_BATCH];
+	uint64_t h[ENGINE_BATCH];
 	uint32_t ent[ENGINE_BATCH];
 	const struct source *s;
 	size_t i, nv = 0;
 
 	if (n > ENGINE_BATCH) {
 		for (i = 0; i < n; i += ENGINE_BATCH)
-			nv += engine_feed_batch(e, p + i, r + i, now_us + i,
+			nv += engine_feed_batch(e, ev + i,
 			    n - i < ENGINE_BATCH ? n - i : ENGINE_BATCH,
 			    v + nv);
 		return nv;
 	}
 	if (e->src.used < ENGINE_PREFETCH_MIN) {	/* in the cache */
-		for (i = 0; i < n; i++) {
-			engine_prepare(e, &p[i], r[i], &pr[i]);
-			if (engine_feed_prepared(e, &p[i], &pr[i], now_us[i],
-			    &v[nv]))
+		for (i = 0; i < n; i++)
+			if (engine_feed(e, &ev[i], &v[nv]))
 				nv++;
-		}
 		return nv;
 	}
 	for (i = 0; i < n; i++) {
-		engine_prepare(e, &p[i], r[i], &pr[i]);
-		if (pr[i].what == PREP_EVENT)
-			__builtin_prefetch(&e->src.buckets[pr[i].keyhash &
-			    e->src.mask]);
+		h[i] = sources_hash(&e->src, &ev[i].key);
+		__builtin_prefetch(&e->src.buckets[h[i] & e->src.mask]);
 	}
 	for (i = 0; i < n; i++) {
-		ent[i] = pr[i].what != PREP_EVENT ? 0 :
-		    e->src.buckets[pr[i].keyhash & e->src.mask];
+		ent[i] = e->src.buckets[h[i] & e->src.mask];
 		if (ent[i] != 0)
 			ENGINE_PREFETCH_ENTRY(&e->src, ent[i]);
 	}
@@ -752,7 +688,7 @@ engine_feed_batch(struct engine *e, const struct pkt *p,
 		if (ent[i] == 0)
 			continue;
 		s = sources_at(&e->src, ent[i] - 1);
-		if (!key_equal(&s->key, &pr[i].k)) {
+		if (!key_equal(&s->key, &ev[i].key)) {
 			if (s->hnext != 0)
 				ENGINE_PREFETCH_ENTRY(&e->src, s->hnext);
 			continue;
@@ -765,7 +701,7 @@ engine_feed_batch(struct engine *e, const struct pkt *p,
 			    s->lru_next - 1)->lru_prev, 1);
 	}
 	for (i = 0; i < n; i++)
-		if (engine_feed_prepared(e, &p[i], &pr[i], now_us[i], &v[nv]))
+		if (engine_feed_hashed(e, &ev[i], h[i], &v[nv]))
 			nv++;
 	return nv;
 }
@@ -846,13 +782,30 @@ talker_ratio(const struct engine *e, const struct engine_talker *t)
 {
 	const struct rules *ru = &e->rules[t->cls + 1 < e->nrules ?
 	    t->cls + 1 : 0];
-	double a = ratio(t->burst, &ru->burst), b;
+	double a = 0, b;
+	int r;
 
-	if ((b = ratio(t->sustained, &ru->sustained)) > a)
-		a = b;
-	if ((b = ratio(t->fanout, &ru->fanout)) > a)
-		a = b;
+	for (r = 1; r <= RULE_LAST_COUNTED; r++)
+		if ((b = ratio(t->count[r], &ru->r[r].rate)) > a)
+			a = b;
 	return a;
+}
+
+/* The count of rule r in the window of s at now_us (0 when off). */
+static uint32_t
+engine_count_at(const struct engine *e, const struct source *s,
+    const struct rules *ru, int r, int64_t now_us)
+{
+	const struct rule_rt *rt = &ru->r[r];
+
+	if (rt->rate.off)
+		return 0;
+	if (rule_defs[r].counts == RULE_DISTINCT)
+		return now_us - s->last_us < ru->distinct_w_us ?
+		    fanout_count(s->fanout, e->src.nslots,
+		    ru->distinct_tick_us, now_us) : 0;
+	return window_count(&s->win[rt->win], rt->bucket_us, s->last_us,
+	    now_us);
 }
 
 /* The talker row of s: its peaks, or its counts at now_us. */
@@ -861,28 +814,21 @@ engine_talker(const struct engine *e, const struct source *s, bool peak,
     int64_t now_us, struct engine_talker *t)
 {
 	const struct rules *ru = engine_rules(e, s);
+	int r;
 
 	memset(t, 0, sizeof(*t));
 	t->key = s->key;
 	t->cls = s->cls;
 	t->connections = s->connections;
 	if (peak) {
-		t->burst = s->peak[0];
-		t->sustained = s->peak[1];
-		t->fanout = s->peak[2];
+		for (r = 1; r <= RULE_LAST_COUNTED; r++)
+			t->count[r] = s->peak[r - 1];
 		return;
 	}
 	if (s->judged || s->connections == 0)
 		return;
-	if (!ru->burst.off)
-		t->burst = window_count(&s->burst, ru->burst_bucket_us,
-		    s->last_us, now_us);
-	if (!ru->sustained.off)
-		t->sustained = window_count(&s->sustained,
-		    ru->sustained_bucket_us, s->last_us, now_us);
-	if (!ru->fanout.off && now_us - s->last_us < ru->fanout_w_us)
-		t->fanout = fanout_count(s->fanout, e->src.nslots,
-		    ru->fanout_tick_us, now_us);
+	for (r = 1; r <= RULE_LAST_COUNTED; r++)
+		t->count[r] = engine_count_at(e, s, ru, r, now_us);
 }
 
 /* Whether a ranks before b: higher ratio, then key bytes (stable). */
@@ -942,8 +888,7 @@ engine_copy_source(struct sources *dt, struct source *d,
 	d->first_us = s->first_us;
 	d->last_us = s->last_us;
 	d->until_us = s->until_us;
-	d->burst = s->burst;
-	d->sustained = s->sustained;
+	memcpy(d->win, s->win, sizeof(d->win));
 	memcpy(d->peak, s->peak, sizeof(d->peak));
 	for (i = 0; i < st->nslots && k < n; i++)
 		if (sh[i] != 0) {
@@ -1000,7 +945,7 @@ engine_reconf(struct engine *e, const struct conf *c)
 	const struct rules *a, *b;
 	struct sources nt;
 	struct source *s;
-	int nrules, nslots;
+	int nrules, nslots, r;
 	uint32_t i;
 
 	if ((nr = rules_build(c, &nrules, &nslots)) == NULL)
@@ -1024,13 +969,12 @@ engine_reconf(struct engine *e, const struct conf *c)
 		s->cls = (int16_t)engine_class(c, &s->key);
 		b = &nr[s->cls + 1];
 		/* an off window was not kept up to date: clear it too */
-		if (a->burst.off || b->burst.off ||
-		    a->burst_bucket_us != b->burst_bucket_us)
-			window_clear(&s->burst);
-		if (a->sustained.off || b->sustained.off ||
-		    a->sustained_bucket_us != b->sustained_bucket_us)
-			window_clear(&s->sustained);
-		if (a->fanout_tick_us != b->fanout_tick_us)
+		for (r = 1; r <= RULE_LAST_COUNTED; r++)
+			if (rule_defs[r].counts == RULE_EVENTS &&
+			    (a->r[r].rate.off || b->r[r].rate.off ||
+			    a->r[r].bucket_us != b->r[r].bucket_us))
+				window_clear(&s->win[a->r[r].win]);
+		if (a->distinct_tick_us != b->distinct_tick_us)
 			fanout_clear(s->fanout, e->src.nslots);
 	}
 	e->rules = nr;
@@ -1050,15 +994,12 @@ static bool
 engine_live(const struct engine *e, const struct source *s,
     const struct rules *ru, int64_t now_us)
 {
-	if (!ru->burst.off && window_count(&s->burst, ru->burst_bucket_us,
-	    s->last_us, now_us) > 0)
-		return true;
-	if (!ru->sustained.off && window_count(&s->sustained,
-	    ru->sustained_bucket_us, s->last_us, now_us) > 0)
-		return true;
-	return !ru->fanout.off && now_us - s->last_us < ru->fanout_w_us &&
-	    fanout_count(s->fanout, e->src.nslots, ru->fanout_tick_us,
-	    now_us) > 0;
+	int r;
+
+	for (r = 1; r <= RULE_LAST_COUNTED; r++)
+		if (engine_count_at(e, s, ru, r, now_us) > 0)
+			return true;
+	return false;
 }
 
 size_t
@@ -1069,8 +1010,10 @@ engine_export(const struct engine *e, int64_t now_us,
 	struct engine_counters c;
 	const struct source *s;
 	const struct rules *ru;
+	const struct rule_rt *rt;
 	uint32_t i;
 	size_t n = 0;
+	int r;
 
 	/* The LRU list holds exactly the sources not under judgement. */
 	for (i = e->src.lru_tail; i != 0; i = s->lru_prev) {
@@ -1083,19 +1026,17 @@ engine_export(const struct engine *e, int64_t now_us,
 		c.connections = s->connections;
 		c.first_us = s->first_us;
 		c.last_us = s->last_us;
-		if (!ru->burst.off) {
-			c.burst_bucket_us = ru->burst_bucket_us;
-			window_save(&s->burst, ru->burst_bucket_us, s->last_us,
-			    c.burst);
+		for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+			rt = &ru->r[r];
+			if (rule_defs[r].counts != RULE_EVENTS || rt->rate.off)
+				continue;
+			c.bucket_us[r] = rt->bucket_us;
+			window_save(&s->win[rt->win], rt->bucket_us,
+			    s->last_us, c.buckets[r]);
 		}
-		if (!ru->sustained.off) {
-			c.sustained_bucket_us = ru->sustained_bucket_us;
-			window_save(&s->sustained, ru->sustained_bucket_us,
-			    s->last_us, c.sustained);
-		}
-		c.fanout_tick_us = ru->fanout_tick_us;
+		c.distinct_tick_us = ru->distinct_tick_us;
 		c.nslots = fanout_save(s->fanout, e->src.nslots,
-		    ru->fanout_tick_us, s->last_us, slots);
+		    ru->distinct_tick_us, s->last_us, slots);
 		c.slots = slots;
 		fn(&c, arg);
 		n++;
@@ -1125,11 +1066,13 @@ engine_import(struct engine *e, const struct engine_counters *c,
     int64_t shift_us, int64_t now_us)
 {
 	const struct rules *ru;
-	struct window bw, sw;
+	const struct rule_rt *rt;
+	struct window w[RULE_WINDOWS];
 	struct source *s;
 	int64_t first_us, last_us, age_us;
 	uint64_t h;
 	bool live = false, slots_ok;
+	int r;
 
 	if ((c->key.kind != KEY_V4 && c->key.kind != KEY_V6 &&
 	    c->key.kind != KEY_UID) || c->connections == 0 ||
@@ -1153,24 +1096,23 @@ engine_import(struct engine *e, const struct engine_counters *c,
 	if (sources_lookup(&e->src, &c->key, h) != NULL)
 		return 0;
 	ru = &e->rules[engine_class(e->conf, &c->key) + 1];
-	window_clear(&bw);
-	window_clear(&sw);
-	if (!ru->burst.off && c->burst_bucket_us == ru->burst_bucket_us) {
-		window_load(&bw, ru->burst_bucket_us, last_us, c->burst);
-		live = window_count(&bw, ru->burst_bucket_us, last_us,
-		    now_us) > 0;
-	}
-	if (!ru->sustained.off &&
-	    c->sustained_bucket_us == ru->sustained_bucket_us) {
-		window_load(&sw, ru->sustained_bucket_us, last_us,
-		    c->sustained);
-		live = live || window_count(&sw, ru->sustained_bucket_us,
+	for (r = 0; r < RULE_WINDOWS; r++)
+		window_clear(&w[r]);
+	for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+		rt = &ru->r[r];
+		if (rule_defs[r].counts != RULE_EVENTS || rt->rate.off ||
+		    c->bucket_us[r] != rt->bucket_us)
+			continue;
+		window_load(&w[rt->win], rt->bucket_us, last_us,
+		    c->buckets[r]);
+		live = live || window_count(&w[rt->win], rt->bucket_us,
 		    last_us, now_us) > 0;
 	}
-	slots_ok = c->fanout_tick_us == ru->fanout_tick_us &&
+	slots_ok = c->distinct_tick_us == ru->distinct_tick_us &&
 	    c->nslots <= ENGINE_MAX_SLOTS && (c->nslots == 0 || c->slots != NULL);
-	if (slots_ok && !ru->fanout.off && age_us < ru->fanout_w_us)
-		live = live || import_slots_live(c, ru->fanout_tick_us,
+	if (slots_ok && e->distinct != RULE_NONE &&
+	    !ru->r[e->distinct].rate.off && age_us < ru->distinct_w_us)
+		live = live || import_slots_live(c, ru->distinct_tick_us,
 		    last_us, now_us);
 	if (!live)
 		return 0;
@@ -1180,17 +1122,11 @@ engine_import(struct engine *e, const struct engine_counters *c,
 	s->connections = c->connections;
 	s->first_us = first_us;
 	s->last_us = last_us;
-	s->burst = bw;
-	s->sustained = sw;
+	memcpy(s->win, w, sizeof(s->win));
 	if (slots_ok)
-		fanout_load(s->fanout, e->src.nslots, ru->fanout_tick_us,
+		fanout_load(s->fanout, e->src.nslots, ru->distinct_tick_us,
 		    last_us, c->slots, c->nslots);
-	s->peak[0] = sat16(window_count(&bw, ru->burst_bucket_us, last_us,
-	    last_us));
-	s->peak[1] = sat16(window_count(&sw, ru->sustained_bucket_us, last_us,
-	    last_us));
-	if (!ru->fanout.off)
-		s->peak[2] = sat16(fanout_count(s->fanout, e->src.nslots,
-		    ru->fanout_tick_us, last_us));
+	for (r = 1; r <= RULE_LAST_COUNTED; r++)
+		s->peak[r - 1] = sat16(engine_count_at(e, s, ru, r, last_us));
 	return 1;
 }

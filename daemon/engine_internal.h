@@ -37,6 +37,11 @@ uint64_t	hash_key(const uint8_t key[HASH_KEYLEN], const struct key *);
  */
 #define WINDOW_BUCKETS	16
 
+/* The number of RULE_EVENTS rules: each has a window in every source. */
+#define RULE_WIN_(id, nm, cnt, ...)	+ ((cnt) == RULE_EVENTS)
+enum { RULE_WINDOWS = 0 RULES_COUNTED(RULE_WIN_) };
+#undef RULE_WIN_
+
 struct window {
 	uint16_t	b[WINDOW_BUCKETS];
 };
@@ -46,10 +51,11 @@ void		window_clear(struct window *);
 /* Counts one event at now_us >= last_us; fresh: no previous event. */
 uint32_t	window_add(struct window *, int64_t bucket_us, bool fresh,
 		    int64_t last_us, int64_t now_us);
-/* The same given head = last_us / bucket_us and idx = now_us / bucket_us
- * (any head <= idx - WINDOW_BUCKETS when the window is to be cleared). */
+/* The same, adding n events, given head = last_us / bucket_us and idx =
+ * now_us / bucket_us (any head <= idx - WINDOW_BUCKETS when the window
+ * is to be cleared). */
 uint32_t	window_add_idx(struct window *, bool fresh, int64_t head,
-		    int64_t idx);
+		    int64_t idx, uint32_t n);
 uint32_t	window_count(const struct window *, int64_t bucket_us,
 		    int64_t last_us, int64_t now_us);
 /* The buckets as counts, oldest first, ending with the bucket of last_us
@@ -120,9 +126,9 @@ struct source {
 	int64_t		first_us;	/* first counted event since afresh */
 	int64_t		last_us;	/* latest counted event (max) */
 	int64_t		until_us;	/* judged: end, DURATION_PERMANENT */
-	struct window	burst;
-	struct window	sustained;
-	uint16_t	peak[3];	/* highest burst, sustained, fanout */
+	struct window	win[RULE_WINDOWS];	/* RULE_EVENTS rules' */
+	uint16_t	peak[RULE_LAST_COUNTED];	/* highest count of
+							   rule r at [r - 1] */
 	uint8_t		judged;
 	uint8_t		pad;
 	uint8_t		fanout[];	/* fanout area, nslots slots */

@@ -30,41 +30,47 @@ metric(FILE *f, const char *name, const char *type, const char *help,
 	fprintf(f, "nflogmon_%s %llu\n", name, (unsigned long long)v);
 }
 
-/* One line per capture group of a per-group counter. */
+/* One line per NFLOG group of a per-group counter. */
 static void
 metric_groups(FILE *f, const struct daemon *d, const char *name,
     const char *help, size_t off)
 {
+	struct input_stats st;
 	int i;
 
 	metric_head(f, name, "counter", help);
-	for (i = 0; i < d->ncapture && i < 2; i++)
-		fprintf(f, "nflogmon_%s{group=\"%d\"} %llu\n", name,
-		    d->capture[i].group, (unsigned long long)
-		    *(const uint64_t *)((const char *)&d->capture[i] + off));
+	for (i = 0; i < d->ninputs; i++) {
+		inputs_stats(d, i, &st);
+		if (st.group >= 0)
+			fprintf(f, "nflogmon_%s{group=\"%d\"} %llu\n", name,
+			    st.group, (unsigned long long)
+			    *(const uint64_t *)((const char *)&st + off));
+	}
 }
 
 int
 metrics_format(FILE *f, struct daemon *d)
 {
 	struct engine_stats es;
+	struct input_stats is;
 	int r;
 
 	engine_stats(d->engine, &es);
+	inputs_total(d, &is);
 	metric(f, "packets_total", "counter",
 	    "Records read from NFLOG (events, ignored and malformed).",
-	    es.packets);
+	    is.records);
 	metric(f, "malformed_total", "counter",
-	    "Records that did not decode.", es.malformed);
+	    "Records that did not decode.", is.malformed);
 	metric_groups(f, d, "kernel_dropped_total",
 	    "Messages known lost, from NFLOG sequence numbers.",
-	    offsetof(struct capture_stats, dropped));
+	    offsetof(struct input_stats, dropped));
 	metric_groups(f, d, "seq_gaps_total",
 	    "Gaps in NFLOG sequence numbers.",
-	    offsetof(struct capture_stats, seq_gaps));
+	    offsetof(struct input_stats, seq_gaps));
 	metric_groups(f, d, "enobufs_total",
 	    "NFLOG socket overflows reported (ENOBUFS).",
-	    offsetof(struct capture_stats, enobufs));
+	    offsetof(struct input_stats, enobufs));
 	metric(f, "sources_tracked", "gauge",
 	    "Sources in the counting table.", es.tracked);
 	metric(f, "sources_evicted_total", "counter",

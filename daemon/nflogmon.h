@@ -191,6 +191,61 @@ void		 netset_foreach(const struct netset *,
 		    void (*)(const struct addr *, int plen, int value, void *),
 		    void *);
 
+/* ----------------------------------------------------------- rules.c */
+/*
+ * The rules as data (DESIGN.md "Rules, precisely"): one row each, in
+ * verdict order (when several trigger on one event the verdict names the
+ * first).  RULES_COUNTED is the one list of the rules the engine counts;
+ * the enum, the table of rules.c, the config keys of their section and of
+ * [class NAME], the defaults, check-config, status, JSON, metrics and the
+ * state are all made from it, so adding a rule is adding a row here (and,
+ * if it counts a new kind of thing, an event flag its input sets).
+ *
+ *   X(ID, name, counts, input kinds, event flags, section, N, W_s, what)
+ *
+ * counts: RULE_EVENTS sums the events' counts over W; RULE_DISTINCT
+ * counts distinct event values over W (at most one such rule per table).
+ * A rule counts an event whose input kind is among its kinds and whose
+ * flags include all of its flags.
+ */
+#define RULES_COUNTED(X)						\
+	X(BURST, burst, RULE_EVENTS, INPUT_PACKETS, 0, DETECT,		\
+	    20, 60, "new connections")					\
+	X(SUSTAINED, sustained, RULE_EVENTS, INPUT_PACKETS, 0, DETECT,	\
+	    120, 3600, "new connections")				\
+	X(FANOUT, fanout, RULE_DISTINCT, INPUT_PACKETS, 0, DETECT,	\
+	    15, 600, "distinct destination addresses")
+
+/* Inputs and events (DESIGN.md "Inputs and events"). */
+enum input_kind {
+	INPUT_FORWARD = 0,	/* NFLOG forward group, or a capture */
+	INPUT_OUTPUT,		/* NFLOG output group (UID when present) */
+	INPUT_POLICY,		/* the MTA's policy requests */
+	INPUT_MAILLOG,		/* mail log lines */
+	INPUT_NKINDS,
+};
+
+#define INPUT_BIT(k)	(1u << (k))
+#define INPUT_PACKETS	(INPUT_BIT(INPUT_FORWARD) | INPUT_BIT(INPUT_OUTPUT))
+
+enum rule_counts {
+	RULE_EVENTS = 0,
+	RULE_DISTINCT,
+	RULE_NOT_COUNTED,	/* manual, ...: a block's rule, never counted */
+};
+
+#define RULE_ID_(id, ...)	RULE_##id,
+enum rule {
+	RULE_NONE = 0,
+	RULES_COUNTED(RULE_ID_)
+	RULE_MANUAL,		/* nflogmon block */
+	RULE_MAX,
+};
+#undef RULE_ID_
+/* Counted rules are 1 .. RULE_LAST_COUNTED, in verdict order. */
+#define RULE_LAST_COUNTED	(RULE_MANUAL - 1)
+#define RULE_COUNTED(r)		((r) >= 1 && (r) <= RULE_LAST_COUNTED)
+
 /* --------------------------------------------------------------- conf.c */
 enum response {
 	RESP_BLOCK = 0,
@@ -210,9 +265,9 @@ enum backend_kind {
 
 struct conf_class {
 	char		 name[64];
-	bool		 has_burst, has_sustained, has_fanout;
+	bool		 has_rate[RULE_MAX];	/* by counted rule */
 	bool		 has_response, has_throttle_rate;
-	struct rate	 burst, sustained, fanout;
+	struct rate	 rate[RULE_MAX];
 	enum response	 response;
 	struct rate	 throttle_rate;
 };
@@ -241,8 +296,8 @@ struct conf {
 	int		 ipv6_prefix;
 	uint32_t	 max_sources;
 
-	/* [detect] */
-	struct rate	 burst, sustained, fanout;
+	/* the thresholds of the counted rules, by rule id ([detect]) */
+	struct rate	 rate[RULE_MAX];
 
 	/* [block] */
 	enum backend_kind backend;
@@ -292,20 +347,118 @@ bool		 conf_uid_allowed(const struct conf *, uint32_t uid);
 /* conf_load of an open stream; name is the file name of the messages. */
 struct conf	*conf_load_stream(FILE *, const char *name, FILE *errs);
 
+/* rules.c, continued: the table (the list is above struct conf). */
+struct rule_def {
+	const char	*name;
+	enum rule_counts counts;
+	unsigned	 kinds;		/* INPUT_BIT()s */
+	unsigned	 flags;		/* EVENT_* all required */
+	const char	*section;	/* config section of the threshold */
+	struct rate	 def;		/* built-in default */
+	const char	*what;		/* what is counted, for people */
+};
+
+extern const struct rule_def rule_defs[RULE_MAX];
+/* "burst"...; "none" for RULE_NONE, "unknown" out of range. */
+const char	*rule_name(enum rule);
+/* The rule of a name, RULE_NONE when there is none. */
+enum rule	 rule_from_name(const char *);
+/* The threshold of rule r for class cls (-1: none): the class's own, else
+ * the section's.  The one place of that fallback. */
+const struct rate *rule_rate(const struct conf *, int cls, enum rule);
+enum response	 rule_response(const struct conf *, int cls);
+const struct rate *rule_throttle_rate(const struct conf *, int cls);
+
+/* ---------------------------------------------------------- events */
+/*
+ * What an input hands the engine: one event per counted occurrence.  The
+ * input decides what counts and makes the key (it alone sees the packet's
+ * own address, which the allowlist is matched against before aggregation,
+ * and so sets EVENT_ALLOWED).  value is what a RULE_DISTINCT rule counts
+ * distinct (a connection's destination address).  Unused bytes zero.
+ */
+#define EVENT_ALLOWED	0x01u	/* the key is allowlisted */
+
+struct event {
+	int64_t		 t_us;		/* engine clock */
+	struct key	 key;
+	struct addr	 value;
+	uint32_t	 count;		/* >= 1 */
+	uint8_t		 kind;		/* enum input_kind */
+	uint8_t		 flags;		/* EVENT_* */
+};
+
+/* input_pkt.c: what a decoded packet is to the rules (DESIGN.md "What
+ * counts", "Keys"): PKT_OK with *ev filled for an event, else PKT_IGNORED
+ * or PKT_MALFORMED.  Pure; the one classifier of NFLOG and replay. */
+enum pkt_result	 pkt_event(const struct conf *, const struct pkt *,
+		    enum pkt_result, int64_t t_us, struct event *ev);
+const char	*input_kind_name(enum input_kind);
+
+/* ------------------------------------------------------------ inputs */
+/*
+ * An input reads something (NFLOG groups, pcap files; soon the MTA's
+ * policy requests and mail logs) and turns it into events for a sink.
+ * One small interface: each input has its own open (its arguments differ),
+ * then read, stats and close through struct input_ops; status and metrics
+ * iterate over the inputs and know none of them.
+ */
+struct input_stats {
+	enum input_kind	 kind;
+	const char	*unit;		/* "packets", "requests", "lines" */
+	uint64_t	 records;	/* = events + ignored + malformed */
+	uint64_t	 events;
+	uint64_t	 ignored;
+	uint64_t	 malformed;
+	int		 group;		/* NFLOG group; -1 for other inputs */
+	uint64_t	 dropped;	/* NFLOG: messages known lost */
+	uint64_t	 seq_gaps;
+	uint64_t	 enobufs;
+};
+
+/* Where an input puts its events: the daemon's engine and act path, or
+ * replay's.  Events are valid during the call only. */
+struct event_sink {
+	void	(*put)(void *arg, const struct event *, size_t n);
+	void	*arg;
+};
+
+struct input;
+
+struct input_ops {
+	const char	*name;		/* "nflog", "pcap" */
+	/* Reads what is ready (live) or the next record (replay) and hands
+	 * its events to the sink.  1: read something; 0: nothing now; -1:
+	 * the end (replay) or an error, reported. */
+	int	(*read)(struct input *, const struct event_sink *);
+	void	(*stats)(const struct input *, struct input_stats *);
+	/* A reloaded config (SIGHUP); NULL: the input keeps none. */
+	void	(*reconf)(struct input *, const struct conf *);
+	void	(*close)(struct input *);
+};
+
+struct input {
+	const struct input_ops *ops;
+	int		 fd;		/* polled by the loop; -1: none */
+	void		*priv;
+};
+
+/* input_pcap.c: one capture file of replay.  Opening prints the one-line
+ * reason and returns NULL on error.  next_us: the time of the pending
+ * record (INT64_MIN: a record with an impossible time, fed first and
+ * counted malformed; INT64_MAX: none left). */
+struct input	*input_pcap_open(const char *path, const struct conf *);
+int64_t		 input_pcap_next_us(const struct input *);
+/* Whether a read error was reported (the records before it were read). */
+bool		 input_pcap_failed(const struct input *);
+
 /* ------------------------------------------------------------- engine.c */
 /*
  * The detection engine: window.c (bucketed counting), sources.c (bounded
  * table), policy.c (verdicts, strikes, breaker) glued by engine.c.  Pure:
- * the clock is an argument, nothing is allocated per packet.
+ * the clock is an argument, nothing is allocated per event.  It takes
+ * events only: it knows no packet, socket or log line.
  */
-enum rule {
-	RULE_NONE = 0,
-	RULE_BURST,
-	RULE_SUSTAINED,
-	RULE_FANOUT,
-	RULE_MANUAL,
-};
-
 enum action {
 	ACT_BLOCK = 0,
 	ACT_THROTTLE,
@@ -320,8 +473,8 @@ struct verdict {
 	struct key	 key;
 	enum rule	 rule;
 	enum action	 action;
-	uint32_t	 connections;
-	uint32_t	 destinations;
+	uint32_t	 connections;		/* events' counts since afresh */
+	uint32_t	 destinations;		/* distinct values in W */
 	int64_t		 first_seen_us;		/* engine clock */
 	int64_t		 at_us;			/* engine clock */
 	int64_t		 timeout_us;		/* DURATION_PERMANENT; 0 for
@@ -329,15 +482,12 @@ struct verdict {
 	int		 strike;		/* 0 for allowed and breaker */
 	int		 cls;			/* class index, -1 none */
 	struct rate	 throttle_rate;		/* ACT_THROTTLE */
-	int		 ndsts;			/* recent destinations */
+	int		 ndsts;			/* recent distinct values */
 	struct addr	 dsts[VERDICT_MAX_DSTS];
 };
 
 struct engine_stats {
-	uint64_t	packets;	/* events + ignored + malformed */
 	uint64_t	events;
-	uint64_t	ignored;
-	uint64_t	malformed;
 	uint64_t	sources;	/* sources ever inserted */
 	uint64_t	tracked;	/* sources in the table now */
 	uint64_t	evicted;
@@ -348,7 +498,7 @@ struct engine_stats {
 /* One row of "top talkers": current (status) or peak (replay) counts. */
 struct engine_talker {
 	struct key	 key;
-	uint32_t	 burst, sustained, fanout;
+	uint32_t	 count[RULE_MAX];	/* by counted rule */
 	uint32_t	 connections;
 	int		 cls;
 };
@@ -360,21 +510,19 @@ void		 engine_free(struct engine *);
 /* Applies a new config keeping counters, judgements and strikes. */
 int		 engine_reconf(struct engine *, const struct conf *);
 /*
- * Feeds one record: r is the decoder's result for p.  Returns true and
- * fills *v when the record produced a verdict.
+ * Feeds one event (its time is the clock).  Returns true and fills *v
+ * when the event produced a verdict.
  */
-bool		 engine_feed(struct engine *, const struct pkt *p,
-		    enum pkt_result r, int64_t now_us, struct verdict *v);
+bool		 engine_feed(struct engine *, const struct event *,
+		    struct verdict *v);
 /*
- * Feeds n records as n engine_feed calls in order would, the record i
- * being p[i] with result r[i] at now_us[i]: faster when the source table
- * is larger than the cache.  v has room for n; returns the number of
- * verdicts, written to v[0..] in record order.
+ * Feeds n events as n engine_feed calls in order would: faster when the
+ * source table is larger than the cache.  v has room for n; returns the
+ * number of verdicts, written to v[0..] in event order.
  */
 #define ENGINE_BATCH	32
-size_t		 engine_feed_batch(struct engine *, const struct pkt *p,
-		    const enum pkt_result *r, const int64_t *now_us, size_t n,
-		    struct verdict *v);
+size_t		 engine_feed_batch(struct engine *, const struct event *,
+		    size_t n, struct verdict *v);
 /* Puts a source under judgement until until_us (a manual or restored
  * block), keeping attempts; creates the entry when needed.  0 or -1. */
 int		 engine_judge(struct engine *, const struct key *,
@@ -401,7 +549,6 @@ void		 engine_stats(const struct engine *, struct engine_stats *);
  */
 size_t		 engine_top(const struct engine *, struct engine_talker *,
 		    size_t max, bool peak, int64_t now_us);
-const char	*rule_name(enum rule);
 const char	*action_name(enum action);
 /* Bytes of table per tracked source at this config (the table's stride). */
 size_t		 engine_bytes_per_source(const struct engine *);
@@ -430,10 +577,11 @@ struct engine_counters {
 	struct key	 key;
 	uint32_t	 connections;		/* >= 1 */
 	int64_t		 first_us, last_us;	/* first_us <= last_us */
-	int64_t		 burst_bucket_us, sustained_bucket_us;
-	int64_t		 fanout_tick_us;
-	uint16_t	 burst[ENGINE_BUCKETS];
-	uint16_t	 sustained[ENGINE_BUCKETS];
+	/* by rule id, RULE_EVENTS rules: the bucket width (0: not kept,
+	 * the rule was off) and the buckets */
+	int64_t		 bucket_us[RULE_MAX];
+	uint16_t	 buckets[RULE_MAX][ENGINE_BUCKETS];
+	int64_t		 distinct_tick_us;	/* the RULE_DISTINCT rule's */
 	uint32_t	 nslots;		/* <= ENGINE_MAX_SLOTS */
 	const struct engine_slot *slots;
 };
@@ -527,21 +675,21 @@ char		*report_time(int64_t wall_us, char *buf, size_t len);
 struct json_t	*report_time_json(int64_t wall_us);	/* Unix seconds */
 struct json_t	*report_verdict_json(const struct verdict *,
 		    int64_t wall_offset_us);
-/* {"source", "burst", "sustained", "fanout", "connections", "class"} */
+/* {"source", each rule's count and its "RULE_limit" (null: off),
+ * "connections", "class"}: status's top and replay's alike. */
 struct json_t	*report_talker_json(const struct engine_talker *,
 		    const struct conf *);
 /* Adds packets, events, ignored, malformed, sources, evicted to obj. */
 int		 report_stats_json(struct json_t *obj,
-		    const struct engine_stats *);
+		    const struct input_stats *, const struct engine_stats *);
 /* Prints obj as one line on f; 0 or -1. */
 int		 report_json_print(struct json_t *obj, FILE *f);
-void		 report_stats_print(const struct engine_stats *, FILE *);
+void		 report_stats_print(const struct input_stats *,
+		    const struct engine_stats *, FILE *);
 void		 report_verdicts_print(const struct verdict *, size_t n,
 		    int64_t wall_offset_us, FILE *);
 void		 report_talkers_print(const struct engine_talker *, size_t n,
 		    const struct conf *, FILE *);
-/* The rate of rule r for class cls (-1: none), falling back to [detect]. */
-const struct rate *report_rule_rate(const struct conf *, int cls, enum rule);
 
 /* ------------------------------------------------- command entry points */
 /* main.c dispatches argv[0] of the subcommand to these; each returns the

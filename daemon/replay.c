@@ -1,8 +1,9 @@
 /*
  * replay.c: `nflogmon replay`, the engine run over pcap files.
  *
- * Every record of every file goes, in timestamp order, through the same
- * decoder and engine as live capture; the packet timestamp (Unix time in
+ * Every record of every file (input_pcap.c) goes, in timestamp order,
+ * through the same decoder, classifier and engine as live capture; the
+ * packet timestamp (Unix time in
  * microseconds) is the engine clock, so verdict times are wall clock as
  * they are.  Replay never touches the kernel, a socket or a user database
  * (beyond what conf_load needs to resolve names); the engine itself
@@ -14,36 +15,16 @@
  * middle (a truncated last record) is reported the same way, but what was
  * read is still replayed and printed, and the exit status is 1.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nflogmon.h"
 
 #define REPLAY_TOP	20
-#define REPLAY_IOBUF	(64 * 1024)	/* stdio buffer of a capture */
-
-/*
- * One open capture.  Invariant: while !done, h and data are the file's
- * next record, not yet fed (libpcap keeps them valid until the next
- * pcap_next_ex on this handle).
- */
-struct input {
-	const char		*path;
-	pcap_t			*p;
-	int			 link;		/* LINK_* */
-	struct pcap_pkthdr	*h;
-	const u_char		*data;
-	bool			 done;
-	char			*iobuf;		/* fp's stdio buffer */
-};
 
 /*
  * The verdicts so far.  A verdict is rare (once per offender per timeout),
@@ -63,131 +44,6 @@ replay_usage(void)
 	return EXIT_USAGE;
 }
 
-/* The LINK_* value of an open capture: pcap_datalink gives DLT_ values,
- * which equal the file's LINKTYPE_ values except DLT_RAW (12 on Linux,
- * 14 on OpenBSD) for LINKTYPE_RAW (101). */
-static int
-replay_link(pcap_t *p)
-{
-	int dlt = pcap_datalink(p);
-
-	return dlt == DLT_RAW ? LINK_RAW : dlt;
-}
-
-/* Opens path into in; prints the one-line reason and returns -1 on error. */
-static int
-replay_open(struct input *in, const char *path)
-{
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct stat st;
-	FILE *fp;
-	const char *lname;
-
-	memset(in, 0, sizeof(*in));
-	in->path = path;
-	if ((fp = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "nflogmon: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fileno(fp), &st) == 0 && (S_ISDIR(st.st_mode) ||
-	    (S_ISREG(st.st_mode) && st.st_size == 0))) {
-		fprintf(stderr, "nflogmon: %s: %s\n", path,
-		    S_ISDIR(st.st_mode) ? "is a directory" :
-		    "empty file, not a capture");
-		fclose(fp);
-		return -1;
-	}
-	/*
-	 * libpcap reads a record with two small freads: a large buffer makes
-	 * one read(2) serve a thousand records, and since only this thread
-	 * ever touches fp, stdio need not lock it on every fread.
-	 */
-	if ((in->iobuf = malloc(REPLAY_IOBUF)) != NULL &&
-	    setvbuf(fp, in->iobuf, _IOFBF, REPLAY_IOBUF) != 0) {
-		free(in->iobuf);
-		in->iobuf = NULL;
-	}
-	__fsetlocking(fp, FSETLOCKING_BYCALLER);
-	errbuf[0] = '\0';
-	/* On success the pcap_t owns fp; on failure we still do. */
-	if ((in->p = pcap_fopen_offline(fp, errbuf)) == NULL) {
-		fprintf(stderr, "nflogmon: %s: not a pcap or pcapng capture "
-		    "(%s)\n", path, errbuf);
-		fclose(fp);
-		free(in->iobuf);
-		in->iobuf = NULL;
-		return -1;
-	}
-	in->link = replay_link(in->p);
-	if (!pkt_linktype_supported(in->link)) {
-		lname = pcap_datalink_val_to_name(pcap_datalink(in->p));
-		fprintf(stderr, "nflogmon: %s: unsupported link type %d (%s)\n",
-		    path, pcap_datalink(in->p), lname ? lname : "unknown");
-		pcap_close(in->p);
-		in->p = NULL;
-		free(in->iobuf);
-		in->iobuf = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* Reads the next record of in; at the end or on an error marks it done.
- * Returns -1 after reporting a read error (e.g. a truncated record). */
-static int
-replay_next(struct input *in)
-{
-	int rc;
-
-	if (in->done)
-		return 0;
-	rc = pcap_next_ex(in->p, &in->h, &in->data);
-	if (rc == 1)
-		return 0;
-	in->done = true;
-	if (rc == PCAP_ERROR_BREAK)
-		return 0;
-	fprintf(stderr, "nflogmon: %s: %s; the records before it are "
-	    "replayed\n", in->path, pcap_geterr(in->p));
-	return -1;
-}
-
-/* The latest record time replay believes: the end of the year 9999. */
-#define REPLAY_MAX_S	253402300799LL
-
-/*
- * A record's time in microseconds, or -1 when it cannot be a time: a
- * pcapng timestamp is 64 bits of any unit plus an offset, so tv_sec may be
- * anything, and seconds times 10^6 would overflow.  Such a record is
- * counted as malformed and does not move the clock.
- */
-static int64_t
-rec_time_us(const struct pcap_pkthdr *h)
-{
-	if (h->ts.tv_sec < 0 || h->ts.tv_sec > REPLAY_MAX_S ||
-	    h->ts.tv_usec < 0 || h->ts.tv_usec >= US_PER_S)
-		return -1;
-	return (int64_t)h->ts.tv_sec * US_PER_S + (int64_t)h->ts.tv_usec;
-}
-
-/* The input holding the earliest pending record (ties: the earliest file
- * on the command line), or NULL when all are done.  A linear scan: the
- * number of files is small. */
-static struct input *
-replay_earliest(struct input *in, int n)
-{
-	struct input *best = NULL;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (in[i].done)
-			continue;
-		if (best == NULL || rec_time_us(in[i].h) < rec_time_us(best->h))
-			best = &in[i];
-	}
-	return best;
-}
-
 static int
 verdicts_add(struct verdicts *vs, const struct verdict *v)
 {
@@ -205,61 +61,89 @@ verdicts_add(struct verdicts *vs, const struct verdict *v)
 }
 
 /*
- * Feeds every record of every input, merged in timestamp order.  A record
- * older than the one before (a file out of order) is fed at the latest
- * time seen, since the engine clock never goes back; one whose time is
- * impossible (rec_time_us -1, merged first) is malformed.  Records are
- * decoded ENGINE_BATCH at a time (libpcap's buffer only holds the last
- * one) and fed as a batch, which is the same as one by one, only faster.
- * Returns -1 on a read error (reported, the rest still fed) or -2 when
- * out of memory; *last_us is the engine time at the end.
+ * Replay's sink: the engine clock and a batch of events.  The clock never
+ * goes back: an event older than the one before (a file out of order) is
+ * fed at the latest time seen.  Events are fed ENGINE_BATCH at a time,
+ * which is the same as one by one, only faster.
+ */
+struct replay_sink {
+	struct engine	*e;
+	struct verdicts	*vs;
+	struct event	 ev[ENGINE_BATCH];
+	size_t		 n;
+	int64_t		 now_us;
+	bool		 oom;
+};
+
+static void
+replay_flush(struct replay_sink *rs)
+{
+	struct verdict v[ENGINE_BATCH];
+	size_t nv, j;
+
+	nv = engine_feed_batch(rs->e, rs->ev, rs->n, v);
+	rs->n = 0;
+	for (j = 0; j < nv; j++)
+		if (verdicts_add(rs->vs, &v[j]) != 0)
+			rs->oom = true;
+}
+
+static void
+replay_put(void *arg, const struct event *ev, size_t n)
+{
+	struct replay_sink *rs = arg;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		rs->ev[rs->n] = ev[i];
+		if (ev[i].t_us > rs->now_us)
+			rs->now_us = ev[i].t_us;
+		rs->ev[rs->n].t_us = rs->now_us;
+		if (++rs->n == ENGINE_BATCH)
+			replay_flush(rs);
+	}
+}
+
+/*
+ * Feeds every record of every input, merged in timestamp order (ties: the
+ * earliest file on the command line; a record whose time is impossible
+ * first).  Returns -1 on a read error (reported, the rest still fed) or
+ * -2 when out of memory; *last_us is the engine time at the end.
  */
 static int
-replay_feed(struct engine *e, struct input *in, int n, struct verdicts *vs,
+replay_feed(struct engine *e, struct input **in, int n, struct verdicts *vs,
     int64_t *last_us)
 {
-	struct input *cur;
-	struct pkt p[ENGINE_BATCH];
-	enum pkt_result r[ENGINE_BATCH];
-	int64_t t_us[ENGINE_BATCH];
-	struct verdict v[ENGINE_BATCH];
-	int64_t now_us = INT64_MIN;
-	size_t nb, nv, j;
-	int i, rc = 0;
+	struct replay_sink rs = { .e = e, .vs = vs, .now_us = INT64_MIN };
+	struct event_sink sink = { replay_put, &rs };
+	int64_t t, best_t;
+	int i, best, rc = 0;
 
-	for (i = 0; i < n; i++)
-		if (replay_next(&in[i]) != 0)
-			rc = -1;
-	do {
-		for (nb = 0; nb < ENGINE_BATCH &&
-		    (cur = replay_earliest(in, n)) != NULL; nb++) {
-			int64_t t = rec_time_us(cur->h);
-
-			memset(&p[nb], 0, sizeof(p[nb]));
-			if (t < 0)	/* a time we cannot believe */
-				r[nb] = PKT_MALFORMED;
-			else {
-				if (t > now_us)
-					now_us = t;
-				r[nb] = pkt_decode_link(cur->link, cur->data,
-				    cur->h->caplen, &p[nb]);
+	for (;;) {
+		best = -1;
+		best_t = INT64_MAX;
+		for (i = 0; i < n; i++)
+			if ((t = input_pcap_next_us(in[i])) < best_t ||
+			    (best == -1 && t != INT64_MAX)) {
+				best = i;
+				best_t = t;
 			}
-			t_us[nb] = now_us;
-			if (replay_next(cur) != 0)
-				rc = -1;
-		}
-		nv = engine_feed_batch(e, p, r, t_us, nb, v);
-		for (j = 0; j < nv; j++)
-			if (verdicts_add(vs, &v[j]) != 0)
-				return -2;
-	} while (nb == ENGINE_BATCH);
-	*last_us = now_us == INT64_MIN ? 0 : now_us;
-	return rc;
+		if (best == -1 || best_t == INT64_MAX)
+			break;
+		(void)in[best]->ops->read(in[best], &sink);
+	}
+	replay_flush(&rs);
+	for (i = 0; i < n; i++)
+		if (input_pcap_failed(in[i]))
+			rc = -1;
+	*last_us = rs.now_us == INT64_MIN ? 0 : rs.now_us;
+	return rs.oom ? -2 : rc;
 }
 
 static int
-replay_print_json(const struct engine_stats *st, const struct verdicts *vs,
-    const struct engine_talker *top, size_t ntop, const struct conf *conf)
+replay_print_json(const struct input_stats *is, const struct engine_stats *st,
+    const struct verdicts *vs, const struct engine_talker *top, size_t ntop,
+    const struct conf *conf)
 {
 	json_t *o, *arr, *tarr;
 	size_t i;
@@ -267,7 +151,7 @@ replay_print_json(const struct engine_stats *st, const struct verdicts *vs,
 
 	if ((o = json_object()) == NULL)
 		return -1;
-	if (report_stats_json(o, st) != 0)
+	if (report_stats_json(o, is, st) != 0)
 		rc = -1;
 	if ((arr = json_array()) == NULL ||
 	    json_object_set_new(o, "verdicts", arr) != 0)
@@ -291,10 +175,11 @@ replay_print_json(const struct engine_stats *st, const struct verdicts *vs,
 }
 
 static void
-replay_print_human(const struct engine_stats *st, const struct verdicts *vs,
+replay_print_human(const struct input_stats *is,
+    const struct engine_stats *st, const struct verdicts *vs,
     const struct engine_talker *top, size_t ntop, const struct conf *conf)
 {
-	report_stats_print(st, stdout);
+	report_stats_print(is, st, stdout);
 	fputc('\n', stdout);
 	report_verdicts_print(vs->v, vs->n, 0, stdout);
 	fputc('\n', stdout);
@@ -309,10 +194,11 @@ static const uint8_t replay_hashkey[16] = {
 };
 
 static int
-replay_run(const struct conf *conf, struct input *in, int n, bool json)
+replay_run(const struct conf *conf, struct input **in, int n, bool json)
 {
 	struct engine *e;
 	struct engine_stats st;
+	struct input_stats is, one;
 	struct engine_talker top[REPLAY_TOP];
 	struct verdicts vs = { NULL, 0, 0 };
 	int64_t last_us = 0;
@@ -334,15 +220,23 @@ replay_run(const struct conf *conf, struct input *in, int n, bool json)
 		status = EXIT_ERR;
 	memset(&st, 0, sizeof(st));
 	engine_stats(e, &st);
+	memset(&is, 0, sizeof(is));
+	for (int i = 0; i < n; i++) {	/* the files' records together */
+		in[i]->ops->stats(in[i], &one);
+		is.records += one.records;
+		is.events += one.events;
+		is.ignored += one.ignored;
+		is.malformed += one.malformed;
+	}
 	memset(top, 0, sizeof(top));
 	ntop = engine_top(e, top, REPLAY_TOP, true, last_us);
 	if (json) {
-		if (replay_print_json(&st, &vs, top, ntop, conf) != 0) {
+		if (replay_print_json(&is, &st, &vs, top, ntop, conf) != 0) {
 			fprintf(stderr, "nflogmon: replay: cannot write JSON\n");
 			status = EXIT_ERR;
 		}
 	} else
-		replay_print_human(&st, &vs, top, ntop, conf);
+		replay_print_human(&is, &st, &vs, top, ntop, conf);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "nflogmon: replay: stdout: %s\n",
 		    strerror(errno));
@@ -364,7 +258,7 @@ cmd_replay(int argc, char **argv)
 	};
 	const char *cpath = NULL;
 	struct conf *conf;
-	struct input *in;
+	struct input **in;
 	bool json = false;
 	int ch, i, n, status;
 
@@ -405,15 +299,13 @@ cmd_replay(int argc, char **argv)
 	}
 	status = EXIT_OK;
 	for (i = 0; i < n && status == EXIT_OK; i++)
-		if (replay_open(&in[i], argv[optind + i]) != 0)
+		if ((in[i] = input_pcap_open(argv[optind + i], conf)) == NULL)
 			status = EXIT_ERR;
 	if (status == EXIT_OK)
 		status = replay_run(conf, in, n, json);
-	for (i = 0; i < n; i++) {
-		if (in[i].p != NULL)
-			pcap_close(in[i].p);
-		free(in[i].iobuf);	/* fp used it until the close */
-	}
+	for (i = 0; i < n; i++)
+		if (in[i] != NULL)
+			in[i]->ops->close(in[i]);
 	free(in);
 	conf_free(conf);
 	return status;

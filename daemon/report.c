@@ -113,24 +113,6 @@ report_verdict_json(const struct verdict *v, int64_t wall_offset_us)
 	return o;
 }
 
-const struct rate *
-report_rule_rate(const struct conf *conf, int cls, enum rule r)
-{
-	const struct conf_class *c = NULL;
-
-	if (cls >= 0 && cls < conf->nclasses)
-		c = &conf->classes[cls];
-	switch (r) {
-	case RULE_SUSTAINED:
-		return c != NULL && c->has_sustained ? &c->sustained :
-		    &conf->sustained;
-	case RULE_FANOUT:
-		return c != NULL && c->has_fanout ? &c->fanout : &conf->fanout;
-	default:
-		return c != NULL && c->has_burst ? &c->burst : &conf->burst;
-	}
-}
-
 static const char *
 class_name(const struct conf *conf, int cls)
 {
@@ -151,9 +133,17 @@ report_talker_json(const struct engine_talker *t, const struct conf *conf)
 		return NULL;
 	key_format(&t->key, src, sizeof(src));
 	rc |= obj_set(o, "source", json_string(src));
-	rc |= obj_set(o, "burst", json_integer(t->burst));
-	rc |= obj_set(o, "sustained", json_integer(t->sustained));
-	rc |= obj_set(o, "fanout", json_integer(t->fanout));
+	for (int r = 1; r <= RULE_LAST_COUNTED; r++) {
+		const struct rate *lim = rule_rate(conf, t->cls, (enum rule)r);
+		char name[64];
+
+		rc |= obj_set(o, rule_name((enum rule)r),
+		    json_integer(t->count[r]));
+		/* the threshold the count is measured against (null: off) */
+		snprintf(name, sizeof(name), "%s_limit", rule_name((enum rule)r));
+		rc |= obj_set(o, name, lim->off ? json_null() :
+		    json_integer(lim->n));
+	}
 	rc |= obj_set(o, "connections", json_integer(t->connections));
 	rc |= obj_set(o, "class", cname ? json_string(cname) : json_null());
 	if (rc != 0) {
@@ -164,14 +154,15 @@ report_talker_json(const struct engine_talker *t, const struct conf *conf)
 }
 
 int
-report_stats_json(json_t *o, const struct engine_stats *st)
+report_stats_json(json_t *o, const struct input_stats *in,
+    const struct engine_stats *st)
 {
 	int rc = 0;
 
-	rc |= obj_set(o, "packets", json_integer((json_int_t)st->packets));
+	rc |= obj_set(o, "packets", json_integer((json_int_t)in->records));
 	rc |= obj_set(o, "events", json_integer((json_int_t)st->events));
-	rc |= obj_set(o, "ignored", json_integer((json_int_t)st->ignored));
-	rc |= obj_set(o, "malformed", json_integer((json_int_t)st->malformed));
+	rc |= obj_set(o, "ignored", json_integer((json_int_t)in->ignored));
+	rc |= obj_set(o, "malformed", json_integer((json_int_t)in->malformed));
 	rc |= obj_set(o, "sources", json_integer((json_int_t)st->sources));
 	rc |= obj_set(o, "evicted", json_integer((json_int_t)st->evicted));
 	return rc != 0 ? -1 : 0;
@@ -186,11 +177,12 @@ report_json_print(json_t *o, FILE *f)
 }
 
 void
-report_stats_print(const struct engine_stats *st, FILE *f)
+report_stats_print(const struct input_stats *in,
+    const struct engine_stats *st, FILE *f)
 {
 	fprintf(f, "packets %" PRIu64 "  events %" PRIu64 "  ignored %" PRIu64
 	    "  malformed %" PRIu64 "  sources %" PRIu64 "  evicted %" PRIu64
-	    "\n", st->packets, st->events, st->ignored, st->malformed,
+	    "\n", in->records, st->events, in->ignored, in->malformed,
 	    st->sources, st->evicted);
 }
 
@@ -248,14 +240,12 @@ talker_cell(uint32_t count, const struct rate *r, char *buf, size_t len)
 static void
 limits_print(const struct conf *conf, int cls, FILE *f)
 {
-	static const enum rule rules[] = { RULE_BURST, RULE_SUSTAINED,
-	    RULE_FANOUT };
 	char buf[32];
-	size_t i;
+	int r;
 
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		fprintf(f, "%s%s %s", i ? ", " : "", rule_name(rules[i]),
-		    fmt_rate(report_rule_rate(conf, cls, rules[i]), buf,
+	for (r = 1; r <= RULE_LAST_COUNTED; r++)
+		fprintf(f, "%s%s %s", r > 1 ? ", " : "", rule_name((enum rule)r),
+		    fmt_rate(rule_rate(conf, cls, (enum rule)r), buf,
 		    sizeof(buf)));
 }
 
@@ -268,32 +258,30 @@ void
 report_talkers_print(const struct engine_talker *t, size_t n,
     const struct conf *conf, FILE *f)
 {
-	char src[KEY_STRLEN], b[24], s[24], fo[24];
+	char src[KEY_STRLEN], cell[24];
 	bool dflt = false;
 	size_t i, j;
+	int r;
 
 	if (n == 0) {
 		fprintf(f, "top talkers: none\n");
 		return;
 	}
 	fprintf(f, "top talkers (peak count in a window / threshold):\n");
-	fprintf(f, "%-19s %-14s %12s %12s %12s %8s\n", "source", "class",
-	    "burst", "sustained", "fanout", "conns");
+	fprintf(f, "%-19s %-14s", "source", "class");
+	for (r = 1; r <= RULE_LAST_COUNTED; r++)
+		fprintf(f, " %12s", rule_name((enum rule)r));
+	fprintf(f, " %8s\n", "conns");
 	for (i = 0; i < n; i++) {
 		const char *cname = class_name(conf, t[i].cls);
 
-		fprintf(f, "%-19s %-14s %12s %12s %12s %8" PRIu32 "\n",
-		    key_format(&t[i].key, src, sizeof(src)),
-		    cname ? cname : "-",
-		    talker_cell(t[i].burst,
-		    report_rule_rate(conf, t[i].cls, RULE_BURST), b, sizeof(b)),
-		    talker_cell(t[i].sustained,
-		    report_rule_rate(conf, t[i].cls, RULE_SUSTAINED), s,
-		    sizeof(s)),
-		    talker_cell(t[i].fanout,
-		    report_rule_rate(conf, t[i].cls, RULE_FANOUT), fo,
-		    sizeof(fo)),
-		    t[i].connections);
+		fprintf(f, "%-19s %-14s", key_format(&t[i].key, src,
+		    sizeof(src)), cname ? cname : "-");
+		for (r = 1; r <= RULE_LAST_COUNTED; r++)
+			fprintf(f, " %12s", talker_cell(t[i].count[r],
+			    rule_rate(conf, t[i].cls, (enum rule)r), cell,
+			    sizeof(cell)));
+		fprintf(f, " %8" PRIu32 "\n", t[i].connections);
 		if (cname == NULL)
 			dflt = true;
 	}

@@ -321,11 +321,11 @@ parse_counts(char **f, int ipv6_prefix, struct engine_counters *c)
 	if (parse_i64(f[3], -COUNTS_TIME_MAX, COUNTS_TIME_MAX,
 	    &c->first_us) == -1 ||
 	    parse_i64(f[4], c->first_us, COUNTS_TIME_MAX, &c->last_us) == -1 ||
-	    parse_i64(f[5], 0, COUNTS_TIME_MAX, &c->burst_bucket_us) == -1 ||
-	    parse_buckets(f[6], c->burst) == -1 ||
-	    parse_i64(f[7], 0, COUNTS_TIME_MAX, &c->sustained_bucket_us) == -1 ||
-	    parse_buckets(f[8], c->sustained) == -1 ||
-	    parse_i64(f[9], 0, COUNTS_TIME_MAX, &c->fanout_tick_us) == -1 ||
+	    parse_i64(f[5], 0, COUNTS_TIME_MAX, &c->bucket_us[RULE_BURST]) == -1 ||
+	    parse_buckets(f[6], c->buckets[RULE_BURST]) == -1 ||
+	    parse_i64(f[7], 0, COUNTS_TIME_MAX, &c->bucket_us[RULE_SUSTAINED]) == -1 ||
+	    parse_buckets(f[8], c->buckets[RULE_SUSTAINED]) == -1 ||
+	    parse_i64(f[9], 0, COUNTS_TIME_MAX, &c->distinct_tick_us) == -1 ||
 	    parse_i64(f[10], 0, ENGINE_MAX_SLOTS, &v) == -1)
 		return -1;
 	c->nslots = (uint32_t)v;
@@ -414,11 +414,11 @@ counts_write(FILE *f, const struct engine_counters *c)
 	fprintf(f, "counts %s %u %lld %lld %lld ",
 	    key_format(&c->key, src, sizeof(src)), c->connections,
 	    (long long)c->first_us, (long long)c->last_us,
-	    (long long)c->burst_bucket_us);
-	buckets_write(f, c->burst);
-	fprintf(f, " %lld ", (long long)c->sustained_bucket_us);
-	buckets_write(f, c->sustained);
-	fprintf(f, " %lld %u\n", (long long)c->fanout_tick_us, c->nslots);
+	    (long long)c->bucket_us[RULE_BURST]);
+	buckets_write(f, c->buckets[RULE_BURST]);
+	fprintf(f, " %lld ", (long long)c->bucket_us[RULE_SUSTAINED]);
+	buckets_write(f, c->buckets[RULE_SUSTAINED]);
+	fprintf(f, " %lld %u\n", (long long)c->distinct_tick_us, c->nslots);
 	for (i = 0; i < c->nslots; i++)
 		fprintf(f, "%s%x:%u%s", i % STATE_DSTS_PER_LINE == 0 ?
 		    "dsts " : ",", c->slots[i].dsthash, c->slots[i].age,

@@ -16,42 +16,6 @@ nullable_string(const char *s)
 	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
 
-/* The limit of a rule, null when the rule is off. */
-static json_t *
-limit_json(const struct rate *r)
-{
-	return r->off ? json_null() : json_integer(r->n);
-}
-
-static json_t *
-talker_json(const struct conf *conf, const struct engine_talker *t)
-{
-	const struct conf_class *cls = NULL;
-	char src[KEY_STRLEN];
-	json_t *o;
-
-	if (t->cls >= 0 && t->cls < conf->nclasses)
-		cls = &conf->classes[t->cls];
-	o = json_pack("{s:s,s:I,s:I,s:I,s:I}",
-	    "source", key_format(&t->key, src, sizeof(src)),
-	    "burst", (json_int_t)t->burst,
-	    "sustained", (json_int_t)t->sustained,
-	    "fanout", (json_int_t)t->fanout,
-	    "connections", (json_int_t)t->connections);
-	if (o == NULL)
-		return NULL;
-	/* Additions: the thresholds the counts are measured against. */
-	json_object_set_new(o, "burst_limit", limit_json(cls != NULL &&
-	    cls->has_burst ? &cls->burst : &conf->burst));
-	json_object_set_new(o, "sustained_limit", limit_json(cls != NULL &&
-	    cls->has_sustained ? &cls->sustained : &conf->sustained));
-	json_object_set_new(o, "fanout_limit", limit_json(cls != NULL &&
-	    cls->has_fanout ? &cls->fanout : &conf->fanout));
-	json_object_set_new(o, "class", cls ? json_string(cls->name) :
-	    json_null());
-	return o;
-}
-
 static json_t *
 blocks_json(struct daemon *d)
 {
@@ -83,34 +47,72 @@ ctl_list_json(struct daemon *d)
 	return json_pack("{s:o}", "blocks", a);
 }
 
+/* DESIGN.md "capture": the NFLOG groups, as in the first release. */
 static json_t *
-capture_json(const struct daemon *d, const struct engine_stats *es)
+capture_json(const struct daemon *d, const struct input_stats *sum)
 {
-	const struct capture_stats *cs;
+	struct input_stats st;
 	json_t *groups, *g;
 	int i;
 
 	if ((groups = json_array()) == NULL)
 		return NULL;
-	for (i = 0; i < d->ncapture && i < 2; i++) {
-		cs = &d->capture[i];
+	for (i = 0; i < d->ninputs; i++) {
+		inputs_stats(d, i, &st);
+		if (st.group < 0)
+			continue;
 		g = json_pack("{s:i,s:s,s:I,s:I,s:I,s:I}",
-		    "group", cs->group,
-		    "kind", cs->kind == CAPTURE_FORWARD ? "forward" : "output",
-		    "packets", (json_int_t)cs->packets,
-		    "dropped", (json_int_t)cs->dropped,
-		    "seq_gaps", (json_int_t)cs->seq_gaps,
-		    "enobufs", (json_int_t)cs->enobufs);
+		    "group", st.group,
+		    "kind", input_kind_name(st.kind),
+		    "packets", (json_int_t)st.records,
+		    "dropped", (json_int_t)st.dropped,
+		    "seq_gaps", (json_int_t)st.seq_gaps,
+		    "enobufs", (json_int_t)st.enobufs);
 		if (g == NULL || json_array_append_new(groups, g) == -1) {
 			json_decref(groups);
 			return NULL;
 		}
 	}
 	return json_pack("{s:o,s:I,s:I,s:I,s:I}", "groups", groups,
-	    "malformed", (json_int_t)es->malformed,
-	    "packets", (json_int_t)es->packets,
-	    "events", (json_int_t)es->events,
-	    "ignored", (json_int_t)es->ignored);
+	    "malformed", (json_int_t)sum->malformed,
+	    "packets", (json_int_t)sum->records,
+	    "events", (json_int_t)sum->events,
+	    "ignored", (json_int_t)sum->ignored);
+}
+
+/* DESIGN.md "Inputs and events": one object per input. */
+static json_t *
+inputs_json(const struct daemon *d)
+{
+	struct input_stats st;
+	json_t *arr, *o;
+	int i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < d->ninputs; i++) {
+		inputs_stats(d, i, &st);
+		o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}",
+		    "kind", input_kind_name(st.kind),
+		    "input", d->inputs[i]->ops->name,
+		    st.unit, (json_int_t)st.records,
+		    "events", (json_int_t)st.events,
+		    "ignored", (json_int_t)st.ignored,
+		    "malformed", (json_int_t)st.malformed);
+		if (o != NULL && st.group >= 0 &&
+		    json_object_update_new(o, json_pack("{s:i,s:I,s:I,s:I}",
+		    "group", st.group, "dropped", (json_int_t)st.dropped,
+		    "seq_gaps", (json_int_t)st.seq_gaps,
+		    "enobufs", (json_int_t)st.enobufs)) == -1) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (o == NULL || json_array_append_new(arr, o) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }
 
 json_t *
@@ -118,6 +120,7 @@ ctl_status_json(struct daemon *d)
 {
 	struct engine_talker top[STATUS_TOP];
 	struct engine_stats es;
+	struct input_stats is;
 	const struct conf *conf = d->conf;
 	const char *bname;
 	int64_t now = clock_mono_us();
@@ -125,11 +128,12 @@ ctl_status_json(struct daemon *d)
 	size_t i, ntop;
 
 	engine_stats(d->engine, &es);
+	inputs_total(d, &is);
 	ntop = engine_top(d->engine, top, STATUS_TOP, false, now);
 	if ((jtop = json_array()) == NULL)
 		return NULL;
 	for (i = 0; i < ntop; i++)
-		if ((t = talker_json(conf, &top[i])) == NULL ||
+		if ((t = report_talker_json(&top[i], conf)) == NULL ||
 		    json_array_append_new(jtop, t) == -1) {
 			json_decref(jtop);
 			return NULL;
@@ -137,7 +141,7 @@ ctl_status_json(struct daemon *d)
 	bname = d->backend.ops != NULL ? d->backend.ops->name :
 	    conf->backend == BACKEND_IPSET ? "ipset" :
 	    conf->backend == BACKEND_NFT ? "nft" : "none";
-	o = json_pack("{s:s,s:f,s:b,s:{s:s,s:b,s:o,s:I},s:o,"
+	o = json_pack("{s:s,s:f,s:b,s:{s:s,s:b,s:o,s:I},s:o,s:o,"
 	    "s:{s:I,s:I,s:I},s:o,s:o,s:{s:I,s:I},s:I}",
 	    "version", NFLOGMON_VERSION,
 	    "uptime", (double)(now - d->start_mono_us) / US_PER_S,
@@ -147,7 +151,8 @@ ctl_status_json(struct daemon *d)
 		"ok", d->backend_ok,
 		"error", nullable_string(d->backend_error),
 		"errors", (json_int_t)d->backend_errors,
-	    "capture", capture_json(d, &es),
+	    "capture", capture_json(d, &is),
+	    "inputs", inputs_json(d),
 	    "sources",
 		"tracked", (json_int_t)es.tracked,
 		"max", (json_int_t)conf->max_sources,

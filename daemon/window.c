@@ -46,11 +46,13 @@ uint32_t
 window_add(struct window *w, int64_t bucket_us, bool fresh, int64_t last_us,
     int64_t now_us)
 {
-	return window_add_idx(w, fresh, last_us / bucket_us, now_us / bucket_us);
+	return window_add_idx(w, fresh, last_us / bucket_us, now_us / bucket_us,
+	    1);
 }
 
 uint32_t
-window_add_idx(struct window *w, bool fresh, int64_t head, int64_t idx)
+window_add_idx(struct window *w, bool fresh, int64_t head, int64_t idx,
+    uint32_t n)
 {
 	int64_t j;
 	uint32_t sum = 0;
@@ -70,11 +72,10 @@ window_add_idx(struct window *w, bool fresh, int64_t head, int64_t idx)
 	if (idx < head)		/* clock went back: count it in the newest */
 		idx = head;
 	c = &w->b[slot(idx)];
-	if (*c < UINT16_MAX) {
-		(*c)++;
-		sum++;
-	}
-	return sum;
+	if (n > (uint32_t)(UINT16_MAX - *c))	/* saturates */
+		n = (uint32_t)(UINT16_MAX - *c);
+	*c = (uint16_t)(*c + n);
+	return sum + n;
 }
 
 uint32_t

@@ -1,12 +1,13 @@
 /*
- * nflog.c: live capture from the kernel's NFLOG groups (libnetfilter_log).
- * One netlink socket per group (forward_group, output_group), so each has
- * its own receive buffer, its own sequence numbers and its own ENOBUFS.
- * Each message becomes one pkt_decode_ip + engine_feed; a verdict goes to
- * daemon_verdict.  Untrusted bytes are only ever read by pkt_decode_ip;
- * a message without a payload is fed as PKT_MALFORMED (counted, never
- * trusted).  The functions here are prefixed capture_: nflog_* belongs to
- * the library.
+ * input_nflog.c: the live input from the kernel's NFLOG groups
+ * (libnetfilter_log).  One input, and one netlink socket, per group
+ * (forward_group, output_group), so each has its own receive buffer, its
+ * own sequence numbers and its own ENOBUFS.  Each message becomes one
+ * pkt_decode_ip + pkt_event; the events of one datagram go to the sink
+ * together.  It never calls the engine or the act path: the sink does.
+ * Untrusted bytes are only ever read by pkt_decode_ip; a message without
+ * a payload is counted malformed, never trusted.  The functions here are
+ * prefixed capture_: nflog_* belongs to the library.
  *
  * Settings per group (NOTES.md): copy mode packet with a range of 256
  * bytes (IPv6 extension headers fit); flag SEQ (per-group sequence
@@ -59,6 +60,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -83,16 +85,25 @@
 #define SOL_NETLINK		270
 #endif
 
+/* Events of one datagram at most (a 128 KiB datagram of ~100-byte
+ * messages), handed to the sink in one call. */
+#define CAPTURE_EVBATCH		1024
+
 /*
- * Invariant: a group with h != NULL is bound and its fd is in the loop;
- * stats points into daemon.capture[] and is owned by status.
+ * Invariant: a group with h != NULL is bound; in.fd is its socket.
+ * ev[0..nev) are the events of the datagram being read.
  */
 struct capture_group {
-	struct daemon		*d;
+	struct input		 in;
+	const struct conf	*conf;
 	struct nflog_handle	*h;
 	struct nflog_g_handle	*gh;
 	int			 fd;
-	struct capture_stats	*stats;
+	struct input_stats	 st;
+	struct input_stats	*stats;		/* = &st */
+	const struct event_sink	*sink;		/* during read */
+	struct event		 ev[CAPTURE_EVBATCH];
+	size_t			 nev;
 	bool			 have_seq;
 	uint32_t		 last_seq;
 	uint32_t		 qthresh;	/* last requested */
@@ -104,7 +115,7 @@ struct capture_group {
 	int64_t			 now_us;	/* stamp of the datagram */
 };
 
-static struct capture_group	groups[2];
+static struct capture_group	*groups[2];
 static int			ngroups;
 /* One datagram: the netlink buffer size bounds what the kernel sends. */
 static char			capture_buf[CAPTURE_NLBUFSIZ]
@@ -126,13 +137,20 @@ capture_seq(struct capture_group *g, struct nflog_data *nfd)
 	g->last_seq = seq;
 }
 
-/* The library's per-message callback: one message, one engine event. */
+static void
+capture_flush(struct capture_group *g)
+{
+	if (g->nev > 0 && g->sink != NULL)
+		g->sink->put(g->sink->arg, g->ev, g->nev);
+	g->nev = 0;
+}
+
+/* The library's per-message callback: one message, at most one event. */
 static int
 capture_message(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
     struct nflog_data *nfd, void *arg)
 {
 	struct capture_group *g = arg;
-	struct verdict v;
 	struct pkt p;
 	enum pkt_result r;
 	char *payload;
@@ -141,7 +159,7 @@ capture_message(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
 
 	(void)gh;
 	(void)nfmsg;
-	g->stats->packets++;
+	g->stats->records++;
 	g->tick_msgs++;
 	capture_seq(g, nfd);
 
@@ -156,8 +174,16 @@ capture_message(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
 		p.has_uid = true;
 		p.uid = uid;
 	}
-	if (engine_feed(g->d->engine, &p, r, g->now_us, &v))
-		daemon_verdict(g->d, &v);
+	if (g->nev == CAPTURE_EVBATCH)
+		capture_flush(g);
+	r = pkt_event(g->conf, &p, r, g->now_us, &g->ev[g->nev]);
+	if (r == PKT_OK) {
+		g->stats->events++;
+		g->nev++;
+	} else if (r == PKT_IGNORED)
+		g->stats->ignored++;
+	else
+		g->stats->malformed++;
 	return 0;
 }
 
@@ -244,21 +270,22 @@ capture_set_qthresh(struct capture_group *g, uint32_t qthresh)
 	return 0;
 }
 
-/* The loop's callback: drains one socket in a bounded batch. */
-static void
-capture_read(int fd, short revents, void *arg)
+/* The input's read: drains the socket in a bounded batch; the events of
+ * each datagram reach the sink as soon as it is parsed. */
+static int
+capture_read(struct input *in, const struct event_sink *sink)
 {
-	struct capture_group *g = arg;
+	struct capture_group *g = in->priv;
 	ssize_t n;
 	int i;
 
-	(void)revents;
+	g->sink = sink;
 	for (i = 0; i < CAPTURE_BATCH; i++) {
-		n = recv(fd, capture_buf, sizeof(capture_buf), MSG_DONTWAIT);
+		n = recv(g->fd, capture_buf, sizeof(capture_buf), MSG_DONTWAIT);
 		g->now_us = clock_mono_us();
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
+				return i > 0;
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
@@ -266,7 +293,7 @@ capture_read(int fd, short revents, void *arg)
 				continue;
 			}
 			log_warn("NFLOG group %d: recv", g->stats->group);
-			return;
+			return -1;
 		}
 		if (capture_error(g, capture_buf, (size_t)n))
 			continue;
@@ -276,7 +303,9 @@ capture_read(int fd, short revents, void *arg)
 		 * capture_message.  (Measured: 302000 callbacks and
 		 * sequence numbers for 302000 logged packets.) */
 		(void)nflog_handle_packet(g->h, capture_buf, (int)n);
+		capture_flush(g);
 	}
+	return 1;
 }
 
 static uint32_t
@@ -303,7 +332,7 @@ capture_tick(struct daemon *d, int64_t now_us)
 
 	(void)d;
 	for (i = 0; i < ngroups; i++) {
-		struct capture_group *g = &groups[i];
+		struct capture_group *g = groups[i];
 		uint32_t t;
 
 		if (g->h == NULL)
@@ -328,15 +357,50 @@ capture_tick(struct daemon *d, int64_t now_us)
 static void
 capture_group_close(struct capture_group *g)
 {
-	if (g->h == NULL)
-		return;
-	loop_del(g->fd);
 	if (g->gh != NULL)
 		(void)nflog_unbind_group(g->gh);
-	nflog_close(g->h);
+	if (g->h != NULL)
+		nflog_close(g->h);
 	g->h = NULL;
 	g->gh = NULL;
 }
+
+static void
+capture_stats_of(const struct input *in, struct input_stats *st)
+{
+	const struct capture_group *g = in->priv;
+
+	*st = g->st;
+}
+
+static void
+capture_reconf(struct input *in, const struct conf *c)
+{
+	((struct capture_group *)in->priv)->conf = c;
+}
+
+/* Ends the group; the caller has taken its fd out of the loop. */
+static void
+capture_close_input(struct input *in)
+{
+	struct capture_group *g = in->priv;
+	int i, j;
+
+	capture_group_close(g);
+	for (i = j = 0; i < ngroups; i++)
+		if (groups[i] != g)
+			groups[j++] = groups[i];
+	ngroups = j;
+	free(g);
+}
+
+static const struct input_ops capture_ops = {
+	.name = "nflog",
+	.read = capture_read,
+	.stats = capture_stats_of,
+	.reconf = capture_reconf,
+	.close = capture_close_input,
+};
 
 /* Why nflog_bind_group failed, as one line naming the fix.  The kernel
  * answers EPERM both to a caller without CAP_NET_ADMIN and for a group
@@ -364,17 +428,11 @@ capture_bind_error(int group, int error, char *err, size_t errlen)
 }
 
 static int
-capture_group_open(struct daemon *d, struct capture_group *g, int group,
-    enum capture_kind kind, char *err, size_t errlen)
+capture_group_open(struct capture_group *g, int group, char *err,
+    size_t errlen)
 {
 	int rcvbuf = CAPTURE_RCVBUF, off = 0;
 
-	memset(g, 0, sizeof(*g));
-	g->d = d;
-	g->stats = &d->capture[d->ncapture];
-	memset(g->stats, 0, sizeof(*g->stats));
-	g->stats->group = group;
-	g->stats->kind = kind;
 	if ((g->h = nflog_open()) == NULL) {
 		snprintf(err, errlen, "cannot open an NFLOG socket: %s%s",
 		    strerror(errno), errno == EPERM || errno == EACCES ?
@@ -418,65 +476,49 @@ capture_group_open(struct daemon *d, struct capture_group *g, int group,
 	 * seen. */
 	(void)setsockopt(g->fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &off,
 	    sizeof(off));
-	if (loop_add(g->fd, POLLIN, capture_read, g) == -1) {
-		snprintf(err, errlen, "NFLOG group %d: no loop slot", group);
-		goto fail;
-	}
 	g->tick_us = clock_mono_us();
-	d->ncapture++;
-	log_info("capturing NFLOG group %d (%s)", group,
-	    kind == CAPTURE_FORWARD ? "forward" : "output");
 	return 0;
 fail:
-	if (g->gh != NULL)
-		(void)nflog_unbind_group(g->gh);
-	g->gh = NULL;
-	nflog_close(g->h);
-	g->h = NULL;
+	capture_group_close(g);
 	return -1;
 }
 
-int
-capture_open(struct daemon *d, char *err, size_t errlen)
+struct input *
+input_nflog_open(const struct conf *c, int group, enum input_kind kind,
+    char *err, size_t errlen)
 {
-	const struct conf *c = d->conf;
+	struct capture_group *g;
 
-	d->ncapture = 0;
-	ngroups = 0;
-	if (c->forward_group != CONF_GROUP_OFF) {
-		if (capture_group_open(d, &groups[ngroups], c->forward_group,
-		    CAPTURE_FORWARD, err, errlen) == -1)
-			return -1;
-		ngroups++;
+	if (ngroups == (int)(sizeof(groups) / sizeof(groups[0]))) {
+		snprintf(err, errlen, "NFLOG group %d: too many groups", group);
+		return NULL;
 	}
-	if (c->output_group != CONF_GROUP_OFF) {
-		if (capture_group_open(d, &groups[ngroups], c->output_group,
-		    CAPTURE_OUTPUT, err, errlen) == -1) {
-			capture_close(d);
-			return -1;
-		}
-		ngroups++;
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		snprintf(err, errlen, "NFLOG group %d: out of memory", group);
+		return NULL;
 	}
-	if (ngroups == 0)
-		log_warnx("forward_group and output_group are both off: "
-		    "nothing is captured");
-	if (loop_every(CAPTURE_TICK_US, capture_tick) == -1) {
+	g->conf = c;
+	g->stats = &g->st;
+	g->st.kind = kind;
+	g->st.unit = "packets";
+	g->st.group = group;
+	if (capture_group_open(g, group, err, errlen) == -1) {
+		free(g);
+		return NULL;
+	}
+	if (ngroups == 0 && loop_every(CAPTURE_TICK_US, capture_tick) == -1) {
 		snprintf(err, errlen, "no timer slot for capture");
-		capture_close(d);
-		return -1;
+		capture_group_close(g);
+		free(g);
+		return NULL;
 	}
-	return 0;
-}
-
-void
-capture_close(struct daemon *d)
-{
-	int i;
-
-	(void)d;
-	for (i = 0; i < ngroups; i++)
-		capture_group_close(&groups[i]);
-	ngroups = 0;
+	g->in.ops = &capture_ops;
+	g->in.fd = g->fd;
+	g->in.priv = g;
+	groups[ngroups++] = g;
+	log_info("capturing NFLOG group %d (%s)", group,
+	    input_kind_name(kind));
+	return &g->in;
 }
 
 int
@@ -485,7 +527,7 @@ capture_fds(int *fds, int max)
 	int i, n = 0;
 
 	for (i = 0; i < ngroups && n < max; i++)
-		if (groups[i].h != NULL)
-			fds[n++] = groups[i].fd;
+		if (groups[i]->h != NULL)
+			fds[n++] = groups[i]->fd;
 	return n;
 }

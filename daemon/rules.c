@@ -1,0 +1,76 @@
+/*
+ * rules.c: the table of rules (nflogmon.h "rules.c") and the one place
+ * where a class's threshold falls back to its section's.  Everything that
+ * names, configures, counts, prints or saves a rule reads this table, so a
+ * new rule is a row of RULES_COUNTED and nothing else here.
+ */
+#include <string.h>
+
+#include "nflogmon.h"
+
+#define RULE_DEF_(id, nm, cnt, knd, flg, sec, n, w, wh)			\
+	[RULE_##id] = { #nm, cnt, knd, flg, #sec,			\
+	    { n, (int64_t)(w) * US_PER_S, false }, wh },
+
+const struct rule_def rule_defs[RULE_MAX] = {
+	[RULE_NONE] = { "none", RULE_NOT_COUNTED, 0, 0, NULL,
+	    { 0, 0, true }, NULL },
+	RULES_COUNTED(RULE_DEF_)
+	[RULE_MANUAL] = { "manual", RULE_NOT_COUNTED, 0, 0, NULL,
+	    { 0, 0, true }, NULL },
+};
+
+#undef RULE_DEF_
+
+const char *
+rule_name(enum rule r)
+{
+	if ((unsigned)r >= RULE_MAX)
+		return "unknown";
+	return rule_defs[r].name;
+}
+
+enum rule
+rule_from_name(const char *name)
+{
+	int r;
+
+	for (r = 1; r < RULE_MAX; r++)
+		if (strcmp(rule_defs[r].name, name) == 0)
+			return (enum rule)r;
+	return RULE_NONE;
+}
+
+static const struct conf_class *
+rule_class(const struct conf *c, int cls)
+{
+	return cls >= 0 && cls < c->nclasses ? &c->classes[cls] : NULL;
+}
+
+const struct rate *
+rule_rate(const struct conf *c, int cls, enum rule r)
+{
+	const struct conf_class *k = rule_class(c, cls);
+	static const struct rate off = { 0, 0, true };
+
+	if (!RULE_COUNTED(r))
+		return &off;
+	return k != NULL && k->has_rate[r] ? &k->rate[r] : &c->rate[r];
+}
+
+enum response
+rule_response(const struct conf *c, int cls)
+{
+	const struct conf_class *k = rule_class(c, cls);
+
+	return k != NULL && k->has_response ? k->response : c->response;
+}
+
+const struct rate *
+rule_throttle_rate(const struct conf *c, int cls)
+{
+	const struct conf_class *k = rule_class(c, cls);
+
+	return k != NULL && k->has_throttle_rate ? &k->throttle_rate :
+	    &c->throttle_rate;
+}
