@@ -1,7 +1,7 @@
 /*
  * engine-mem.c: memory per tracked source at the default thresholds.
  * Feeds one SYN from each of N distinct sources (198.18.0.0/15, in memory:
- * nothing is sent) through engine_feed and reports the engine's own entry
+ * nothing is sent) through pkt_event and engine_feed and reports the engine's own entry
  * size and the resident memory the table grew by, divided by N.
  * usage: engine-mem N   (N <= 131072)
  */
@@ -37,6 +37,7 @@ main(int argc, char **argv)
 	struct verdict v;
 	struct engine_stats st;
 	struct pkt p;
+	struct event ev;
 	long n = argc > 1 ? atol(argv[1]) : 131072, i, before, after;
 
 	if (conf == NULL || n <= 0 || n > 131072) {
@@ -58,7 +59,8 @@ main(int argc, char **argv)
 		p.src.b[1] = 18 + (i >> 16);
 		p.src.b[2] = (i >> 8) & 0xff;
 		p.src.b[3] = i & 0xff;
-		engine_feed(e, &p, PKT_OK, 1000000 + i, &v);
+		if (pkt_event(conf, &p, PKT_OK, 1000000 + i, &ev) == PKT_OK)
+			engine_feed(e, &ev, &v);
 	}
 	after = rss_kib();
 	engine_stats(e, &st);

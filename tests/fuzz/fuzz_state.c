@@ -37,9 +37,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (memcmp(&a->key, &b->key, sizeof(a->key)) != 0 ||
 		    a->connections != b->connections ||
 		    a->first_us != b->first_us || a->last_us != b->last_us ||
-		    memcmp(a->burst, b->burst, sizeof(a->burst)) != 0 ||
-		    memcmp(a->sustained, b->sustained,
-		    sizeof(a->sustained)) != 0 || a->nslots != b->nslots ||
+		    memcmp(a->buckets, b->buckets, sizeof(a->buckets)) != 0 ||
+		    memcmp(a->bucket_us, b->bucket_us,
+		    sizeof(a->bucket_us)) != 0 || a->nslots != b->nslots ||
 		    (a->nslots > 0 && memcmp(a->slots, b->slots,
 		    a->nslots * sizeof(*a->slots)) != 0))
 			abort();

@@ -213,4 +213,48 @@ tverdict_fmt(const struct verdict *v, bool withfirst, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The packet input as the tests drive it: input_pkt.c's classifier, then
+ * the engine, with the input's counts kept in tin (what an input's stats
+ * report).  tengine_new and tengine_reconf remember the conf the
+ * classifier reads, as the daemon's inputs follow the running config.
+ */
+static struct input_stats tin;
+static const struct conf *tfeed_conf;
+
+static inline struct engine *
+tengine_new(const struct conf *c, const uint8_t key[16])
+{
+	tfeed_conf = c;
+	memset(&tin, 0, sizeof(tin));
+	return engine_new(c, key);
+}
+
+static inline int
+tengine_reconf(struct engine *e, const struct conf *c)
+{
+	tfeed_conf = c;
+	return engine_reconf(e, c);
+}
+
+static inline bool
+tfeed(struct engine *e, const struct pkt *p, enum pkt_result r,
+    int64_t t_us, struct verdict *v)
+{
+	struct event ev;
+
+	tin.records++;
+	r = pkt_event(tfeed_conf, p, r, t_us, &ev);
+	if (r == PKT_IGNORED) {
+		tin.ignored++;
+		return false;
+	}
+	if (r != PKT_OK) {
+		tin.malformed++;
+		return false;
+	}
+	tin.events++;
+	return engine_feed(e, &ev, v);
+}
+
 #endif /* ENGINE_TEST_H */

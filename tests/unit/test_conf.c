@@ -280,13 +280,13 @@ test_defaults(void **state)
 	assert_int_equal(c->ports[0], 25);
 	assert_int_equal(c->ipv6_prefix, 64);
 	assert_int_equal(c->max_sources, 1000000);
-	assert_int_equal(c->burst.n, 20);
-	assert_int_equal(c->burst.w_us, 60 * S);
-	assert_false(c->burst.off);
-	assert_int_equal(c->sustained.n, 120);
-	assert_int_equal(c->sustained.w_us, 3600 * S);
-	assert_int_equal(c->fanout.n, 15);
-	assert_int_equal(c->fanout.w_us, 600 * S);
+	assert_int_equal(c->rate[RULE_BURST].n, 20);
+	assert_int_equal(c->rate[RULE_BURST].w_us, 60 * S);
+	assert_false(c->rate[RULE_BURST].off);
+	assert_int_equal(c->rate[RULE_SUSTAINED].n, 120);
+	assert_int_equal(c->rate[RULE_SUSTAINED].w_us, 3600 * S);
+	assert_int_equal(c->rate[RULE_FANOUT].n, 15);
+	assert_int_equal(c->rate[RULE_FANOUT].w_us, 600 * S);
 	assert_int_equal(c->backend, BACKEND_IPSET);
 	assert_true(c->create_sets);
 	assert_string_equal(c->ipset_name, "nflogmon");
@@ -406,10 +406,10 @@ test_every_key(void **state)
 	assert_false(conf_port_watched(c, 26));
 	assert_int_equal(c->ipv6_prefix, 56);
 	assert_int_equal(c->max_sources, 5000);
-	assert_int_equal(c->burst.n, 10);
-	assert_int_equal(c->burst.w_us, 30 * S);
-	assert_true(c->sustained.off);
-	assert_int_equal(c->fanout.w_us, 3600 * S);
+	assert_int_equal(c->rate[RULE_BURST].n, 10);
+	assert_int_equal(c->rate[RULE_BURST].w_us, 30 * S);
+	assert_true(c->rate[RULE_SUSTAINED].off);
+	assert_int_equal(c->rate[RULE_FANOUT].w_us, 3600 * S);
 	assert_int_equal(c->backend, BACKEND_NFT);
 	assert_false(c->create_sets);
 	assert_string_equal(c->ipset_name, "spam_4");
@@ -445,18 +445,18 @@ test_every_key(void **state)
 	assert_false(conf_uid_allowed(c, 1000));
 	assert_int_equal(c->nclasses, 2);
 	assert_string_equal(c->classes[0].name, "web");
-	assert_true(c->classes[0].has_burst && c->classes[0].has_sustained &&
-	    c->classes[0].has_fanout && c->classes[0].has_response &&
+	assert_true(c->classes[0].has_rate[RULE_BURST] && c->classes[0].has_rate[RULE_SUSTAINED] &&
+	    c->classes[0].has_rate[RULE_FANOUT] && c->classes[0].has_response &&
 	    c->classes[0].has_throttle_rate);
-	assert_int_equal(c->classes[0].burst.n, 100);
-	assert_int_equal(c->classes[0].sustained.n, 2000);
-	assert_true(c->classes[0].fanout.off);
+	assert_int_equal(c->classes[0].rate[RULE_BURST].n, 100);
+	assert_int_equal(c->classes[0].rate[RULE_SUSTAINED].n, 2000);
+	assert_true(c->classes[0].rate[RULE_FANOUT].off);
 	assert_int_equal(c->classes[0].response, RESP_BLOCK);
 	assert_int_equal(c->classes[0].throttle_rate.n, 50);
 	assert_string_equal(c->classes[1].name, "lab");
-	assert_false(c->classes[1].has_burst);
+	assert_false(c->classes[1].has_rate[RULE_BURST]);
 	assert_false(c->classes[1].has_response);
-	assert_true(c->classes[1].has_fanout);
+	assert_true(c->classes[1].has_rate[RULE_FANOUT]);
 	/* most specific network wins */
 	a = A("198.18.7.1");
 	assert_int_equal(netset_lookup(c->class_nets, &a), 1);
@@ -496,8 +496,8 @@ test_syntax(void **state)
 	free(errs);
 	assert_string_equal(c->socket_group, "");
 	assert_string_equal(c->state_file, "/var/lib/x;y");
-	assert_int_equal(c->burst.n, 7);
-	assert_int_equal(c->sustained.n, 8);
+	assert_int_equal(c->rate[RULE_BURST].n, 7);
+	assert_int_equal(c->rate[RULE_SUSTAINED].n, 8);
 	assert_string_equal(c->hook, "/usr/bin/a#b");
 	assert_int_equal(c->nescalate, 0);
 	conf_free(c);

@@ -52,7 +52,7 @@ feed_n(struct engine *e, const char *src, const char *dst, int n,
 	int i;
 
 	for (i = 0; i < n; i++)
-		assert_false(engine_feed(e, &p, PKT_OK, t0 + i * step, &v));
+		assert_false(tfeed(e, &p, PKT_OK, t0 + i * step, &v));
 }
 
 /* The new engine's clock at which an export at old_us is down_us ago. */
@@ -67,9 +67,9 @@ conf_burst5(void)
 {
 	struct conf *c = tconf_new();
 
-	c->burst = trate(5, MIN);
-	c->sustained = trate_off();
-	c->fanout = trate_off();
+	c->rate[RULE_BURST] = trate(5, MIN);
+	c->rate[RULE_SUSTAINED] = trate_off();
+	c->rate[RULE_FANOUT] = trate_off();
 	return c;
 }
 
@@ -84,7 +84,7 @@ static void
 test_burst_carried(void **state)
 {
 	struct conf *c = conf_burst5();
-	struct engine *old = engine_new(c, test_hashkey), *e;
+	struct engine *old = tengine_new(c, test_hashkey), *e;
 	struct engine_talker t;
 	struct recs r = { .n = 0 };
 	struct pkt p = tpkt(A, MX);
@@ -98,16 +98,16 @@ test_burst_carried(void **state)
 	assert_int_equal(r.c[0].connections, 5);
 	assert_int_equal(r.c[0].first_us, T_OLD);
 	assert_int_equal(r.c[0].last_us, T_OLD + 4 * SEC);
-	assert_int_equal(r.c[0].sustained_bucket_us, 0);	/* off */
+	assert_int_equal(r.c[0].bucket_us[RULE_SUSTAINED], 0);	/* off */
 
 	/* 20 s down: still within the minute. */
 	shift = shift_for(exp_us, 20 * SEC);
-	assert_non_null(e = engine_new(c, test_hashkey));
+	assert_non_null(e = tengine_new(c, test_hashkey));
 	assert_int_equal(engine_import(e, &r.c[0], shift, T_NEW), 1);
 	assert_int_equal(engine_top(e, &t, 1, false, T_NEW), 1);
-	assert_int_equal(t.burst, 5);
+	assert_int_equal(t.count[RULE_BURST], 5);
 	assert_int_equal(t.connections, 5);
-	assert_true(engine_feed(e, &p, PKT_OK, T_NEW, &v));
+	assert_true(tfeed(e, &p, PKT_OK, T_NEW, &v));
 	assert_int_equal(v.rule, RULE_BURST);
 	assert_int_equal(v.action, ACT_BLOCK);
 	assert_int_equal(v.connections, 6);
@@ -116,10 +116,10 @@ test_burst_carried(void **state)
 
 	/* 2 minutes down: older than W, nothing to carry. */
 	shift = shift_for(exp_us, 2 * MIN);
-	assert_non_null(e = engine_new(c, test_hashkey));
+	assert_non_null(e = tengine_new(c, test_hashkey));
 	assert_int_equal(engine_import(e, &r.c[0], shift, T_NEW), 0);
 	assert_int_equal(engine_top(e, &t, 1, false, T_NEW), 0);
-	assert_false(engine_feed(e, &p, PKT_OK, T_NEW, &v));
+	assert_false(tfeed(e, &p, PKT_OK, T_NEW, &v));
 	engine_free(e);
 	engine_free(old);
 	tconf_free(c);
@@ -131,7 +131,7 @@ static void
 test_burst_ages(void **state)
 {
 	struct conf *c = conf_burst5();
-	struct engine *old = engine_new(c, test_hashkey), *e;
+	struct engine *old = tengine_new(c, test_hashkey), *e;
 	struct engine_talker t;
 	struct recs r = { .n = 0 };
 	int64_t exp_us = T_OLD + 60 * SEC;
@@ -141,11 +141,11 @@ test_burst_ages(void **state)
 	feed_n(old, A, MX, 4, T_OLD, SEC);		/* 56..60 s before */
 	feed_n(old, A, MX, 1, T_OLD + 50 * SEC, 0);	/* 10 s before */
 	assert_int_equal(engine_export(old, exp_us, collect, &r), 1);
-	assert_non_null(e = engine_new(c, test_hashkey));
+	assert_non_null(e = tengine_new(c, test_hashkey));
 	assert_int_equal(engine_import(e, &r.c[0],
 	    shift_for(exp_us, 10 * SEC), T_NEW), 1);
 	assert_int_equal(engine_top(e, &t, 1, false, T_NEW), 1);
-	assert_int_equal(t.burst, 1);
+	assert_int_equal(t.count[RULE_BURST], 1);
 	assert_int_equal(t.connections, 5);
 	engine_free(e);
 	engine_free(old);
@@ -170,10 +170,10 @@ test_fanout_carried(void **state)
 	int64_t exp_us = T_OLD + 30 * SEC, shift;
 
 	(void)state;
-	c->burst = trate_off();
-	c->sustained = trate_off();
-	c->fanout = trate(3, 10 * MIN);
-	assert_non_null(old = engine_new(c, test_hashkey));
+	c->rate[RULE_BURST] = trate_off();
+	c->rate[RULE_SUSTAINED] = trate_off();
+	c->rate[RULE_FANOUT] = trate(3, 10 * MIN);
+	assert_non_null(old = tengine_new(c, test_hashkey));
 	feed_n(old, A, "203.0.113.1", 1, T_OLD, 0);
 	feed_n(old, A, "203.0.113.2", 1, T_OLD + SEC, 0);
 	feed_n(old, A, "203.0.113.3", 1, T_OLD + 2 * SEC, 0);
@@ -181,18 +181,18 @@ test_fanout_carried(void **state)
 	assert_int_equal(r.c[0].nslots, 3);
 	shift = shift_for(exp_us, MIN);
 
-	assert_non_null(e = engine_new(c, test_hashkey));
+	assert_non_null(e = tengine_new(c, test_hashkey));
 	assert_int_equal(engine_import(e, &r.c[0], shift, T_NEW), 1);
-	assert_false(engine_feed(e, &p1, PKT_OK, T_NEW, &v));
-	assert_true(engine_feed(e, &p4, PKT_OK, T_NEW + SEC, &v));
+	assert_false(tfeed(e, &p1, PKT_OK, T_NEW, &v));
+	assert_true(tfeed(e, &p4, PKT_OK, T_NEW + SEC, &v));
 	assert_int_equal(v.rule, RULE_FANOUT);
 	assert_int_equal(v.destinations, 4);
 	assert_int_equal(v.connections, 5);
 	engine_free(e);
 
-	assert_non_null(e = engine_new(c, other_key));
+	assert_non_null(e = tengine_new(c, other_key));
 	assert_int_equal(engine_import(e, &r.c[0], shift, T_NEW), 1);
-	assert_true(engine_feed(e, &p1, PKT_OK, T_NEW, &v));
+	assert_true(tfeed(e, &p1, PKT_OK, T_NEW, &v));
 	assert_int_equal(v.rule, RULE_FANOUT);
 	engine_free(e);
 	engine_free(old);
@@ -209,7 +209,7 @@ static void
 test_not_carried(void **state)
 {
 	struct conf *c = conf_burst5(), *c2 = conf_burst5();
-	struct engine *old = engine_new(c, test_hashkey), *e;
+	struct engine *old = tengine_new(c, test_hashkey), *e;
 	struct recs r = { .n = 0 };
 	struct key ka = tkey(A, 64), kb = tkey(B, 64);
 	int64_t exp_us = T_OLD + 10 * SEC;
@@ -223,14 +223,14 @@ test_not_carried(void **state)
 	assert_int_equal(engine_export(old, exp_us, collect, &r), 1);
 	assert_true(key_equal(&r.c[0].key, &ka));
 
-	assert_non_null(e = engine_new(c, test_hashkey));
+	assert_non_null(e = tengine_new(c, test_hashkey));
 	assert_int_equal(engine_judge(e, &ka, DURATION_PERMANENT, 0), 0);
 	assert_int_equal(engine_import(e, &r.c[0], shift_for(exp_us, SEC),
 	    T_NEW), 0);
 	engine_free(e);
 
-	c2->burst = trate(5, 2 * MIN);
-	assert_non_null(e = engine_new(c2, test_hashkey));
+	c2->rate[RULE_BURST] = trate(5, 2 * MIN);
+	assert_non_null(e = tengine_new(c2, test_hashkey));
 	assert_int_equal(engine_import(e, &r.c[0], shift_for(exp_us, SEC),
 	    T_NEW), 0);
 	engine_free(e);
@@ -245,7 +245,7 @@ static void
 test_clock_back(void **state)
 {
 	struct conf *c = conf_burst5();
-	struct engine *old = engine_new(c, test_hashkey), *e;
+	struct engine *old = tengine_new(c, test_hashkey), *e;
 	struct recs r = { .n = 0 };
 	struct pkt p = tpkt(A, MX);
 	struct verdict v;
@@ -255,10 +255,10 @@ test_clock_back(void **state)
 	assert_non_null(old);
 	feed_n(old, A, MX, 5, T_OLD, SEC);
 	assert_int_equal(engine_export(old, exp_us, collect, &r), 1);
-	assert_non_null(e = engine_new(c, test_hashkey));
+	assert_non_null(e = tengine_new(c, test_hashkey));
 	assert_int_equal(engine_import(e, &r.c[0], shift_for(exp_us, -HOUR),
 	    T_NEW), 1);
-	assert_true(engine_feed(e, &p, PKT_OK, T_NEW + SEC, &v));
+	assert_true(tfeed(e, &p, PKT_OK, T_NEW + SEC, &v));
 	assert_int_equal(v.connections, 6);
 	assert_true(v.first_seen_us <= T_NEW);
 	engine_free(e);
@@ -281,15 +281,15 @@ test_bad_records(void **state)
 	struct engine_talker t;
 
 	(void)state;
-	c->burst = trate_off();
-	c->sustained = trate_off();
-	c->fanout = trate(3, 10 * MIN);
-	assert_non_null(e = engine_new(c, test_hashkey));
+	c->rate[RULE_BURST] = trate_off();
+	c->rate[RULE_SUSTAINED] = trate_off();
+	c->rate[RULE_FANOUT] = trate(3, 10 * MIN);
+	assert_non_null(e = tengine_new(c, test_hashkey));
 	memset(&rec, 0, sizeof(rec));
 	rec.key = tkey(A, 64);
 	rec.connections = 1;
 	rec.first_us = rec.last_us = T_NEW;
-	rec.fanout_tick_us = 10 * MIN / 64;
+	rec.distinct_tick_us = 10 * MIN / 64;
 	rec.slots = slots;
 	rec.nslots = 2;				/* nothing valid */
 	assert_int_equal(engine_import(e, &rec, 0, T_NEW), 0);
@@ -305,7 +305,7 @@ test_bad_records(void **state)
 	assert_int_equal(engine_import(e, &rec, INT64_MAX, T_NEW), 0);
 	assert_int_equal(engine_import(e, &rec, 0, T_NEW), 1);
 	assert_int_equal(engine_top(e, &t, 1, false, T_NEW), 1);
-	assert_int_equal(t.fanout, 1);
+	assert_int_equal(t.count[RULE_FANOUT], 1);
 	engine_free(e);
 	tconf_free(c);
 }

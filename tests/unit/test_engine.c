@@ -65,18 +65,18 @@ struct ecase {
 
 /* ---------------------------------------------------------- setups */
 
-static void set_burst15(struct conf *c) { c->burst = trate(15, MIN); }
+static void set_burst15(struct conf *c) { c->rate[RULE_BURST] = trate(15, MIN); }
 static void set_sust15(struct conf *c)
 {
-	c->burst = trate_off();
-	c->sustained = trate(15, HOUR);
+	c->rate[RULE_BURST] = trate_off();
+	c->rate[RULE_SUSTAINED] = trate(15, HOUR);
 }
 static void set_burst15_sust15(struct conf *c)
 {
-	c->burst = trate(15, MIN);
-	c->sustained = trate(15, HOUR);
+	c->rate[RULE_BURST] = trate(15, MIN);
+	c->rate[RULE_SUSTAINED] = trate(15, HOUR);
 }
-static void set_fanout_off(struct conf *c) { c->fanout = trate_off(); }
+static void set_fanout_off(struct conf *c) { c->rate[RULE_FANOUT] = trate_off(); }
 
 static void
 set_classes(struct conf *c)
@@ -84,18 +84,18 @@ set_classes(struct conf *c)
 	struct conf_class *k;
 
 	k = tconf_class(c, "web", "198.51.100.0/24");
-	k->has_burst = true;
-	k->burst = trate(100, MIN);
+	k->has_rate[RULE_BURST] = true;
+	k->rate[RULE_BURST] = trate(100, MIN);
 	k = tconf_class(c, "one", "198.51.100.7/32");
-	k->has_burst = true;
-	k->burst = trate(5, MIN);
+	k->has_rate[RULE_BURST] = true;
+	k->rate[RULE_BURST] = trate(5, MIN);
 	k->has_response = true;
 	k->response = RESP_THROTTLE;
 	k->has_throttle_rate = true;
 	k->throttle_rate = trate(2, MIN);
 	k = tconf_class(c, "v6", "2001:db8:5::/48");
-	k->has_sustained = true;
-	k->sustained = trate(10, HOUR);
+	k->has_rate[RULE_SUSTAINED] = true;
+	k->rate[RULE_SUSTAINED] = trate(10, HOUR);
 }
 
 static void
@@ -134,16 +134,16 @@ static void set_bigfanout(struct conf *c)
 {
 	struct conf_class *k = tconf_class(c, "wide", "198.51.100.0/24");
 
-	k->has_fanout = true;
-	k->fanout = trate(50, 10 * MIN);
+	k->has_rate[RULE_FANOUT] = true;
+	k->rate[RULE_FANOUT] = trate(50, 10 * MIN);
 }
-static void set_burst30(struct conf *c) { c->burst = trate(30, MIN); }
+static void set_burst30(struct conf *c) { c->rate[RULE_BURST] = trate(30, MIN); }
 static void set_timeout1m(struct conf *c)
 {
 	c->nescalate = 0;
 	c->timeout_us = MIN;
 }
-static void set_burst_off(struct conf *c) { c->burst = trate_off(); }
+static void set_burst_off(struct conf *c) { c->rate[RULE_BURST] = trate_off(); }
 
 /* ------------------------------------------------------------ cases */
 
@@ -446,10 +446,10 @@ check_stats(const struct engine *e, const char *want)
 		char name[32];
 
 		assert_int_equal(sscanf(p, "%31[a-z]=%llu", name, &v), 2);
-		if (strcmp(name, "packets") == 0) got = st.packets;
+		if (strcmp(name, "packets") == 0) got = tin.records;
 		else if (strcmp(name, "events") == 0) got = st.events;
-		else if (strcmp(name, "ignored") == 0) got = st.ignored;
-		else if (strcmp(name, "malformed") == 0) got = st.malformed;
+		else if (strcmp(name, "ignored") == 0) got = tin.ignored;
+		else if (strcmp(name, "malformed") == 0) got = tin.malformed;
 		else if (strcmp(name, "sources") == 0) got = st.sources;
 		else if (strcmp(name, "tracked") == 0) got = st.tracked;
 		else if (strcmp(name, "evicted") == 0) got = st.evicted;
@@ -459,7 +459,7 @@ check_stats(const struct engine *e, const char *want)
 		if (got != v)
 			fail_msg("stat %s: got %llu, want %llu", name, got, v);
 	}
-	assert_int_equal(st.packets, st.events + st.ignored + st.malformed);
+	assert_int_equal(tin.records, st.events + tin.ignored + tin.malformed);
 }
 
 static void
@@ -481,7 +481,7 @@ run_events(struct engine *e, const struct row *r, int rowno)
 		p.group = r->group ? r->group : 1;
 		p.has_uid = r->uid != 0;
 		p.uid = r->uid;
-		hit = engine_feed(e, &p, r->result,
+		hit = tfeed(e, &p, r->result,
 		    (r->t_ms + i * r->dt_ms) * MS, &v);
 		if (i < r->n - 1 || r->expect == NULL) {
 			if (hit)
@@ -513,7 +513,7 @@ run_case(void **state)
 
 	if (c->setup != NULL)
 		c->setup(cf);
-	e = engine_new(cf, test_hashkey);
+	e = tengine_new(cf, test_hashkey);
 	assert_non_null(e);
 	for (i = 0; i < sizeof(c->rows) / sizeof(c->rows[0]); i++) {
 		r = &c->rows[i];
@@ -530,13 +530,13 @@ run_case(void **state)
 			if (c->setup != NULL)
 				c->setup(cf2);
 			c->reconf(cf2);
-			assert_int_equal(engine_reconf(e, cf2), 0);
+			assert_int_equal(tengine_reconf(e, cf2), 0);
 			break;
 		case OP_RECONF2:
 			cf3 = tconf_new();
 			if (c->setup != NULL)
 				c->setup(cf3);
-			assert_int_equal(engine_reconf(e, cf3), 0);
+			assert_int_equal(tengine_reconf(e, cf3), 0);
 			break;
 		case OP_JUDGE:
 			assert_int_equal(engine_judge(e, &k,
@@ -568,7 +568,7 @@ static void
 test_bytes_per_source(void **state)
 {
 	struct conf *c = tconf_new();
-	struct engine *e = engine_new(c, test_hashkey);
+	struct engine *e = tengine_new(c, test_hashkey);
 
 	(void)state;
 	assert_non_null(e);
@@ -590,19 +590,19 @@ test_verdict_dsts(void **state)
 	bool hit = false;
 
 	(void)state;
-	c->fanout = trate(30, 10 * MIN);
-	e = engine_new(c, test_hashkey);
+	c->rate[RULE_FANOUT] = trate(30, 10 * MIN);
+	e = tengine_new(c, test_hashkey);
 	assert_non_null(e);
 	for (i = 0; i < 21; i++) {
 		snprintf(want, sizeof(want), "203.0.113.%d", 1 + i % 12);
 		p = tpkt(A, want);
-		hit = engine_feed(e, &p, PKT_OK, i * SEC, &v);
+		hit = tfeed(e, &p, PKT_OK, i * SEC, &v);
 		/* another source's events in between do not show */
 		if (i % 2 == 0) {
 			struct verdict vb;
 
 			p = tpkt(B, "198.51.100.1");
-			assert_false(engine_feed(e, &p, PKT_OK, i * SEC, &vb));
+			assert_false(tfeed(e, &p, PKT_OK, i * SEC, &vb));
 		}
 	}
 	assert_true(hit);
@@ -633,33 +633,33 @@ test_top(void **state)
 	int i;
 
 	(void)state;
-	e = engine_new(c, test_hashkey);
+	e = tengine_new(c, test_hashkey);
 	assert_non_null(e);
 	/* A: 10 events (burst 10/20); B: 5 to 5 destinations (fanout 5/15);
 	 * C: 2 events (burst 2/20) */
 	for (i = 0; i < 10; i++) {
 		p = tpkt(A, MX);
-		assert_false(engine_feed(e, &p, PKT_OK, i * SEC, &v));
+		assert_false(tfeed(e, &p, PKT_OK, i * SEC, &v));
 	}
 	for (i = 0; i < 5; i++) {
 		char d[32];
 
 		snprintf(d, sizeof(d), "203.0.113.%d", 50 + i);
 		p = tpkt(B, d);
-		assert_false(engine_feed(e, &p, PKT_OK, i * SEC, &v));
+		assert_false(tfeed(e, &p, PKT_OK, i * SEC, &v));
 	}
 	for (i = 0; i < 2; i++) {
 		p = tpkt(C, MX);
-		assert_false(engine_feed(e, &p, PKT_OK, i * SEC, &v));
+		assert_false(tfeed(e, &p, PKT_OK, i * SEC, &v));
 	}
 	n = engine_top(e, t, 4, false, 10 * SEC);
 	assert_int_equal(n, 3);
 	assert_string_equal(tkey_fmt(&t[0].key, buf, sizeof(buf)), A);
-	assert_int_equal(t[0].burst, 10);
-	assert_int_equal(t[0].sustained, 10);
-	assert_int_equal(t[0].fanout, 1);
+	assert_int_equal(t[0].count[RULE_BURST], 10);
+	assert_int_equal(t[0].count[RULE_SUSTAINED], 10);
+	assert_int_equal(t[0].count[RULE_FANOUT], 1);
 	assert_string_equal(tkey_fmt(&t[1].key, buf, sizeof(buf)), B);
-	assert_int_equal(t[1].fanout, 5);
+	assert_int_equal(t[1].count[RULE_FANOUT], 5);
 	assert_string_equal(tkey_fmt(&t[2].key, buf, sizeof(buf)), C);
 	/* max 2 keeps the first two */
 	assert_int_equal(engine_top(e, t, 2, false, 10 * SEC), 2);
@@ -668,23 +668,23 @@ test_top(void **state)
 	n = engine_top(e, t, 4, false, 120 * SEC);
 	assert_int_equal(n, 3);
 	assert_string_equal(tkey_fmt(&t[0].key, buf, sizeof(buf)), B);
-	assert_int_equal(t[1].burst, 0);
-	assert_int_equal(t[1].sustained, 10);
+	assert_int_equal(t[1].count[RULE_BURST], 0);
+	assert_int_equal(t[1].count[RULE_SUSTAINED], 10);
 	/* peaks stay */
 	n = engine_top(e, t, 4, true, 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(tkey_fmt(&t[0].key, buf, sizeof(buf)), A);
-	assert_int_equal(t[0].burst, 10);
+	assert_int_equal(t[0].count[RULE_BURST], 10);
 	/* a judged source leaves the current top, not the peaks */
 	for (i = 10; i < 21; i++) {
 		p = tpkt(A, MX);
-		engine_feed(e, &p, PKT_OK, i * SEC, &v);
+		tfeed(e, &p, PKT_OK, i * SEC, &v);
 	}
 	n = engine_top(e, t, 4, false, 21 * SEC);
 	assert_int_equal(n, 2);
 	n = engine_top(e, t, 4, true, 0);
 	assert_int_equal(n, 3);
-	assert_int_equal(t[0].burst, 21);
+	assert_int_equal(t[0].count[RULE_BURST], 21);
 	engine_free(e);
 	tconf_free(c);
 }
@@ -718,7 +718,7 @@ static void
 test_restored_strikes(void **state)
 {
 	struct conf *c = tconf_new();
-	struct engine *e = engine_new(c, test_hashkey);
+	struct engine *e = tengine_new(c, test_hashkey);
 	struct key k = tkey(A, 64);
 	struct verdict v;
 	struct pkt p = tpkt(A, MX);
@@ -734,7 +734,7 @@ test_restored_strikes(void **state)
 	engine_foreach_strike(e, collect_strike, &sum);
 	assert_int_equal(sum, 150 * SEC);
 	for (i = 0; i < 21; i++)
-		if (engine_feed(e, &p, PKT_OK, 1000 * SEC + i * SEC, &v))
+		if (tfeed(e, &p, PKT_OK, 1000 * SEC + i * SEC, &v))
 			break;
 	assert_int_equal(i, 20);
 	assert_int_equal(v.strike, 3);

@@ -135,19 +135,19 @@ test_rule_rate(void **state)
 	(void)state;
 	memset(&c, 0, sizeof(c));
 	memset(&cls, 0, sizeof(cls));
-	c.burst.n = 20;
-	c.sustained.n = 120;
-	c.fanout.n = 15;
+	c.rate[RULE_BURST].n = 20;
+	c.rate[RULE_SUSTAINED].n = 120;
+	c.rate[RULE_FANOUT].n = 15;
 	strcpy(cls.name, "natgw");
-	cls.has_burst = true;
-	cls.burst.n = 100;
+	cls.has_rate[RULE_BURST] = true;
+	cls.rate[RULE_BURST].n = 100;
 	c.classes = &cls;
 	c.nclasses = 1;
-	assert_int_equal(report_rule_rate(&c, -1, RULE_BURST)->n, 20);
-	assert_int_equal(report_rule_rate(&c, 0, RULE_BURST)->n, 100);
-	assert_int_equal(report_rule_rate(&c, 0, RULE_SUSTAINED)->n, 120);
-	assert_int_equal(report_rule_rate(&c, 0, RULE_FANOUT)->n, 15);
-	assert_int_equal(report_rule_rate(&c, 1, RULE_BURST)->n, 20);
+	assert_int_equal(rule_rate(&c, -1, RULE_BURST)->n, 20);
+	assert_int_equal(rule_rate(&c, 0, RULE_BURST)->n, 100);
+	assert_int_equal(rule_rate(&c, 0, RULE_SUSTAINED)->n, 120);
+	assert_int_equal(rule_rate(&c, 0, RULE_FANOUT)->n, 15);
+	assert_int_equal(rule_rate(&c, 1, RULE_BURST)->n, 20);
 }
 
 static void
@@ -164,16 +164,20 @@ test_talker_json(void **state)
 	strcpy(cls.name, "natgw");
 	c.classes = &cls;
 	c.nclasses = 1;
+	c.rate[RULE_BURST].n = 20;
+	c.rate[RULE_SUSTAINED].off = true;
+	c.rate[RULE_FANOUT].n = 15;
 	memset(&t, 0, sizeof(t));
 	key_from_uid(&t.key, 1001);
-	t.burst = 4;
-	t.sustained = 30;
-	t.fanout = 3;
+	t.count[RULE_BURST] = 4;
+	t.count[RULE_SUSTAINED] = 30;
+	t.count[RULE_FANOUT] = 3;
 	t.connections = 31;
 	t.cls = -1;
 	s = dump(report_talker_json(&t, &c));
 	assert_string_equal(s, "{\"source\":\"uid:1001\",\"burst\":4,"
-	    "\"sustained\":30,\"fanout\":3,\"connections\":31,"
+	    "\"burst_limit\":20,\"sustained\":30,\"sustained_limit\":null,"
+	    "\"fanout\":3,\"fanout_limit\":15,\"connections\":31,"
 	    "\"class\":null}");
 	free(s);
 	t.cls = 0;

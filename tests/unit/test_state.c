@@ -300,12 +300,12 @@ test_roundtrip_counts(void **state)
 	c[0].connections = 4000000000U;
 	c[0].first_us = 1699999000000000LL;
 	c[0].last_us = 1700000099000000LL;
-	c[0].burst_bucket_us = 3750000;
-	c[0].sustained_bucket_us = 225000000;
-	c[0].fanout_tick_us = 9375000;
+	c[0].bucket_us[RULE_BURST] = 3750000;
+	c[0].bucket_us[RULE_SUSTAINED] = 225000000;
+	c[0].distinct_tick_us = 9375000;
 	for (j = 0; j < ENGINE_BUCKETS; j++) {
-		c[0].burst[j] = (uint16_t)(j * 4000);
-		c[0].sustained[j] = (uint16_t)(65535 - j);
+		c[0].buckets[RULE_BURST][j] = (uint16_t)(j * 4000);
+		c[0].buckets[RULE_SUSTAINED][j] = (uint16_t)(65535 - j);
 	}
 	c[0].nslots = 70;
 	c[0].slots = slots;
@@ -333,12 +333,12 @@ test_roundtrip_counts(void **state)
 		assert_int_equal(a->connections, b->connections);
 		assert_int_equal(a->first_us, b->first_us);
 		assert_int_equal(a->last_us, b->last_us);
-		assert_int_equal(a->burst_bucket_us, b->burst_bucket_us);
-		assert_int_equal(a->sustained_bucket_us, b->sustained_bucket_us);
-		assert_int_equal(a->fanout_tick_us, b->fanout_tick_us);
-		assert_memory_equal(a->burst, b->burst, sizeof(a->burst));
-		assert_memory_equal(a->sustained, b->sustained,
-		    sizeof(a->sustained));
+		assert_int_equal(a->bucket_us[RULE_BURST], b->bucket_us[RULE_BURST]);
+		assert_int_equal(a->bucket_us[RULE_SUSTAINED], b->bucket_us[RULE_SUSTAINED]);
+		assert_int_equal(a->distinct_tick_us, b->distinct_tick_us);
+		assert_memory_equal(a->buckets[RULE_BURST], b->buckets[RULE_BURST], sizeof(a->buckets[RULE_BURST]));
+		assert_memory_equal(a->buckets[RULE_SUSTAINED], b->buckets[RULE_SUSTAINED],
+		    sizeof(a->buckets[RULE_SUSTAINED]));
 		assert_int_equal(a->nslots, b->nslots);
 	}
 	assert_null(back.counts[1].slots);
