@@ -72,6 +72,7 @@ enum key_kind {
 	KEY_V4,
 	KEY_V6,
 	KEY_UID,
+	KEY_ACCOUNT,	/* a SASL login (DESIGN.md "Account rules") */
 };
 
 struct key {
@@ -87,6 +88,16 @@ struct key {
 /* key.c */
 void	key_from_addr(struct key *, const struct addr *, int ipv6_prefix);
 void	key_from_uid(struct key *, uint32_t uid);
+/*
+ * An account key from a login as the MTA reports it: lower-cased, 1-255
+ * bytes of 0x21-0x7e, else -1 (malformed, never a key).  The key holds a
+ * 128-bit hash of the name (names.c keeps the name for printing), so a
+ * login costs a packet source's bytes in every table.
+ */
+int	key_from_account(struct key *, const char *login, size_t len);
+/* Masks an address to its key's length: a /ipv6_prefix for IPv6 (the
+ * value an account's clients rule counts distinct). */
+void	addr_aggregate(struct addr *, int ipv6_prefix);
 /* Inline: the source table compares keys on every packet. */
 static inline bool
 key_equal(const struct key *a, const struct key *b)
@@ -378,6 +389,8 @@ const struct rate *rule_throttle_rate(const struct conf *, int cls);
  * distinct (a connection's destination address).  Unused bytes zero.
  */
 #define EVENT_ALLOWED	0x01u	/* the key is allowlisted */
+#define EVENT_MESSAGE	0x02u	/* first recipient of a message (account) */
+#define EVENT_FOREIGN	0x04u	/* the message's sender domain is foreign */
 
 struct event {
 	int64_t		 t_us;		/* engine clock */
