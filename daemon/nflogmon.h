@@ -83,7 +83,8 @@ struct key {
 	uint8_t		addr[16];	/* v4 in addr[0..3] */
 };
 
-#define KEY_STRLEN	64	/* "uid:4294967295", "ffff:...:ffff/128" */
+#define ACCOUNT_MAX	255	/* bytes of a login */
+#define KEY_STRLEN	272	/* "account:" and 255 bytes; "ffff:...:ffff/128" */
 
 /* key.c */
 void	key_from_addr(struct key *, const struct addr *, int ipv6_prefix);
@@ -98,6 +99,15 @@ int	key_from_account(struct key *, const char *login, size_t len);
 /* Masks an address to its key's length: a /ipv6_prefix for IPv6 (the
  * value an account's clients rule counts distinct). */
 void	addr_aggregate(struct addr *, int ipv6_prefix);
+
+/* names.c: the login behind each account key, for printing (bounded). */
+void	names_init(const uint8_t key[32]);	/* the daemon: random */
+void	names_hash(const char *name, size_t len, uint8_t out[16]);
+void	names_put(const uint8_t h[16], const char *name, size_t len,
+	    bool pin);
+/* Keeps the name of k through sweeps (a block, a parsed SOURCE). */
+void	names_pin(const struct key *);
+const char *names_get(const struct key *);	/* NULL: not known */
 /* Inline: the source table compares keys on every packet. */
 static inline bool
 key_equal(const struct key *a, const struct key *b)
