@@ -69,6 +69,9 @@ const struct keydef keydefs[] = {
 	{ SEC_CAPTURE, "ipv6_prefix", K_INT, D(ipv6_prefix), 1, 128, 0, 0 },
 	{ SEC_CAPTURE, "max_sources", K_U32, D(max_sources), 1, UINT32_MAX,
 	    0, 0 },
+	{ SEC_CAPTURE, "lan_interfaces", K_IFACES, D(lan_interfaces), 0, 0,
+	    0, 0 },
+	{ SEC_CAPTURE, "log_allowed", K_BOOL, D(log_allowed), 0, 0, 0, 0 },
 	{ SEC_DETECT, "burst", K_RATE_OFF, D(burst), 0, 0, 0, 0 },
 	{ SEC_DETECT, "sustained", K_RATE_OFF, D(sustained), 0, 0, 0, 0 },
 	{ SEC_DETECT, "fanout", K_RATE_OFF, D(fanout), 0, 0, 0, 0 },
@@ -192,6 +195,7 @@ conf_defaults(void)
 	c->nports = 1;
 	c->ipv6_prefix = 64;
 	c->max_sources = 1000000;
+	c->log_allowed = true;
 	c->burst = (struct rate){ 20, 60 * US_PER_S, false };
 	c->sustained = (struct rate){ 120, 3600 * US_PER_S, false };
 	c->fanout = (struct rate){ 15, 600 * US_PER_S, false };

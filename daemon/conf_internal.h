@@ -37,6 +37,7 @@ enum ktype {
 	K_USER,		/* user name or number, or empty */
 	K_NFGROUP,	/* 0..65535 or off */
 	K_PORTS,	/* list of 1..65535 */
+	K_IFACES,	/* list of interface names */
 	K_INT,		/* int in min..max */
 	K_U32,		/* uint32_t in min..max */
 	K_RATE,		/* N/W */
@@ -73,7 +74,7 @@ struct keydef {
 };
 
 /* The rows of keydefs (conf.c); the compiler checks the count. */
-#define NKEYDEFS	38
+#define NKEYDEFS	40
 
 extern const struct keydef keydefs[NKEYDEFS];
 

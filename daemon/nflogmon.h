@@ -207,6 +207,8 @@ enum backend_kind {
 #define CONF_MAX_ESCALATE	16
 #define CONF_GROUP_OFF		(-1)
 #define CONF_MAX_NEW_BLOCKS	1000000	/* max_new_blocks N */
+#define CONF_MAX_IFACES		32	/* lan_interfaces */
+#define CONF_IFNAMSIZ		16	/* IFNAMSIZ: 15 bytes and the NUL */
 
 struct conf_class {
 	char		 name[64];
@@ -240,6 +242,10 @@ struct conf {
 	int		 nports;
 	int		 ipv6_prefix;
 	uint32_t	 max_sources;
+	/* Interfaces facing the LAN (ruleset.c): none, no forward rule. */
+	char		 lan_interfaces[CONF_MAX_IFACES][CONF_IFNAMSIZ];
+	int		 nlan_interfaces;
+	bool		 log_allowed;	/* the ruleset logs allowlisted sources */
 
 	/* [detect] */
 	struct rate	 burst, sustained, fanout;
@@ -291,6 +297,12 @@ bool		 conf_port_watched(const struct conf *, uint16_t port);
 bool		 conf_uid_allowed(const struct conf *, uint32_t uid);
 /* conf_load of an open stream; name is the file name of the messages. */
 struct conf	*conf_load_stream(FILE *, const char *name, FILE *errs);
+/* Prints "file: warning: ..." for settings that load but probably do not
+ * do what the operator wants; returns their number. */
+int		 conf_warnings(const struct conf *, FILE *);
+/* A name the kernel accepts for an interface (and nft and iptables take
+ * verbatim): 1..15 of letters, digits, '_', '-', '.', not "." or "..". */
+bool		 conf_ifname_ok(const char *);
 
 /* ------------------------------------------------------------- engine.c */
 /*
