@@ -555,11 +555,23 @@ void		 report_talkers_print(const struct engine_talker *, size_t n,
 /* The rate of rule r for class cls (-1: none), falling back to [detect]. */
 const struct rate *report_rule_rate(const struct conf *, int cls, enum rule);
 
+/* ------------------------------------------------------------ ruleset.c */
+/*
+ * The capture ruleset of a config (DESIGN.md "Capture rules from the
+ * config"): the nft ruleset (table [block] nft_table: capture and the nft
+ * backend's enforcement) and iptables-restore input for family AF_INET or
+ * AF_INET6 (NFLOG capture and the ipset backend's enforcement).  Pure: they
+ * only write to f.  0, or -1 on a write error.
+ */
+int	ruleset_print_nft(const struct conf *, FILE *);
+int	ruleset_print_iptables(const struct conf *, int family, FILE *);
+
 /* ------------------------------------------------- command entry points */
 /* main.c dispatches argv[0] of the subcommand to these; each returns the
  * process exit status. */
 int	cmd_replay(int argc, char **argv);		/* replay.c */
 int	cmd_check_config(int argc, char **argv);	/* conf_print.c */
+int	cmd_rules(int argc, char **argv);		/* ruleset.c */
 int	cmd_run(int argc, char **argv);			/* daemon.c */
 int	cmd_status(int argc, char **argv);		/* client.c */
 int	cmd_list(int argc, char **argv);		/* client.c */
