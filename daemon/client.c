@@ -214,6 +214,12 @@ client_print_status(FILE *f, const json_t *r, double now)
 	fprintf(f, "%-8s malformed %lld\n",
 	    json_array_size(groups) == 0 ? "capture" :
 	    "", jint(cap, "malformed"));
+	/* The ruleset check's sentences, one line each. */
+	t = json_object_get(cap, "warnings");
+	for (i = 0; i < json_array_size(t); i++)
+		fprintf(f, "capture: WARNING: %s\n",
+		    json_string_value(json_array_get(t, i)) != NULL ?
+		    json_string_value(json_array_get(t, i)) : "?");
 	fprintf(f, "sources  tracked %lld of %lld, evicted %lld\n",
 	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
 

@@ -412,6 +412,7 @@ daemon_reload(struct daemon *d)
 	/* OPS: metrics_file / socket_group changes hook in here. */
 	log_info("reload: %s applied%s", path,
 	    nc->defaults ? " (built-in defaults)" : "");
+	ruleset_check_daemon(d);
 }
 
 /* ------------------------------------------------------ signals */
@@ -579,6 +580,7 @@ run_cleanup(struct daemon *d)
 	if (d->backend_conf != d->conf)
 		conf_free(d->backend_conf);
 	conf_free(d->conf);
+	ruleset_report_free(&d->capture_check);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -663,6 +665,7 @@ run_start(struct daemon *d)
 	}
 	priv_drop(d->conf);
 	state_restore(d, &st, d->sets_created);
+	ruleset_check_daemon(d);
 	if (loop_every(EXPIRE_TICK_US, daemon_expire) == -1 ||
 	    loop_every(HOOK_TICK_US, hook_tick) == -1) {
 		log_warnx("no timer slot");

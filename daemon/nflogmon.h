@@ -566,6 +566,27 @@ const struct rate *report_rule_rate(const struct conf *, int cls, enum rule);
 int	ruleset_print_nft(const struct conf *, FILE *);
 int	ruleset_print_iptables(const struct conf *, int family, FILE *);
 
+/*
+ * ruleset_check.c: the loaded ruleset read back (libnftables JSON; rules
+ * of iptables-nft included) and compared with the config.  warnings are
+ * sentences for the log and status; reason[0] (forward) and reason[1]
+ * (output) index the first warning about that group, -1 none; failed: at
+ * least one warning.  ruleset_check needs CAP_NET_ADMIN; ruleset_check_json
+ * is its pure part (ifexists tells whether an interface exists).  Both
+ * return 0, or -1 when the ruleset could not be read (then one warning
+ * says so).  The report is freed with ruleset_report_free.
+ */
+struct ruleset_report {
+	char		**warnings;
+	size_t		  nwarnings;
+	int		  reason[2];
+	bool		  failed;
+};
+int	ruleset_check(const struct conf *, struct ruleset_report *);
+int	ruleset_check_json(const struct conf *, const char *json,
+	    bool (*ifexists)(const char *), struct ruleset_report *);
+void	ruleset_report_free(struct ruleset_report *);
+
 /* ------------------------------------------------- command entry points */
 /* main.c dispatches argv[0] of the subcommand to these; each returns the
  * process exit status. */

@@ -106,11 +106,12 @@ capture_json(const struct daemon *d, const struct engine_stats *es)
 			return NULL;
 		}
 	}
-	return json_pack("{s:o,s:I,s:I,s:I,s:I}", "groups", groups,
+	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:o*}", "groups", groups,
 	    "malformed", (json_int_t)es->malformed,
 	    "packets", (json_int_t)es->packets,
 	    "events", (json_int_t)es->events,
-	    "ignored", (json_int_t)es->ignored);
+	    "ignored", (json_int_t)es->ignored,
+	    "warnings", ruleset_warnings_json(d));
 }
 
 json_t *
