@@ -597,11 +597,13 @@ ruleset_check_json(const struct conf *c, const char *json,
 			    "to NFLOG group %d (%s), so nothing is captured "
 			    "for it: load the rules for this config with "
 			    "`nflogmon rules | nft -f -`%s%s", groups[gi],
-			    kinds[gi], gi == 0 && c->nlan_interfaces == 0 ?
-			    " after naming the LAN interfaces in [capture] "
-			    "lan_interfaces" : "", legacy_iptables() ?
-			    " (legacy iptables rules cannot be read here; "
-			    "if they log to this group, ignore this)" : "");
+			    kinds[gi], gi == 0 ? " (forwarded traffic needs "
+			    "the LAN interfaces in [capture] lan_interfaces; a "
+			    "ruleset made without them, like the example "
+			    "rules.nft, has no forward rule)" : "",
+			    legacy_iptables() ? " (legacy iptables rules "
+			    "cannot be read here; if they log to this group, "
+			    "ignore this)" : "");
 		else if (inet && other)
 			report_add(r, gi, "NFLOG group %d (%s) is logged both "
 			    "by an nft table and by iptables rules, so every "
@@ -696,11 +698,13 @@ ruleset_warnings_json(const struct daemon *d)
 		if (cs->packets != 0)
 			continue;
 		gi = cs->kind == CAPTURE_FORWARD ? 0 : 1;
+		/* Only a group the check found fault with: an idle group
+		 * with sound rules is just idle. */
+		if (r->reason[gi] < 0)
+			continue;
 		if (asprintf(&s, "nothing captured: group %d (%s) has received "
 		    "no packet since start, and the ruleset check failed: %s",
-		    cs->group, kinds[gi], r->reason[gi] >= 0 ?
-		    r->warnings[r->reason[gi]] : "see the other warnings") ==
-		    -1)
+		    cs->group, kinds[gi], r->warnings[r->reason[gi]]) == -1)
 			continue;
 		json_array_append_new(a, json_string(s));
 		free(s);
