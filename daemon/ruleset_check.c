@@ -154,7 +154,8 @@ rs_set(const struct rs *rs, const char *fam, const char *table,
 	const json_t *it, *s;
 	size_t i;
 
-	json_array_foreach(rs->items, i, it) {
+	for (i = 0; i < json_array_size(rs->items) &&
+	    (it = json_array_get(rs->items, i)) != NULL; i++) {
 		if ((s = json_object_get(it, "set")) == NULL)
 			continue;
 		if (strcmp(jstr(s, "family"), fam) == 0 &&
@@ -264,7 +265,8 @@ rs_values(const struct rs *rs, const char *fam, const char *table,
 			rs_value(rs, fam, table, v, kind, out);
 		return;
 	}
-	json_array_foreach(v, i, e)
+	for (i = 0; i < json_array_size(v) &&
+	    (e = json_array_get(v, i)) != NULL; i++)
 		rs_value(rs, fam, table, e, kind, out);
 }
 
@@ -300,10 +302,11 @@ match_what(const json_t *left)
 static int
 rule_log_group(const json_t *rule)
 {
-	const json_t *e, *l, *g;
+	const json_t *ex = json_object_get(rule, "expr"), *e, *l, *g;
 	size_t i;
 
-	json_array_foreach(json_object_get(rule, "expr"), i, e)
+	for (i = 0; i < json_array_size(ex) &&
+	    (e = json_array_get(ex, i)) != NULL; i++)
 		if ((l = json_object_get(e, "log")) != NULL &&
 		    (g = json_object_get(l, "group")) != NULL &&
 		    json_is_integer(g))
@@ -314,10 +317,11 @@ rule_log_group(const json_t *rule)
 static bool
 rule_has(const json_t *rule, const char *verdict, const char *target)
 {
-	const json_t *e, *v;
+	const json_t *ex = json_object_get(rule, "expr"), *e, *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(rule, "expr"), i, e) {
+	for (i = 0; i < json_array_size(ex) &&
+	    (e = json_array_get(ex, i)) != NULL; i++) {
 		if ((v = json_object_get(e, verdict)) == NULL)
 			continue;
 		if (target == NULL ||
@@ -342,13 +346,14 @@ view_rule(const struct rs *rs, const json_t *rule, struct capture_view *v,
     bool allow)
 {
 	const char *fam = jstr(rule, "family"), *table = jstr(rule, "table");
-	const json_t *e, *m;
+	const json_t *ex = json_object_get(rule, "expr"), *e, *m;
 	struct strs tmp = { .n = 0 };
 	const char *what;
 	char buf[32];
 	size_t i, j;
 
-	json_array_foreach(json_object_get(rule, "expr"), i, e) {
+	for (i = 0; i < json_array_size(ex) &&
+	    (e = json_array_get(ex, i)) != NULL; i++) {
 		if ((m = json_object_get(e, "match")) == NULL)
 			continue;
 		if ((what = match_what(json_object_get(m, "left"))) == NULL)
@@ -397,7 +402,8 @@ view_chain(const struct rs *rs, const json_t *logrule,
 	bool before = true;
 	size_t i;
 
-	json_array_foreach(rs->items, i, it) {
+	for (i = 0; i < json_array_size(rs->items) &&
+	    (it = json_array_get(rs->items, i)) != NULL; i++) {
 		if ((r = json_object_get(it, "rule")) == NULL ||
 		    strcmp(jstr(r, "family"), fam) != 0 ||
 		    strcmp(jstr(r, "table"), table) != 0)
@@ -574,7 +580,8 @@ ruleset_check_json(const struct conf *c, const char *json,
 		nlog = 0;
 		inet = other = false;
 		first = NULL;
-		json_array_foreach(rs.items, i, it) {
+		for (i = 0; i < json_array_size(rs.items) &&
+	    (it = json_array_get(rs.items, i)) != NULL; i++) {
 			if ((rule = json_object_get(it, "rule")) == NULL ||
 			    rule_log_group(rule) != groups[gi])
 				continue;
