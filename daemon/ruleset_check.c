@@ -31,24 +31,33 @@
 #include "nflogmon.h"
 #include "daemon.h"
 
-#define STRS_MAX	256	/* distinct names, ports or sources per list */
-
-/* A small list of distinct strings (interfaces, ports, sources). */
+/*
+ * A list of strings (interfaces, ports, sources).  strs_add appends, so a
+ * set of many thousand allowlist elements is read in linear time;
+ * strs_minus sorts and dedupes both sides before it compares.
+ */
 struct strs {
-	char	*v[STRS_MAX];
-	size_t	 n;
+	char	**v;
+	size_t	  n, cap;
+	bool	  sorted;
 };
 
 static void
 strs_add(struct strs *s, const char *v)
 {
-	size_t i;
+	char **nv;
 
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->v[i], v) == 0)
+	if (s->n == s->cap) {
+		if ((nv = reallocarray(s->v, s->cap ? s->cap * 2 : 16,
+		    sizeof(*nv))) == NULL)
 			return;
-	if (s->n < STRS_MAX && (s->v[s->n] = strdup(v)) != NULL)
+		s->v = nv;
+		s->cap = s->cap ? s->cap * 2 : 16;
+	}
+	if ((s->v[s->n] = strdup(v)) != NULL) {
 		s->n++;
+		s->sorted = false;
+	}
 }
 
 static void
@@ -58,9 +67,11 @@ strs_free(struct strs *s)
 
 	for (i = 0; i < s->n; i++)
 		free(s->v[i]);
-	s->n = 0;
+	free(s->v);
+	memset(s, 0, sizeof(*s));
 }
 
+/* Linear: for the few interface names. */
 static bool
 strs_has(const struct strs *s, const char *v)
 {
@@ -72,17 +83,45 @@ strs_has(const struct strs *s, const char *v)
 	return false;
 }
 
+static int
+strs_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+strs_sort(struct strs *s)
+{
+	size_t i, o;
+
+	if (s->sorted)
+		return;
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), strs_cmp);
+	for (i = 0, o = 0; i < s->n; i++) {
+		if (o > 0 && strcmp(s->v[o - 1], s->v[i]) == 0) {
+			free(s->v[i]);
+			continue;
+		}
+		s->v[o++] = s->v[i];
+	}
+	s->n = o;
+	s->sorted = true;
+}
+
 /* "a, b" of what a has and b lacks, into buf ("" when nothing). */
 static void
-strs_minus(const struct strs *a, const struct strs *b, char *buf,
-    size_t len)
+strs_minus(struct strs *a, struct strs *b, char *buf, size_t len)
 {
 	size_t i, o = 0;
 	int n;
 
+	strs_sort(a);
+	strs_sort(b);
 	buf[0] = '\0';
 	for (i = 0; i < a->n && o < len; i++) {
-		if (strs_has(b, a->v[i]))
+		if (b->n > 0 && bsearch(&a->v[i], b->v, b->n, sizeof(*b->v),
+		    strs_cmp) != NULL)
 			continue;
 		n = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", a->v[i]);
 		if (n < 0)
@@ -347,7 +386,7 @@ view_rule(const struct rs *rs, const json_t *rule, struct capture_view *v,
 {
 	const char *fam = jstr(rule, "family"), *table = jstr(rule, "table");
 	const json_t *ex = json_object_get(rule, "expr"), *e, *m;
-	struct strs tmp = { .n = 0 };
+	struct strs tmp = { NULL, 0, 0, false };
 	const char *what;
 	char buf[32];
 	size_t i, j;
@@ -457,12 +496,12 @@ expect_one(const struct addr *a, int plen, int value, void *arg)
 
 static void
 check_view(const struct conf *c, const json_t *logrule,
-    const struct capture_view *v, int gi, int group,
+    struct capture_view *v, int gi, int group,
     bool (*ifexists)(const char *), struct strs *missing,
     struct ruleset_report *r)
 {
 	const char *fam = jstr(logrule, "family");
-	struct strs want = { .n = 0 };
+	struct strs want = { NULL, 0, 0, false };
 	struct expect x = { &want, 0 };
 	char where[160], only_rs[512], only_conf[512], buf[16];
 	size_t i;
@@ -552,7 +591,7 @@ ruleset_check_json(const struct conf *c, const char *json,
 {
 	static const char *const kinds[] = { "forward", "output" };
 	struct capture_view v;
-	struct strs missing = { .n = 0 };
+	struct strs missing = { NULL, 0, 0, false };
 	json_error_t jerr;
 	json_t *root;
 	struct rs rs;
