@@ -710,14 +710,21 @@ void
 ruleset_check_daemon(struct daemon *d)
 {
 	struct ruleset_report r;
+	int64_t t0 = clock_mono_us();
+	double ms;
 	size_t i;
 
 	ruleset_check(d->conf, &r);
+	ms = (double)(clock_mono_us() - t0) / 1000.0;
 	for (i = 0; i < r.nwarnings; i++)
 		log_warnx("capture: %s", r.warnings[i]);
 	if (r.nwarnings == 0)
 		log_info("capture: the loaded ruleset logs to every group "
-		    "with the config's ports, interfaces and allowlists");
+		    "with the config's ports, interfaces and allowlists "
+		    "(checked in %.1f ms)", ms);
+	else
+		log_info("capture: the ruleset check found %zu problems "
+		    "(checked in %.1f ms)", r.nwarnings, ms);
 	ruleset_report_free(&d->capture_check);
 	d->capture_check = r;
 }
