@@ -92,6 +92,20 @@ elems_count(const struct netset *ns, int family)
 	return e.n;
 }
 
+/* The config's name for a comment line: never a line break in it. */
+static const char *
+conf_name(const struct conf *c)
+{
+	const char *p;
+
+	if (c->defaults)
+		return "the built-in defaults";
+	for (p = c->path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "a config file";
+	return c->path;
+}
+
 /* ------------------------------------------------------------ nft */
 
 static void
@@ -133,8 +147,8 @@ nft_header(const struct conf *c, FILE *f)
 "# no-op when they exist), the operator sets and the capture chains are\n"
 "# flushed and refilled, and the elements and chains the daemon made are\n"
 "# kept.  The NFLOG queue threshold is not set here: the daemon adapts it.\n"
-"\n", NFLOGMON_VERSION, c->defaults ? "the built-in defaults" : c->path,
-	    c->nft_family, c->nft_table, RULESET_SNAPLEN);
+"\n", NFLOGMON_VERSION, conf_name(c), c->nft_family, c->nft_table,
+	    RULESET_SNAPLEN);
 }
 
 static void
@@ -311,8 +325,8 @@ ipt_header(const struct conf *c, FILE *f, bool v6, const char *set)
 "# Loading again refills the NFLOGMON chains but inserts the jumps again;\n"
 "# to reload the chains alone:\n"
 "#\t nflogmon rules --%s | grep -v '^-I ' | %s-restore --noflush\n",
-	    cmd, NFLOGMON_VERSION, c->defaults ? "the built-in defaults" :
-	    c->path, cmd, RULESET_SNAPLEN, set, cmd, cmd, cmd, cmd);
+	    cmd, NFLOGMON_VERSION, conf_name(c), cmd, RULESET_SNAPLEN, set, cmd,
+	    cmd, cmd, cmd);
 }
 
 /* One capture chain: skip LAN-bound (and lo), allowlist, log, reject. */

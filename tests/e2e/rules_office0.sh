@@ -41,7 +41,14 @@ out=$(bot)
 [ "$(echo "$out" | grep -c '^ok ')" = 20 ] ||
     nfl_fail "the bot was stopped although nothing is captured: $(echo "$out" | tail -1)"
 human=$(nfl_in "$NS_GW" "$NFLOGMON" status -c "$NFL_CONF") || nfl_fail "status"
-nfl_log "status: $(echo "$human" | grep WARNING)"
+nfl_log "status: $human"
+awk 'length > 100 { bad = 1 } END { exit bad }' <<<"$human" ||
+    nfl_fail "status wider than 100 columns"
+# The sentences, their continuation lines joined.
+human=$(awk '/^capture: WARNING: / { if (w != "") print w; w = $0; next }
+	w != "" && substr($0, 1, 18) == sprintf("%18s", "") &&
+	    substr($0, 19, 1) != " " { sub(/^ +/, " "); w = w $0; next }
+	{ if (w != "") print w; w = ""; print } END { if (w != "") print w }' <<<"$human")
 echo "$human" | grep -q '^capture: WARNING: nothing captured: group 1 (forward) has received no packet since start' ||
     nfl_fail "status does not say that group 1 captured nothing: $human"
 echo "$human" | grep -q 'no rule in the loaded ruleset logs to NFLOG group 1 (forward)' ||

@@ -176,6 +176,33 @@ test_deterministic(void **state)
 	conf_free(c);
 }
 
+/* A file name is printed in a comment: a line break in it must not start
+ * a command. */
+static void
+test_path_comment(void **state)
+{
+	static const char text[] = "[capture]\nlan_interfaces = lan0\n";
+	struct conf *c;
+	char *out;
+	FILE *in;
+	int fam;
+
+	(void)state;
+	in = fmemopen((void *)(uintptr_t)text, sizeof(text) - 1, "r");
+	assert_non_null(in);
+	c = conf_load_stream(in, "x\nflush ruleset\n", NULL);
+	fclose(in);
+	assert_non_null(c);
+	for (fam = 0; fam <= AF_INET6; fam += fam == 0 ? AF_INET :
+	    AF_INET6 - AF_INET) {
+		out = print_rules(c, fam);
+		assert_null(strstr(out, "\nflush ruleset"));
+		assert_non_null(strstr(out, "a config file"));
+		free(out);
+	}
+	conf_free(c);
+}
+
 /* ------------------------------------------------------- config errors */
 
 struct err_case {
@@ -452,6 +479,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generator),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_path_comment),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_check),
