@@ -160,7 +160,8 @@ conf_check_allow(struct conf_ctx *ctx, const struct netset *ns,
 		free(as.v);
 		return;
 	}
-	qsort(as.v, as.n, sizeof(*as.v), conf_allow_cmp);
+	if (as.n > 1)
+		qsort(as.v, as.n, sizeof(*as.v), conf_allow_cmp);
 	for (i = 0; i < as.n && nerr < 8; i++) {
 		it = &as.v[i];
 		if (it->a.family == AF_INET6 && it->plen >= 96 &&
