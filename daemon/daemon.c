@@ -412,7 +412,6 @@ daemon_reload(struct daemon *d)
 	/* OPS: metrics_file / socket_group changes hook in here. */
 	log_info("reload: %s applied%s", path,
 	    nc->defaults ? " (built-in defaults)" : "");
-	ruleset_check_daemon(d);
 }
 
 /* ------------------------------------------------------ signals */
@@ -430,6 +429,8 @@ signal_hup(struct daemon *d, int sig)
 {
 	(void)sig;
 	daemon_reload(d);
+	/* Also when the file was refused: the ruleset may have changed. */
+	ruleset_check_daemon(d);
 }
 
 static void
