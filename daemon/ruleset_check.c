@@ -642,8 +642,11 @@ ruleset_check_json(const struct conf *c, const char *json,
 			report_add(r, gi, "no rule in the loaded ruleset logs "
 			    "to NFLOG group %d (%s), so nothing is captured "
 			    "for it: load the rules for this config with "
-			    "`nflogmon rules | nft -f -`%s%s", groups[gi],
-			    kinds[gi], gi == 0 ? " (forwarded traffic needs "
+			    "%s%s%s", groups[gi], kinds[gi],
+			    c->backend == BACKEND_IPSET ? "`nflogmon rules "
+			    "--iptables | iptables-restore --noflush` (and "
+			    "--ip6tables | ip6tables-restore --noflush)" :
+			    "`nflogmon rules | nft -f -`", gi == 0 ? " (forwarded traffic needs "
 			    "the LAN interfaces in [capture] lan_interfaces; a "
 			    "ruleset made without them, like the example "
 			    "rules.nft, has no forward rule)" : "",

@@ -373,8 +373,13 @@ static const struct check_case check_cases[] = {
 	/* Nothing loaded: both groups said so, with the command. */
 	{ CONF_GOOD, "{\"nftables\": [{\"metainfo\": {}}]}", 2, { 0, 1 },
 	  { "no rule in the loaded ruleset logs to NFLOG group 1 (forward)",
-	    "`nflogmon rules | nft -f -`", "lan_interfaces",
+	    "`nflogmon rules --iptables | iptables-restore --noflush` (and "
+	    "--ip6tables | ip6tables-restore --noflush)", "lan_interfaces",
 	    "no rule in the loaded ruleset logs to NFLOG group 2 (output)" } },
+	/* The nft backend is told the nft command. */
+	{ CONF_GOOD "[block]\nbackend = nft\n", "{\"nftables\": []}", 2, { 0, 1 },
+	  { "group 2 (output), so nothing is captured for it: load the rules "
+	    "for this config with `nflogmon rules | nft -f -`" } },
 	/* The example rules (no forward rule) with a config naming lan0. */
 	{ "[capture]\nlan_interfaces = lan0\n", "{\"nftables\": ["
 	  SET("nflogmon", "lan_ifaces", "[]") ", "
