@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh: one office hour in a minute.  Builds a small network out of
-# network namespaces (the office LAN, the gateway running rules.nft and
-# nflogmon with the nft backend, the internet's mail servers), plays an
+# network namespaces (the office LAN, the gateway running the rules
+# `nflogmon rules` prints for the demo's config and nflogmon with the nft
+# backend, the internet's mail servers), plays an
 # hour of SMTP traffic in fast-forward (1 s here = 1 min there: the demo's
 # windows are 60 times shorter than the defaults), lets one workstation
 # get infected and one web application get hacked, and shows nflogmon
@@ -124,7 +125,7 @@ announce_blocks() {
 main() {
 	say "${B}nflogmon demo${N}: an office hour in one minute (1 s here = 1 min of real traffic)"
 	say ""
-	say "  office LAN 192.0.2.0/24 ──► gateway: rules.nft + nflogmon ──► internet: 100 mail servers"
+	say "  office LAN 192.0.2.0/24 ──► gateway: nflogmon rules + run ──► internet: 100 mail servers"
 	say "  10 workstations, the MTA 192.0.2.25 (allowlisted), a web app as uid $WEBAPP_UID on the gateway"
 	say ""
 	say "Building the network (namespaces $NFL_ID-*)..."
@@ -132,6 +133,8 @@ main() {
 	# ruleset, so the demo shows it counted and never blocked.
 	nfl_net_up --no-allow-rules
 	demo_conf
+	say "Capture rules from the config: nflogmon rules -c nflogmon.conf | nft -f -"
+	nfl_rules_load nft
 	nfl_daemon_start
 	say "nflogmon is running on the gateway (nft backend, thresholds 20/1s, 120/1m, 15/10s)."
 	say ""

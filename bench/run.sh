@@ -13,6 +13,8 @@
 #   capture         (root) SYN floods at fixed and maximal rates, nflogmon
 #                   against a do-nothing libnetfilter_log consumer
 #                   (goal: >= 0.95x its messages, no loss where it has none)
+#   rules           (root) `nflogmon rules` and the start's ruleset check
+#                   with 10,000 allowlisted addresses (bench/rules.sh)
 # bench/live.sh measures the live rows; bench/README.md explains them all.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -78,6 +80,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	sync
 	mapfile -t live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/live.sh)
 	wait $! || live_rc=$?
+	# The capture rules of a large config (bench/rules.sh).
+	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/rules.sh)
 fi
 
 echo

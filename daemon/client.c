@@ -184,6 +184,32 @@ client_print_list(FILE *f, const json_t *reply, double now)
 		fprintf(f, "no blocks\n");
 }
 
+/* One warning sentence in lines of at most 100 columns, cut at spaces. */
+static void
+print_warning(FILE *f, const char *s)
+{
+	const char *prefix = "capture: WARNING: ";
+	size_t width = 100 - strlen(prefix), n, cut;
+
+	for (;;) {
+		n = strlen(s);
+		cut = n;
+		if (n > width) {
+			for (cut = width; cut > 0 && s[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = width;
+		}
+		fprintf(f, "%s%.*s\n", prefix, (int)cut, s);
+		s += cut;
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			return;
+		prefix = "                  ";
+	}
+}
+
 void
 client_print_status(FILE *f, const json_t *r, double now)
 {
@@ -214,6 +240,11 @@ client_print_status(FILE *f, const json_t *r, double now)
 	fprintf(f, "%-8s malformed %lld\n",
 	    json_array_size(groups) == 0 ? "capture" :
 	    "", jint(cap, "malformed"));
+	/* The ruleset check's sentences, one line each. */
+	t = json_object_get(cap, "warnings");
+	for (i = 0; i < json_array_size(t); i++)
+		print_warning(f, json_string_value(json_array_get(t, i)) !=
+		    NULL ? json_string_value(json_array_get(t, i)) : "?");
 	fprintf(f, "sources  tracked %lld of %lld, evicted %lld\n",
 	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
 

@@ -77,6 +77,9 @@ const struct keydef keydefs[] = {
 	{ SEC_CAPTURE, "ipv6_prefix", K_INT, D(ipv6_prefix), 1, 128, 0, 0 },
 	{ SEC_CAPTURE, "max_sources", K_U32, D(max_sources), 1, UINT32_MAX,
 	    0, 0 },
+	{ SEC_CAPTURE, "lan_interfaces", K_IFACES, D(lan_interfaces), 0, 0,
+	    0, 0 },
+	{ SEC_CAPTURE, "log_allowed", K_BOOL, D(log_allowed), 0, 0, 0, 0 },
 	RULES_SOURCES(RULE_KEY_)
 	{ SEC_BLOCK, "backend", K_BACKEND, D(backend), 0, 0, 0, 0 },
 	{ SEC_BLOCK, "create_sets", K_BOOL, D(create_sets), 0, 0, 0, 0 },
@@ -204,6 +207,7 @@ conf_defaults(void)
 	c->nports = 1;
 	c->ipv6_prefix = 64;
 	c->max_sources = 1000000;
+	c->log_allowed = true;
 	for (int r = 1; r <= RULE_LAST_COUNTED; r++)
 		c->rate[r] = rule_defs[r].def;
 	c->backend = BACKEND_IPSET;

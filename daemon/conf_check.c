@@ -7,6 +7,7 @@
  * lookups of conf_uid_allowed).
  */
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,10 +72,149 @@ conf_uid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Allowlists as the ruleset holds them (ruleset.c): nft's interval sets
+ * refuse overlapping elements, and an IPv4-mapped IPv6 address never
+ * matches (IPv4 packets are matched as IPv4).  One netset entry each.
+ */
+struct allow_item {
+	struct addr	 a;
+	uint8_t		 end[16];	/* last address of the prefix */
+	int		 plen, tag;
+};
+
+struct allow_scan {
+	struct allow_item *v;
+	size_t		 n, cap;
+	bool		 oom;
+};
+
+static void
+conf_allow_collect(const struct addr *a, int plen, int value, void *arg)
+{
+	struct allow_scan *as = arg;
+	struct allow_item *it;
+	int i, bits = a->family == AF_INET ? 32 : 128;
+
+	if (as->n == as->cap) {
+		it = reallocarray(as->v, as->cap ? as->cap * 2 : 64,
+		    sizeof(*it));
+		if (it == NULL) {
+			as->oom = true;
+			return;
+		}
+		as->v = it;
+		as->cap = as->cap ? as->cap * 2 : 64;
+	}
+	it = &as->v[as->n++];
+	it->a = *a;
+	it->plen = plen;
+	it->tag = value;
+	memcpy(it->end, a->b, sizeof(it->end));
+	for (i = plen; i < bits; i++)
+		it->end[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+}
+
+static int
+conf_allow_cmp(const void *x, const void *y)
+{
+	const struct allow_item *a = x, *b = y;
+	int r;
+
+	if (a->a.family != b->a.family)
+		return a->a.family < b->a.family ? -1 : 1;
+	if ((r = memcmp(a->a.b, b->a.b, sizeof(a->a.b))) != 0)
+		return r;
+	return a->plen < b->plen ? -1 : a->plen > b->plen;
+}
+
+static const char *
+conf_allow_fmt(const struct allow_item *it, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(it->a.family, it->a.b, a, sizeof(a));
+	if (it->plen == (it->a.family == AF_INET ? 32 : 128))
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s/%d", a, it->plen);
+	return buf;
+}
+
+/* names[tag]: the key of entries with that netset value. */
+static void
+conf_check_allow(struct conf_ctx *ctx, const struct netset *ns,
+    const char *const names[2])
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	struct allow_scan as = { NULL, 0, 0, false };
+	const struct allow_item *cover = NULL, *it;
+	char b1[64], b2[64];
+	size_t i;
+	int nerr = 0;
+
+	netset_foreach(ns, conf_allow_collect, &as);
+	if (as.oom) {
+		conf_err(ctx, ctx->lineno, "out of memory");
+		free(as.v);
+		return;
+	}
+	if (as.n > 1)
+		qsort(as.v, as.n, sizeof(*as.v), conf_allow_cmp);
+	for (i = 0; i < as.n && nerr < 8; i++) {
+		it = &as.v[i];
+		if (it->a.family == AF_INET6 && it->plen >= 96 &&
+		    memcmp(it->a.b, mapped, sizeof(mapped)) == 0) {
+			conf_err(ctx, conf_line_of(ctx, names[it->tag]), "%s: %s "
+			    "is an IPv4-mapped IPv6 address, which never "
+			    "matches: list the IPv4 address", names[it->tag],
+			    conf_allow_fmt(it, b1, sizeof(b1)));
+			nerr++;
+		}
+		if (cover != NULL && cover->a.family == it->a.family &&
+		    memcmp(it->a.b, cover->end, sizeof(it->a.b)) <= 0) {
+			conf_err(ctx, conf_max(conf_line_of(ctx,
+			    names[it->tag]), conf_line_of(ctx,
+			    names[cover->tag])), "%s: %s lies inside %s (%s): "
+			    "nft's interval sets refuse overlapping entries; "
+			    "keep one of them", names[it->tag],
+			    conf_allow_fmt(it, b1, sizeof(b1)),
+			    conf_allow_fmt(cover, b2, sizeof(b2)),
+			    names[cover->tag]);
+			nerr++;
+			continue;
+		}
+		cover = it;
+	}
+	free(as.v);
+}
+
+int
+conf_warnings(const struct conf *c, FILE *f)
+{
+	int n = 0;
+
+	if (c->forward_group != CONF_GROUP_OFF && c->nlan_interfaces == 0) {
+		fprintf(f, "%s: warning: lan_interfaces is empty while "
+		    "forward_group is %d: `nflogmon rules` writes no forward "
+		    "rule, so forwarded traffic is not captured (name the LAN "
+		    "interfaces, or set forward_group = off on a server that "
+		    "forwards nothing)\n", c->defaults ? NFLOGMON_CONF : c->path,
+		    c->forward_group);
+		n++;
+	}
+	return n;
+}
+
 /* What only the whole file can tell; every problem is reported. */
 void
 conf_check(struct conf_ctx *ctx)
 {
+	static const char *const src_keys[2] = { "addresses", "networks" };
+	static const char *const dst_keys[2] = { "destinations",
+	    "destinations" };
+
 	struct conf *c = ctx->conf;
 	struct class_scan cs;
 	int *counts, i, line;
@@ -91,6 +231,8 @@ conf_check(struct conf_ctx *ctx)
 	if (c->nports == 0)
 		conf_err(ctx, ctx->nports_line, "ports: at least one port is "
 		    "needed");
+	conf_check_allow(ctx, c->allow_src, src_keys);
+	conf_check_allow(ctx, c->allow_dst, dst_keys);
 	/* The breaker keeps one timestamp per allowed block. */
 	if (c->max_new_blocks.n > CONF_MAX_NEW_BLOCKS)
 		conf_err(ctx, conf_line_of(ctx, "max_new_blocks"),

@@ -38,6 +38,7 @@ enum ktype {
 	K_USER,		/* user name or number, or empty */
 	K_NFGROUP,	/* 0..65535 or off */
 	K_PORTS,	/* list of 1..65535 */
+	K_IFACES,	/* list of interface names */
 	K_INT,		/* int in min..max */
 	K_U32,		/* uint32_t in min..max */
 	K_RATE,		/* N/W */
@@ -79,7 +80,7 @@ struct keydef {
  * threshold in its section and in [class NAME]; the compiler checks the
  * count. */
 #define CONF_ONE_(...)	+ 1
-#define NKEYDEFS	(37 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
+#define NKEYDEFS	(39 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
 			    (0 RULES_ACCOUNTS(CONF_ONE_)))
 
 extern const struct keydef keydefs[NKEYDEFS];

@@ -88,6 +88,10 @@ conf_print_key(FILE *f, const struct conf *c, const struct keydef *kd,
 			fprintf(f, "%s%s", i ? ", " : " ",
 			    ((const struct strlist *)field)->v[i]);
 		break;
+	case K_IFACES:
+		for (i = 0; i < c->nlan_interfaces; i++)
+			fprintf(f, "%s%s", i ? ", " : " ", c->lan_interfaces[i]);
+		break;
 	case K_INT:
 		fprintf(f, " %d", *(const int *)field);
 		break;
@@ -222,6 +226,7 @@ cmd_check_config(int argc, char **argv)
 	if (c->defaults)
 		fprintf(stderr, "nflogmon: %s does not exist; built-in "
 		    "defaults apply\n", NFLOGMON_CONF);
+	conf_warnings(c, stderr);
 	conf_print(c, stdout);
 	conf_free(c);
 	if (fflush(stdout) == EOF || ferror(stdout))

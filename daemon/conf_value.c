@@ -230,6 +230,47 @@ item_string(struct conf_ctx *ctx, const struct keydef *kd, const char *s)
 	l->v[l->n++] = v;
 }
 
+bool
+conf_ifname_ok(const char *s)
+{
+	size_t i;
+
+	if (*s == '\0' || strlen(s) >= CONF_IFNAMSIZ || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("_-.", s[i]) == NULL)
+			return false;
+	return true;
+}
+
+static void
+item_iface(struct conf_ctx *ctx, const struct keydef *kd, const char *s)
+{
+	struct conf *c = ctx->conf;
+	int i;
+
+	if (!conf_ifname_ok(s)) {
+		conf_err(ctx, ctx->lineno, "%s: bad interface name '%.64s' "
+		    "(1..%d letters, digits, '_', '-', '.'; no wildcards)",
+		    kd->name, s, CONF_IFNAMSIZ - 1);
+		return;
+	}
+	for (i = 0; i < c->nlan_interfaces; i++)
+		if (strcmp(c->lan_interfaces[i], s) == 0) {
+			conf_err(ctx, ctx->lineno, "%s: %s listed twice",
+			    kd->name, s);
+			return;
+		}
+	if (c->nlan_interfaces == CONF_MAX_IFACES) {
+		conf_err(ctx, ctx->lineno, "%s: more than %d interfaces",
+		    kd->name, CONF_MAX_IFACES);
+		return;
+	}
+	snprintf(c->lan_interfaces[c->nlan_interfaces++], CONF_IFNAMSIZ, "%s",
+	    s);
+}
+
 static void
 item_escalate(struct conf_ctx *ctx, const struct keydef *kd, const char *s)
 {
@@ -549,6 +590,7 @@ conf_is_list(const struct keydef *kd)
 {
 	switch (kd->type) {
 	case K_PORTS:
+	case K_IFACES:
 	case K_DURLIST:
 	case K_ADDRS:
 	case K_NETS:
@@ -585,6 +627,9 @@ conf_set_list(struct conf_ctx *ctx, const struct keydef *kd, const char *v,
 	case K_DOMAINS:
 	case K_ACCOUNTS:
 		conf_items(ctx, kd, v, item_string);
+		return;
+	case K_IFACES:
+		conf_items(ctx, kd, v, item_iface);
 		return;
 	case K_DURLIST:
 		if (first)

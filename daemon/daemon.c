@@ -430,6 +430,8 @@ signal_hup(struct daemon *d, int sig)
 {
 	(void)sig;
 	daemon_reload(d);
+	/* Also when the file was refused: the ruleset may have changed. */
+	ruleset_check_daemon(d);
 }
 
 static void
@@ -584,6 +586,7 @@ run_cleanup(struct daemon *d)
 	if (d->backend_conf != d->conf)
 		conf_free(d->backend_conf);
 	conf_free(d->conf);
+	ruleset_report_free(&d->capture_check);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -668,6 +671,7 @@ run_start(struct daemon *d)
 	}
 	priv_drop(d->conf);
 	state_restore(d, &st, d->sets_created);
+	ruleset_check_daemon(d);
 	if (loop_every(EXPIRE_TICK_US, daemon_expire) == -1 ||
 	    loop_every(HOOK_TICK_US, hook_tick) == -1) {
 		log_warnx("no timer slot");

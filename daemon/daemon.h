@@ -84,6 +84,8 @@ struct daemon {
 	/* The engine's hash key: random, or the one a clean shutdown saved
 	 * with its window counters (their fanout slots are keyed by it). */
 	uint8_t		 hashkey[16];
+	/* The last ruleset check (ruleset_check.c), at start and SIGHUP. */
+	struct ruleset_report capture_check;
 };
 
 /* Clocks: the engine runs on CLOCK_MONOTONIC, everything shown on wall. */
@@ -239,6 +241,13 @@ int	 proto_call_timeout(const char *sockpath, const json_t *req,
 /* The human renderings of a status or list reply (now: wall seconds). */
 void	 client_print_status(FILE *, const json_t *, double now);
 void	 client_print_list(FILE *, const json_t *, double now);
+
+/* ------------------------------------------------------ ruleset_check.c */
+/* Reads the loaded ruleset back and compares it with d->conf; logs every
+ * warning and keeps the report for status.  At start and on SIGHUP. */
+void	 ruleset_check_daemon(struct daemon *);
+/* status --json capture.warnings: an array of sentences (new ref). */
+json_t	*ruleset_warnings_json(const struct daemon *);
 
 /* ---------------------------------------------------------------- ctl.c */
 /*

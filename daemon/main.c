@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "block",		cmd_block },
 	{ "unblock",		cmd_unblock },
 	{ "replay",		cmd_replay },
+	{ "rules",		cmd_rules },
 	{ "check-config",	cmd_check_config },
 };
 
@@ -33,6 +34,7 @@ usage_print(FILE *f)
 "       nflogmon block  [-s SOCK | -c FILE] SOURCE [--timeout DURATION] [--reason TEXT]\n"
 "       nflogmon unblock [-s SOCK | -c FILE] SOURCE\n"
 "       nflogmon replay [-c FILE] [--json] FILE.pcap...\n"
+"       nflogmon rules  [-c FILE] [--iptables | --ip6tables]\n"
 "       nflogmon check-config [-c FILE]\n"
 "       nflogmon --help | --version\n"
 "\n"

@@ -305,6 +305,8 @@ enum backend_kind {
 #define CONF_MAX_ESCALATE	16
 #define CONF_GROUP_OFF		(-1)
 #define CONF_MAX_NEW_BLOCKS	1000000	/* max_new_blocks N */
+#define CONF_MAX_IFACES		32	/* lan_interfaces */
+#define CONF_IFNAMSIZ		16	/* IFNAMSIZ: 15 bytes and the NUL */
 
 /* A list of strings of the config (domains, logins). */
 struct strlist {
@@ -344,6 +346,10 @@ struct conf {
 	int		 nports;
 	int		 ipv6_prefix;
 	uint32_t	 max_sources;
+	/* Interfaces facing the LAN (ruleset.c): none, no forward rule. */
+	char		 lan_interfaces[CONF_MAX_IFACES][CONF_IFNAMSIZ];
+	int		 nlan_interfaces;
+	bool		 log_allowed;	/* the ruleset logs allowlisted sources */
 
 	/* the thresholds of the counted rules, by rule id ([detect]) */
 	struct rate	 rate[RULE_MAX];
@@ -409,6 +415,12 @@ bool		 conf_sender_domain_ok(const struct conf *, const char *domain,
 		    size_t len);
 /* conf_load of an open stream; name is the file name of the messages. */
 struct conf	*conf_load_stream(FILE *, const char *name, FILE *errs);
+/* Prints "file: warning: ..." for settings that load but probably do not
+ * do what the operator wants; returns their number. */
+int		 conf_warnings(const struct conf *, FILE *);
+/* A name the kernel accepts for an interface (and nft and iptables take
+ * verbatim): 1..15 of letters, digits, '_', '-', '.', not "." or "..". */
+bool		 conf_ifname_ok(const char *);
 
 /* rules.c, continued: the table (the list is above struct conf). */
 struct rule_def {
@@ -762,11 +774,44 @@ void		 report_verdicts_print(const struct verdict *, size_t n,
 void		 report_talkers_print(const struct engine_talker *, size_t n,
 		    const struct conf *, FILE *);
 
+/* ------------------------------------------------------------ ruleset.c */
+/*
+ * The capture ruleset of a config (DESIGN.md "Capture rules from the
+ * config"): the nft ruleset (table [block] nft_table: capture and the nft
+ * backend's enforcement) and iptables-restore input for family AF_INET or
+ * AF_INET6 (NFLOG capture and the ipset backend's enforcement).  Pure: they
+ * only write to f.  0, or -1 on a write error.
+ */
+int	ruleset_print_nft(const struct conf *, FILE *);
+int	ruleset_print_iptables(const struct conf *, int family, FILE *);
+
+/*
+ * ruleset_check.c: the loaded ruleset read back (libnftables JSON; rules
+ * of iptables-nft included) and compared with the config.  warnings are
+ * sentences for the log and status; reason[0] (forward) and reason[1]
+ * (output) index the first warning about that group, -1 none; failed: at
+ * least one warning.  ruleset_check needs CAP_NET_ADMIN; ruleset_check_json
+ * is its pure part (ifexists tells whether an interface exists).  Both
+ * return 0, or -1 when the ruleset could not be read (then one warning
+ * says so).  The report is freed with ruleset_report_free.
+ */
+struct ruleset_report {
+	char		**warnings;
+	size_t		  nwarnings;
+	int		  reason[2];
+	bool		  failed;
+};
+int	ruleset_check(const struct conf *, struct ruleset_report *);
+int	ruleset_check_json(const struct conf *, const char *json,
+	    bool (*ifexists)(const char *), struct ruleset_report *);
+void	ruleset_report_free(struct ruleset_report *);
+
 /* ------------------------------------------------- command entry points */
 /* main.c dispatches argv[0] of the subcommand to these; each returns the
  * process exit status. */
 int	cmd_replay(int argc, char **argv);		/* replay.c */
 int	cmd_check_config(int argc, char **argv);	/* conf_print.c */
+int	cmd_rules(int argc, char **argv);		/* ruleset.c */
 int	cmd_run(int argc, char **argv);			/* daemon.c */
 int	cmd_status(int argc, char **argv);		/* client.c */
 int	cmd_list(int argc, char **argv);		/* client.c */

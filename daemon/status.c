@@ -73,11 +73,12 @@ capture_json(const struct daemon *d, const struct input_stats *sum)
 			return NULL;
 		}
 	}
-	return json_pack("{s:o,s:I,s:I,s:I,s:I}", "groups", groups,
+	return json_pack("{s:o,s:I,s:I,s:I,s:I,s:o*}", "groups", groups,
 	    "malformed", (json_int_t)sum->malformed,
 	    "packets", (json_int_t)sum->records,
 	    "events", (json_int_t)sum->events,
-	    "ignored", (json_int_t)sum->ignored);
+	    "ignored", (json_int_t)sum->ignored,
+	    "warnings", ruleset_warnings_json(d));
 }
 
 /* DESIGN.md "Inputs and events": one object per input. */

@@ -23,7 +23,7 @@ run --help
 [ $rc -eq 0 ] && [ -s "$T/out" ] && [ ! -s "$T/err" ] ||
     no "--help: rc=$rc, want 0 and the usage on stdout only"
 usage=$(cat "$T/out")
-for cmd in run status list block unblock replay check-config; do
+for cmd in run status list block unblock replay rules check-config; do
 	run "$cmd" --help
 	[ $rc -eq 0 ] && [ ! -s "$T/err" ] && grep -q "nflogmon $cmd " "$T/out" ||
 	    no "$cmd --help: rc=$rc, want 0 and the usage on stdout"
@@ -37,7 +37,7 @@ syn=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l man/nflogmon.8 2>/dev/null |
 while read -r _ cmd rest; do
 	case $cmd in --help) continue ;; esac
 	line=$(grep -E "nflogmon $cmd( |$)" <<<"$usage")
-	for opt in $(grep -oE -- '--?[a-z]+' <<<"$rest"); do
+	for opt in $(grep -oE -- '--?[a-z][a-z0-9]*' <<<"$rest"); do
 		grep -q -- "$opt\b" <<<"$line" ||
 		    no "--help does not show $cmd $opt (nflogmon(8) does)"
 	done

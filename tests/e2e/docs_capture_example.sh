@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The capture example of nflogmon(8) (EXAMPLES) runs as printed on a
-# gateway that loaded rules.nft: the nft command is accepted and puts a
-# group 3 log rule in the chain of group 1, after it.
+# gateway that loaded `nflogmon rules` of a config naming its LAN
+# interface: the nft command is accepted and puts a group 3 log rule in the
+# chain of group 1, after it.
 . "$(dirname "$0")/lib.sh"
 nfl_require
 trap nfl_cleanup EXIT
 NFL_WORK=$(mktemp -d /tmp/nflogmon-e2e.XXXXXX)
 nfl_ns_add "$NS_GW"
-nfl_in "$NS_GW" nft -f "$NFL_TOP/rules.nft" || nfl_fail "nft -f rules.nft"
+nfl_conf
+nfl_rules_load nft
 
 # The example's nft command, with the man page's line continuation joined.
 LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$NFL_TOP/man/nflogmon.8" 2>/dev/null |

@@ -9,8 +9,11 @@
 #   MTA 192.0.2.25, 2001:db8:1::25                      2001:db8:ff:1::/64
 #   v6 hosts 2001:db8:2::/64 (routed)                   (TCP sinks, ports 25, 80)
 #   floods 198.18.0.0/15 (routed)
-#   The gateway forwards, with rules.nft, the daemon's ipsets and the
-#   iptables files loaded.
+#   The gateway forwards.  Its capture rules come from the daemon's own
+#   config, as the README tells operators: `nflogmon rules | nft -f -`
+#   before the daemon starts (nft and none backends), or `nflogmon rules
+#   --iptables` / `--ip6tables` once the daemon made its ipsets
+#   (nfl_iptables_load, ipset backend).
 #
 # Everything lives in three network namespaces named per run
 # (nfl-PID-RANDOM-{lan,gw,net}); the host's own firewall, sets and routes
@@ -49,6 +52,10 @@ SRV4=203.0.113.128		# 100 servers: 203.0.113.128+100
 SRV6=2001:db8:ff:1::		# servers: 2001:db8:ff:1::100+100
 
 NFL_WORK=""
+NFL_LAN_IF=${NFL_LAN_IF:-lan0}	# the gateway's LAN interface
+NFL_NET_UP=0
+NFL_RULES=""			# the rules loaded: "", nft, iptables
+NFL_LOG_ALLOWED=no		# [capture] log_allowed of nfl_conf
 NFL_PIDS=()
 NFL_DAEMON_PID=""
 NFL_NS_MADE=()
@@ -132,13 +139,14 @@ nfl_ns_add() {
 	nfl_in "$1" ip link set lo up
 }
 
-# Builds the three namespaces, their links, addresses and routes, loads
-# rules.nft in the gateway and starts the TCP sinks.  Options:
-#   --no-allow-rules   rules.nft without the MTA in its allow sets (so the
-#                      daemon's own allowlist is what is tested)
+# Builds the three namespaces, their links, addresses and routes and starts
+# the TCP sinks.  Options:
+#   --no-allow-rules   rules that log the allowlisted MTA too (log_allowed
+#                      = yes, the default of nflogmon.conf), so the daemon's
+#                      own allowlist is what is tested; without it the tests
+#                      run with log_allowed = no
 nfl_net_up() {
-	local allow=1
-	[ "${1:-}" = --no-allow-rules ] && allow=0
+	[ "${1:-}" = --no-allow-rules ] && NFL_LOG_ALLOWED=yes
 	nfl_require
 	trap nfl_cleanup EXIT
 	trap 'exit 1' INT TERM
@@ -148,7 +156,7 @@ nfl_net_up() {
 	nfl_ns_add "$NS_GW"
 	nfl_ns_add "$NS_NET"
 
-	ip -n "$NS_GW" link add lan0 type veth peer name eth0 netns "$NS_LAN" ||
+	ip -n "$NS_GW" link add $NFL_LAN_IF type veth peer name eth0 netns "$NS_LAN" ||
 	    nfl_fail "veth lan"
 	ip -n "$NS_GW" link add wan0 type veth peer name eth0 netns "$NS_NET" ||
 	    nfl_fail "veth wan"
@@ -156,11 +164,11 @@ nfl_net_up() {
 	# Gateway.
 	nfl_in "$NS_GW" sysctl -qw net.ipv4.ip_forward=1 \
 	    net.ipv6.conf.all.forwarding=1 || nfl_fail "sysctl forwarding"
-	ip -n "$NS_GW" addr add $LAN_GW4/24 dev lan0
-	ip -n "$NS_GW" addr add $LAN_GW6/64 dev lan0 nodad
+	ip -n "$NS_GW" addr add $LAN_GW4/24 dev $NFL_LAN_IF
+	ip -n "$NS_GW" addr add $LAN_GW6/64 dev $NFL_LAN_IF nodad
 	ip -n "$NS_GW" addr add 203.0.113.1/24 dev wan0
 	ip -n "$NS_GW" addr add 2001:db8:ff::1/64 dev wan0 nodad
-	ip -n "$NS_GW" link set lan0 up
+	ip -n "$NS_GW" link set $NFL_LAN_IF up
 	ip -n "$NS_GW" link set wan0 up
 	ip -n "$NS_GW" route add 198.18.0.0/15 via 192.0.2.2
 	ip -n "$NS_GW" -6 route add ${HOST6_NET}/64 via 2001:db8:1::2
@@ -191,7 +199,7 @@ nfl_net_up() {
 	ip -n "$NS_NET" route add local 203.0.113.128/25 dev lo
 	ip -n "$NS_NET" -6 route add local ${SRV6}/64 dev lo
 
-	nfl_rules_load $allow
+	NFL_NET_UP=1
 	nfl_server_start
 	# The path works both ways before any test relies on it.
 	nfl_wait_until 10 nfl_connect_ok $OFFICE4 $SRV4 80 ||
@@ -200,34 +208,38 @@ nfl_net_up() {
 	    nfl_fail "network: IPv6 path broken"
 }
 
-# rules.nft with the operator settings of this network.
+# Loads the rules `nflogmon rules` makes of $NFL_CONF into the gateway:
+# nft (the default) or iptables (IPv4 and IPv6, after the daemon made
+# its ipsets).  Loading nft again is safe (the README's reload).
 nfl_rules_load() {
-	local allow=$1 rules=$NFL_WORK/rules.nft
-	local a4="$MTA4" a6="$MTA6"
-	sed -e 's|^add element inet nflogmon lan_ifaces .*|add element inet nflogmon lan_ifaces { "lan0" }|' \
-	    -e 's|^add element inet nflogmon smtp_ports .*|add element inet nflogmon smtp_ports { 25 }|' \
-	    -e "s|^add element inet nflogmon allow4 .*|add element inet nflogmon allow4 { $a4 }|" \
-	    -e "s|^add element inet nflogmon allow6 .*|add element inet nflogmon allow6 { $a6 }|" \
-	    "$NFL_TOP/rules.nft" > "$rules"
-	if [ "$allow" = 0 ]; then
-		sed -i -e '/^add element inet nflogmon allow[46] /d' "$rules"
-	fi
-	grep -q 'lan_ifaces { "lan0" }' "$rules" ||
-	    nfl_fail "rules.nft: operator settings not found"
-	nfl_in "$NS_GW" nft -f "$rules" || nfl_fail "nft -f rules.nft"
+	local kind=${1:-nft}
+	[ -n "${NFL_CONF:-}" ] || nfl_conf
+	case $kind in
+	nft)
+		"$NFLOGMON" rules -c "$NFL_CONF" > "$NFL_WORK/rules.nft" ||
+		    nfl_fail "nflogmon rules"
+		nfl_in "$NS_GW" nft -f "$NFL_WORK/rules.nft" ||
+		    nfl_fail "nflogmon rules | nft -f -"
+		;;
+	iptables)
+		"$NFLOGMON" rules --iptables -c "$NFL_CONF" \
+		    > "$NFL_WORK/rules.iptables" || nfl_fail "nflogmon rules --iptables"
+		"$NFLOGMON" rules --ip6tables -c "$NFL_CONF" \
+		    > "$NFL_WORK/rules.ip6tables" || nfl_fail "nflogmon rules --ip6tables"
+		nfl_in "$NS_GW" iptables-restore --noflush < "$NFL_WORK/rules.iptables" ||
+		    nfl_fail "nflogmon rules --iptables | iptables-restore --noflush"
+		nfl_in "$NS_GW" ip6tables-restore --noflush < "$NFL_WORK/rules.ip6tables" ||
+		    nfl_fail "nflogmon rules --ip6tables | ip6tables-restore --noflush"
+		;;
+	*) nfl_fail "nfl_rules_load: unknown kind $kind" ;;
+	esac
+	NFL_RULES=$kind
 }
 
-# Loads the iptables enforcement of the ipset backend (after the daemon
-# created the sets).
+# The ipset backend's rules (capture and enforcement), once: loading them
+# again would insert the jumps again, and every SYN would be logged twice.
 nfl_iptables_load() {
-	sed "s/--match-set nflogmon src/--match-set $SET4 src/" \
-	    "$NFL_TOP/ipset/nflogmon.iptables" |
-	    nfl_in "$NS_GW" iptables-restore --noflush ||
-	    nfl_fail "iptables-restore nflogmon.iptables"
-	sed "s/--match-set nflogmon6 src/--match-set $SET6 src/" \
-	    "$NFL_TOP/ipset/nflogmon.ip6tables" |
-	    nfl_in "$NS_GW" ip6tables-restore --noflush ||
-	    nfl_fail "ip6tables-restore nflogmon.ip6tables"
+	[ "$NFL_RULES" = iptables ] || nfl_rules_load iptables
 }
 
 nfl_server_start() {
@@ -265,6 +277,8 @@ nfl_conf() {
 		[capture.forward_group]=1
 		[capture.output_group]=2
 		[capture.ports]=25
+		[capture.lan_interfaces]=$NFL_LAN_IF
+		[capture.log_allowed]=$NFL_LOG_ALLOWED
 		[detect.burst]=5/1m
 		[detect.sustained]=off
 		[detect.fanout]=off
@@ -297,6 +311,12 @@ nfl_conf() {
 # (bounded) until its sets exist and its NFLOG groups are bound.
 nfl_daemon_start() {
 	[ -n "${NFL_CONF:-}" ] || nfl_conf
+	# nft and none backends: the rules before the start, so the daemon's
+	# ruleset check sees them (ipset: nfl_iptables_load after it).
+	if [ "$NFL_NET_UP" = 1 ] && [ -z "$NFL_RULES" ] &&
+	    ! grep -q '^\s*backend\s*=\s*ipset' "$NFL_CONF"; then
+		nfl_rules_load nft
+	fi
 	ip netns exec "$NS_GW" "$NFLOGMON" run -f -c "$NFL_CONF" \
 	    >> "$NFL_WORK/daemon.log" 2>&1 &
 	NFL_DAEMON_PID=$!

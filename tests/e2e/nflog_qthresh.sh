@@ -11,6 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 nfl_net_up
 nfl_conf block.backend=none detect.burst=1000/1m
+nfl_rules_load nft
 ip netns exec "$NS_GW" "$NFLOGMON" run -f -d -c "$NFL_CONF" \
     >> "$NFL_WORK/daemon.log" 2>&1 &
 NFL_DAEMON_PID=$!

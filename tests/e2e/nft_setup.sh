@@ -48,9 +48,9 @@ nfl_in "$NS_GW" nft list set inet nflogmon blocked_uids | grep -q 'type uid' ||
     nfl_fail "blocked_uids not created"
 nfl_daemon_stop
 
-# 4. rules.nft loaded: no warning, and the daemon's sets and elements
-#    survive both orders of loading.
-nfl_rules_load 1
+# 4. The ruleset of `nflogmon rules` loaded: no warning, and the daemon's
+#    sets and elements survive both orders of loading.
+nfl_rules_load nft
 : > "$NFL_WORK/daemon.log"
 nfl_daemon_start
 nfl_daemon_stop

@@ -12,18 +12,22 @@ command -v tcpdump >/dev/null || nfl_fail "missing tool: tcpdump"
 # (an "allowed" verdict on both sides).
 nfl_net_up --no-allow-rules
 
-# The capture group, next to the forward log rule, in the ruleset the
-# gateway runs (reloading it is safe: it flushes and refills its chains).
-rules=$NFL_WORK/rules.nft
-sed -i '/log group 1 snaplen 256/a\
-		tcp flags \& (syn | ack) == syn log group 3 snaplen 256' "$rules"
-[ "$(grep -c 'log group 3 snaplen 256' "$rules")" = 1 ] ||
-    nfl_fail "could not add the capture rule to rules.nft"
-nfl_in "$NS_GW" nft -f "$rules" || nfl_fail "nft -f with the capture rule"
-
 BURST=8 FANOUT=5
 nfl_conf detect.burst=$BURST/1m detect.fanout=$FANOUT/10m \
     detect.sustained=off block.timeout=1h block.escalate=1h
+
+# The capture group: the daemon captures group 1 through the iptables
+# rules of its config; an nft ruleset made by `nflogmon rules` from the
+# same config with forward_group = 3 (and no output group) logs the same
+# SYNs to group 3, where tcpdump reads them.
+sed -e 's/^forward_group = .*/forward_group = 3/' \
+    -e 's/^output_group = .*/output_group = off/' "$NFL_CONF" > "$NFL_WORK/group3.conf"
+"$NFLOGMON" rules -c "$NFL_WORK/group3.conf" > "$NFL_WORK/group3.nft" ||
+    nfl_fail "nflogmon rules of the group 3 config"
+[ "$(grep -c 'log group 3 snaplen 256' "$NFL_WORK/group3.nft")" = 1 ] ||
+    nfl_fail "no group 3 log rule in: $(cat "$NFL_WORK/group3.nft")"
+nfl_in "$NS_GW" nft -f "$NFL_WORK/group3.nft" || nfl_fail "nft -f the group 3 ruleset"
+
 nfl_daemon_start
 nfl_iptables_load
 
