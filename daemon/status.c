@@ -1,7 +1,8 @@
 /*
- * status.c: the daemon's answers to `status` and `list`, as the JSON
- * objects of DESIGN.md ("nflogmon status --json").  Fields may be added,
- * never renamed.  Reads the daemon's context, never changes it.
+ * status.c: the daemon's answer to `status`, the JSON object of DESIGN.md
+ * ("nflogmon status --json") but for its "blocks", which stream after it
+ * (listing.c).  Fields may be added, never renamed.  Reads the daemon's
+ * context, never changes it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,35 +53,42 @@ talker_json(const struct conf *conf, const struct engine_talker *t)
 	return o;
 }
 
-static json_t *
-blocks_json(struct daemon *d)
-{
-	json_t *a, *b;
-	struct block *bl;
-	size_t i, n = blocks_count(d->blocks);
+/*
+ * Blocks held now by rule name, every rule with a name (zero or not): the
+ * rules are the engine's rows, named by rule_name(), so none is named
+ * here.  Ids past STATUS_MAX_RULES would be missed: the engine's rules
+ * are a handful.
+ */
+#define STATUS_MAX_RULES	64
 
-	if ((a = json_array()) == NULL)
+static json_t *
+blocks_by_rule_json(struct daemon *d)
+{
+	uint64_t n[STATUS_MAX_RULES] = { 0 };
+	size_t i, nb = blocks_count(d->blocks);
+	const struct block *b;
+	const char *name;
+	json_t *o;
+	int r;
+
+	for (i = 0; i < nb; i++) {
+		b = blocks_at(d->blocks, i);
+		if ((unsigned)b->rule < STATUS_MAX_RULES)
+			n[b->rule]++;
+	}
+	if ((o = json_object()) == NULL)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		if ((bl = blocks_at(d->blocks, i)) == NULL)
+	for (r = 1; r < STATUS_MAX_RULES; r++) {
+		name = rule_name((enum rule)r);
+		if (name == NULL || (strcmp(name, "unknown") == 0 && n[r] == 0))
 			continue;
-		b = proto_block_json(bl, engine_attempts(d->engine, &bl->key));
-		if (b == NULL || json_array_append_new(a, b) == -1) {
-			json_decref(a);
+		if (json_object_set_new(o, name, json_integer((json_int_t)n[r]))
+		    == -1) {
+			json_decref(o);
 			return NULL;
 		}
 	}
-	return a;
-}
-
-json_t *
-ctl_list_json(struct daemon *d)
-{
-	json_t *a;
-
-	if ((a = blocks_json(d)) == NULL)
-		return NULL;
-	return json_pack("{s:o}", "blocks", a);
+	return o;
 }
 
 static json_t *
@@ -153,7 +161,7 @@ ctl_status_json(struct daemon *d)
 		"max", (json_int_t)conf->max_sources,
 		"evicted", (json_int_t)es.evicted,
 	    "top", jtop,
-	    "blocks", blocks_json(d),
+	    "blocks_by_rule", blocks_by_rule_json(d),
 	    "hook",
 		"runs", (json_int_t)d->hook_runs,
 		"failures", (json_int_t)d->hook_failures,
