@@ -1,8 +1,10 @@
 /*
  * test_proto.c: the control socket's wire format (framing, requests,
- * block objects), the client's human output, and the server's handling of
- * hostile clients (garbage, oversized, too many) on a real socket.
+ * block objects, row frames), the client's human output, and the server on
+ * a real socket: hostile clients (garbage, oversized, too many), streamed
+ * listings while blocks come and go, clients that never read.
  */
+#define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -123,37 +125,50 @@ static const struct {
 	int64_t		 timeout_us;
 	const char	*reason;
 	const char	*err;
+	uint32_t	 recent;
 } requests[] = {
-	{ "{\"cmd\":\"status\"}", 0, PROTO_STATUS, "", false, 0, "", NULL },
+	{ "{\"cmd\":\"status\",\"recent\":20}", 0, PROTO_STATUS, "", false,
+	    0, "", NULL, 20 },
+	{ "{\"cmd\":\"list\",\"recent\":1000}", 0, PROTO_LIST, "", false,
+	    0, "", NULL, 1000 },
+	{ "{\"cmd\":\"status\"}", 0, PROTO_STATUS, "", false, 0, "", NULL, 0 },
 	{ "{\"cmd\":\"list\",\"extra\":1}", 0, PROTO_LIST, "", false, 0, "",
-	    NULL },
+	    NULL, 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\"}", 0, PROTO_BLOCK,
-	    "192.0.2.7", false, 0, "", NULL },
+	    "192.0.2.7", false, 0, "", NULL, 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":90,"
 	    "\"reason\":\"spam run\"}", 0, PROTO_BLOCK, "192.0.2.7", true,
-	    90 * US_PER_S, "spam run", NULL },
+	    90 * US_PER_S, "spam run", NULL, 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"uid:1001\",\"timeout\":null}", 0,
-	    PROTO_BLOCK, "uid:1001", true, DURATION_PERMANENT, "", NULL },
+	    PROTO_BLOCK, "uid:1001", true, DURATION_PERMANENT, "", NULL, 0 },
 	{ "{\"cmd\":\"unblock\",\"source\":\"2001:db8::/64\"}", 0,
-	    PROTO_UNBLOCK, "2001:db8::/64", false, 0, "", NULL },
-	{ "{\"cmd\":\"reboot\"}", -1, 0, NULL, false, 0, NULL, "unknown" },
-	{ "{\"cmd\":7}", -1, 0, NULL, false, 0, NULL, "not a string" },
-	{ "{}", -1, 0, NULL, false, 0, NULL, "missing \"cmd\"" },
+	    PROTO_UNBLOCK, "2001:db8::/64", false, 0, "", NULL, 0 },
+	{ "{\"cmd\":\"reboot\"}", -1, 0, NULL, false, 0, NULL, "unknown", 0 },
+	{ "{\"cmd\":\"status\",\"recent\":0}", -1, 0, NULL, false, 0, NULL,
+	    "\"recent\" is not", 0 },
+	{ "{\"cmd\":\"list\",\"recent\":1001}", -1, 0, NULL, false, 0, NULL,
+	    "\"recent\" is not", 0 },
+	{ "{\"cmd\":\"status\",\"recent\":\"20\"}", -1, 0, NULL, false, 0,
+	    NULL, "\"recent\" is not", 0 },
+	{ "{\"cmd\":\"status\",\"recent\":2.5}", -1, 0, NULL, false, 0,
+	    NULL, "\"recent\" is not", 0 },
+	{ "{\"cmd\":7}", -1, 0, NULL, false, 0, NULL, "not a string", 0 },
+	{ "{}", -1, 0, NULL, false, 0, NULL, "missing \"cmd\"", 0 },
 	{ "{\"cmd\":\"block\"}", -1, 0, NULL, false, 0, NULL,
-	    "missing \"source\"" },
+	    "missing \"source\"", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":\"1h\"}",
-	    -1, 0, NULL, false, 0, NULL, "not a number" },
+	    -1, 0, NULL, false, 0, NULL, "not a number", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":0}",
-	    -1, 0, NULL, false, 0, NULL, "out of range" },
+	    -1, 0, NULL, false, 0, NULL, "out of range", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":-5}",
-	    -1, 0, NULL, false, 0, NULL, "out of range" },
+	    -1, 0, NULL, false, 0, NULL, "out of range", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":1e300}",
-	    -1, 0, NULL, false, 0, NULL, "out of range" },
+	    -1, 0, NULL, false, 0, NULL, "out of range", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"reason\":\"a\\nb\"}",
-	    -1, 0, NULL, false, 0, NULL, "control character" },
+	    -1, 0, NULL, false, 0, NULL, "control character", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", -1, 0,
-	    NULL, false, 0, NULL, "longer than" },
+	    NULL, false, 0, NULL, "longer than", 0 },
 };
 
 static void
@@ -181,6 +196,7 @@ test_request_table(void **state)
 		assert_int_equal(r.has_timeout, requests[i].has_timeout);
 		assert_int_equal(r.timeout_us, requests[i].timeout_us);
 		assert_string_equal(r.reason, requests[i].reason);
+		assert_int_equal(r.recent, requests[i].recent);
 		/* What the client sends parses back to the same request. */
 		o2 = proto_request_json(&r);
 		assert_non_null(o2);
@@ -270,6 +286,20 @@ test_block_json(void **state)
 	json_decref(o);
 }
 
+/* A block through the wire: put as a row, got back (checked). */
+static struct proto_row
+wire_row(const struct block *b, uint32_t attempts)
+{
+	uint8_t buf[PROTO_ROW_MAX];
+	struct proto_row r;
+	size_t n;
+
+	n = proto_row_put(buf, sizeof(buf), b, attempts);
+	assert_true(n > 0);
+	assert_int_equal(proto_row_get(buf, n, &r), n);
+	return r;
+}
+
 /* Renders the status of DESIGN.md's example and checks its facts. */
 static void
 test_client_status(void **state)
@@ -286,16 +316,11 @@ test_client_status(void **state)
 	    " \"fanout_limit\": 15},"
 	    " {\"source\": \"uid:0\", \"burst\": 1, \"sustained\": 1,"
 	    " \"fanout\": 1}, {\"source\": \"uid:4242\", \"burst\": 1,"
-	    " \"sustained\": 1, \"fanout\": 1}],"
-	    " \"blocks\": [{\"source\": \"192.0.2.7\", \"rule\": \"burst\","
-	    " \"response\": \"block\", \"connections\": 21, \"since\": 1000.0,"
-	    " \"expires\": 3520.0, \"strikes\": 1, \"attempts\": 57,"
-	    " \"enforced\": true, \"reason\": null},"
-	    " {\"source\": \"2001:db8:1:2::/64\", \"rule\": \"manual\","
-	    " \"response\": \"throttle\", \"connections\": 0, \"since\": 1100.0,"
-	    " \"expires\": null, \"strikes\": 0, \"attempts\": 0,"
-	    " \"enforced\": true, \"reason\": \"ticket 12\"}]}";
+	    " \"sustained\": 1, \"fanout\": 1}]}";
 	json_t *o = json_loads(reply, 0, NULL);
+	struct client_list l;
+	struct proto_row r;
+	struct block b;
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -304,7 +329,21 @@ test_client_status(void **state)
 	assert_non_null(o);
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
-	client_print_status(f, o, 1180.0);
+	client_print_status(f, o);
+	assert_int_equal(client_list_begin(&l, f, 1180.0), 0);
+	/* Throttled first on the wire: the tables still come blocked first. */
+	b = sample_block("2001:db8:1:2::/64", RULE_MANUAL, ACT_THROTTLE,
+	    1100 * US_PER_S, DURATION_PERMANENT, "ticket 12");
+	b.connections = 0;
+	b.strikes = 0;
+	r = wire_row(&b, 0);
+	client_list_row(&l, &r);
+	b = sample_block("192.0.2.7", RULE_BURST, ACT_BLOCK, 1000 * US_PER_S,
+	    3520 * US_PER_S, "");
+	b.strikes = 1;
+	r = wire_row(&b, 57);
+	client_list_row(&l, &r);
+	client_list_end(&l, 0);
 	fclose(f);
 	assert_non_null(strstr(buf, "up 1h 0m"));
 	assert_non_null(strstr(buf, "backend  ipset: ok"));
@@ -317,6 +356,8 @@ test_client_status(void **state)
 	assert_non_null(strstr(buf, "in 39m"));		/* 2340 s */
 	assert_non_null(strstr(buf, "permanent"));
 	assert_non_null(strstr(buf, "ticket 12"));
+	assert_non_null(strstr(buf, "    57 "));	/* attempts */
+	assert_null(strstr(buf, "more: nflogmon list"));
 	/* A uid with an account shows its name; one without stays bare. */
 	assert_non_null(strstr(buf, "uid:0 (root)"));
 	assert_non_null(strstr(buf, "uid:4242 "));
@@ -336,6 +377,217 @@ test_client_status(void **state)
 			fail_msg("trailing space: '%s'", line);
 	}
 	free(buf);
+	json_decref(o);
+}
+
+/* Lines of s that contain sub. */
+static int
+count_lines(const char *s, const char *sub)
+{
+	const char *nl;
+	int n = 0;
+
+	for (; *s != '\0'; s = *nl == '\0' ? nl : nl + 1) {
+		if ((nl = strchr(s, '\n')) == NULL)
+			nl = s + strlen(s);
+		if (memmem(s, (size_t)(nl - s), sub, strlen(sub)) != NULL)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * The human tables at any count: every row printed once, the buffered
+ * ones and those that stream past CLIENT_LIST_BUFFER; "no blocks"; the
+ * status's "N more" line.
+ */
+static void
+test_client_list(void **state)
+{
+	static const size_t counts[] = { 0, 1, CLIENT_LIST_BUFFER,
+	    CLIENT_LIST_BUFFER + 1, 3 * CLIENT_LIST_BUFFER + 7 };
+	struct client_list l;
+	struct proto_row r;
+	struct block b;
+	char src[32], *buf;
+	size_t len, i, k, nthr;
+	FILE *f;
+
+	(void)state;
+	for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		assert_non_null(f);
+		assert_int_equal(client_list_begin(&l, f, 2000.0), 0);
+		/* As the daemon sends them: blocked, then throttled. */
+		nthr = counts[k] / 3;
+		for (i = 0; i < counts[k]; i++) {
+			snprintf(src, sizeof(src), "198.18.%zu.%zu", i / 256,
+			    i % 256);
+			b = sample_block(src, RULE_BURST, i < counts[k] - nthr ?
+			    ACT_BLOCK : ACT_THROTTLE, 1000 * US_PER_S,
+			    3000 * US_PER_S, "");
+			r = wire_row(&b, 0);
+			client_list_row(&l, &r);
+		}
+		client_list_end(&l, k == 1 ? 41 : 0);
+		fclose(f);
+		assert_int_equal(count_lines(buf, "198.18."), counts[k]);
+		assert_int_equal(count_lines(buf, "BLOCKED"),
+		    counts[k] - nthr > 0);
+		assert_int_equal(count_lines(buf, "THROTTLED"), nthr > 0);
+		assert_int_equal(count_lines(buf, "no blocks"), counts[k] == 0);
+		assert_int_equal(count_lines(buf, "41 more: nflogmon list"),
+		    k == 1);
+		free(buf);
+	}
+}
+
+static const struct {
+	const char	*src;
+	enum rule	 rule;
+	enum action	 act;
+	int64_t		 since_us, expires_us;
+	bool		 enforced;
+	const char	*reason;
+	uint32_t	 attempts;
+} rows[] = {
+	{ "192.0.2.7", RULE_BURST, ACT_BLOCK, 1700000003450000LL,
+	    1700003603450000LL, true, "", 57 },
+	{ "2001:db8:1:2::/64", RULE_MANUAL, ACT_THROTTLE, 1700000000000000LL,
+	    DURATION_PERMANENT, true, "ticket 12", 0 },
+	{ "2001:db8::25/128", RULE_FANOUT, ACT_DRY_RUN, 1700000000000001LL,
+	    1700000000999999LL, false, "", UINT32_MAX },
+	{ "uid:4294967295", RULE_SUSTAINED, ACT_BLOCK, 1, 2, false,
+	    "quote \" backslash \\ slash / caf\xc3\xa9 \xe2\x82\xac", 3 },
+	{ "198.51.100.1", RULE_MANUAL, ACT_BLOCK, 1764000000123456LL,
+	    1764003600000000LL, true, "\xf0\x9f\x98\x80 ok", 0 },
+};
+
+/*
+ * A block through a row frame and the client's JSON writer: the same
+ * facts, and the same JSON (members and numbers) as proto_block_json.
+ */
+static void
+test_row_roundtrip(void **state)
+{
+	uint8_t buf[PROTO_ROW_MAX];
+	char text[PROTO_ROW_JSON_MAX];
+	struct proto_row r;
+	struct block b;
+	json_t *want, *got;
+	size_t i, n, room;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		b = sample_block(rows[i].src, rows[i].rule, rows[i].act,
+		    rows[i].since_us, rows[i].expires_us, rows[i].reason);
+		b.enforced = rows[i].enforced;
+		n = proto_row_put(buf, sizeof(buf), &b, rows[i].attempts);
+		assert_true(n > 0 && n <= PROTO_ROW_MAX);
+		/* Never more than room. */
+		for (room = 0; room < n; room++)
+			assert_int_equal(proto_row_put(buf, room, &b,
+			    rows[i].attempts), 0);
+		assert_int_equal(proto_row_get(buf, n, &r), n);
+		assert_string_equal(r.source, rows[i].src);
+		assert_string_equal(r.rule, rule_name(rows[i].rule));
+		assert_string_equal(r.action, action_name(rows[i].act));
+		assert_string_equal(r.reason, rows[i].reason);
+		assert_int_equal(r.since_us, rows[i].since_us);
+		assert_int_equal(r.expires_us, rows[i].expires_us);
+		assert_int_equal(r.attempts, rows[i].attempts);
+		assert_int_equal(r.enforced, rows[i].enforced);
+		assert_int_equal(r.strikes, 2);
+		assert_int_equal(r.connections, 21);
+		n = proto_row_json(&r, text);
+		assert_int_equal(n, strlen(text));
+		got = json_loadb(text, n, JSON_REJECT_DUPLICATES, NULL);
+		if (got == NULL)
+			fail_msg("not JSON: %s", text);
+		want = proto_block_json(&b, rows[i].attempts);
+		if (!json_equal(want, got))
+			fail_msg("row %zu: %s", i, text);
+		json_decref(want);
+		json_decref(got);
+	}
+}
+
+/* Every cut and every bad field of a row is refused, never read past. */
+static void
+test_row_malformed(void **state)
+{
+	uint8_t buf[PROTO_ROW_MAX], bad[PROTO_ROW_MAX];
+	struct proto_row r;
+	struct block b;
+	size_t n, cut, i;
+
+	(void)state;
+	b = sample_block("192.0.2.7", RULE_BURST, ACT_THROTTLE, 1, 2, "why");
+	n = proto_row_put(buf, sizeof(buf), &b, 1);
+	for (cut = 0; cut < n; cut++)
+		assert_int_equal(proto_row_get(buf, cut, &r), 0);
+	/* The source's length past the end. */
+	memcpy(bad, buf, n);
+	bad[0] = 200;
+	assert_int_equal(proto_row_get(bad, n, &r), 0);
+	/* A source longer than any key. */
+	memset(bad, 'a', sizeof(bad));
+	bad[0] = KEY_STRLEN;
+	assert_int_equal(proto_row_get(bad, sizeof(bad), &r), 0);
+	/* A quote in the source, a control character anywhere, empty. */
+	for (i = 1; i <= 9; i++) {
+		memcpy(bad, buf, n);
+		bad[i] = i == 1 ? '"' : i == 2 ? '\\' : i == 3 ? 0x7f :
+		    i == 4 ? 0x80 : '\n';
+		assert_int_equal(proto_row_get(bad, n, &r), 0);
+	}
+	memcpy(bad, buf, n);
+	bad[0] = 0;
+	assert_int_equal(proto_row_get(bad, n, &r), 0);
+	/* enforced neither 0 nor 1: after 3 strings and 3 u32. */
+	memcpy(bad, buf, n);
+	i = 1 + buf[0];
+	i += 1 + buf[i];
+	i += 1 + buf[i];
+	i += 12;
+	assert_int_equal(bad[i], 1);
+	bad[i] = 2;
+	assert_int_equal(proto_row_get(bad, n, &r), 0);
+	/* A newline in the reason ("why", after the two times). */
+	memcpy(bad, buf, n);
+	assert_int_equal(bad[i + 17], 3);
+	bad[i + 18] = '\n';
+	assert_int_equal(proto_row_get(bad, n, &r), 0);
+}
+
+/* A reason that is not UTF-8 (a hand-edited state file) is still JSON. */
+static void
+test_row_json_bytes(void **state)
+{
+	struct proto_row r;
+	char text[PROTO_ROW_JSON_MAX];
+	json_t *o;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.source, sizeof(r.source), "192.0.2.7");
+	snprintf(r.rule, sizeof(r.rule), "manual");
+	snprintf(r.action, sizeof(r.action), "block");
+	snprintf(r.reason, sizeof(r.reason), "a\xff" "b\xc3" "\xed\xa0\x80"
+	    "\xc0\xaf" "c\xf0\x9f\x98");
+	r.expires_us = DURATION_PERMANENT;
+	r.since_us = -1500000;
+	proto_row_json(&r, text);
+	o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	if (o == NULL)
+		fail_msg("not JSON: %s", text);
+	assert_string_equal(json_string_value(json_object_get(o, "reason")),
+	    "a\xef\xbf\xbd" "b\xef\xbf\xbd" "\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "c\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_true(json_number_value(json_object_get(o, "since")) == -1.5);
+	assert_true(json_is_null(json_object_get(o, "expires")));
 	json_decref(o);
 }
 
@@ -622,6 +874,10 @@ main(void)
 		cmocka_unit_test(test_error_one_line),
 		cmocka_unit_test(test_block_json),
 		cmocka_unit_test(test_client_status),
+		cmocka_unit_test(test_client_list),
+		cmocka_unit_test(test_row_roundtrip),
+		cmocka_unit_test(test_row_malformed),
+		cmocka_unit_test(test_row_json_bytes),
 		cmocka_unit_test(test_call_no_answer),
 		cmocka_unit_test_setup_teardown(test_ctl_requests, ctl_setup,
 		    ctl_teardown),
