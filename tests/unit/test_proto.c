@@ -451,7 +451,7 @@ static const struct {
 	bool		 enforced;
 	const char	*reason;
 	uint32_t	 attempts;
-} rows[] = {
+} row_cases[] = {
 	{ "192.0.2.7", RULE_BURST, ACT_BLOCK, 1700000003450000LL,
 	    1700003603450000LL, true, "", 57 },
 	{ "2001:db8:1:2::/64", RULE_MANUAL, ACT_THROTTLE, 1700000000000000LL,
@@ -479,25 +479,25 @@ test_row_roundtrip(void **state)
 	size_t i, n, room;
 
 	(void)state;
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		b = sample_block(rows[i].src, rows[i].rule, rows[i].act,
-		    rows[i].since_us, rows[i].expires_us, rows[i].reason);
-		b.enforced = rows[i].enforced;
-		n = proto_row_put(buf, sizeof(buf), &b, rows[i].attempts);
+	for (i = 0; i < sizeof(row_cases) / sizeof(row_cases[0]); i++) {
+		b = sample_block(row_cases[i].src, row_cases[i].rule, row_cases[i].act,
+		    row_cases[i].since_us, row_cases[i].expires_us, row_cases[i].reason);
+		b.enforced = row_cases[i].enforced;
+		n = proto_row_put(buf, sizeof(buf), &b, row_cases[i].attempts);
 		assert_true(n > 0 && n <= PROTO_ROW_MAX);
 		/* Never more than room. */
 		for (room = 0; room < n; room++)
 			assert_int_equal(proto_row_put(buf, room, &b,
-			    rows[i].attempts), 0);
+			    row_cases[i].attempts), 0);
 		assert_int_equal(proto_row_get(buf, n, &r), n);
-		assert_string_equal(r.source, rows[i].src);
-		assert_string_equal(r.rule, rule_name(rows[i].rule));
-		assert_string_equal(r.action, action_name(rows[i].act));
-		assert_string_equal(r.reason, rows[i].reason);
-		assert_int_equal(r.since_us, rows[i].since_us);
-		assert_int_equal(r.expires_us, rows[i].expires_us);
-		assert_int_equal(r.attempts, rows[i].attempts);
-		assert_int_equal(r.enforced, rows[i].enforced);
+		assert_string_equal(r.source, row_cases[i].src);
+		assert_string_equal(r.rule, rule_name(row_cases[i].rule));
+		assert_string_equal(r.action, action_name(row_cases[i].act));
+		assert_string_equal(r.reason, row_cases[i].reason);
+		assert_int_equal(r.since_us, row_cases[i].since_us);
+		assert_int_equal(r.expires_us, row_cases[i].expires_us);
+		assert_int_equal(r.attempts, row_cases[i].attempts);
+		assert_int_equal(r.enforced, row_cases[i].enforced);
 		assert_int_equal(r.strikes, 2);
 		assert_int_equal(r.connections, 21);
 		n = proto_row_json(&r, text);
@@ -505,7 +505,7 @@ test_row_roundtrip(void **state)
 		got = json_loadb(text, n, JSON_REJECT_DUPLICATES, NULL);
 		if (got == NULL)
 			fail_msg("not JSON: %s", text);
-		want = proto_block_json(&b, rows[i].attempts);
+		want = proto_block_json(&b, row_cases[i].attempts);
 		if (!json_equal(want, got))
 			fail_msg("row %zu: %s", i, text);
 		json_decref(want);
@@ -599,6 +599,7 @@ static char tdir[64];
 static int
 ctl_setup(void **state)
 {
+	static const uint8_t hashkey[16];
 	struct ctl *c;
 	char err[256];
 
@@ -607,6 +608,10 @@ ctl_setup(void **state)
 	memset(&tdaemon, 0, sizeof(tdaemon));
 	tdaemon.conf = conf_defaults();
 	assert_non_null(tdaemon.conf);
+	tdaemon.engine = engine_new(tdaemon.conf, hashkey);
+	tdaemon.blocks = blocks_new();
+	assert_non_null(tdaemon.engine);
+	assert_non_null(tdaemon.blocks);
 	snprintf(tdaemon.conf->control_socket,
 	    sizeof(tdaemon.conf->control_socket), "%s/sub/ctl.sock", tdir);
 	c = ctl_open(&tdaemon, err, sizeof(err));
@@ -621,6 +626,8 @@ ctl_teardown(void **state)
 	char path[128];
 
 	ctl_close(*state);
+	engine_free(tdaemon.engine);
+	blocks_free(tdaemon.blocks);
 	conf_free(tdaemon.conf);
 	snprintf(path, sizeof(path), "%s/sub", tdir);
 	rmdir(path);
@@ -776,6 +783,289 @@ test_ctl_hostile(void **state)
 	close(good);
 }
 
+/* ------------------------------------------------------- streamed replies */
+
+/* Blocks 198.18.0.0 and on (n < 65536), every third one throttled. */
+static void
+add_blocks(size_t from, size_t n)
+{
+	struct block b;
+	char src[32];
+	size_t i;
+
+	for (i = from; i < from + n; i++) {
+		snprintf(src, sizeof(src), "198.18.%zu.%zu", i / 256, i % 256);
+		b = sample_block(src, RULE_BURST, i % 3 == 2 ? ACT_THROTTLE :
+		    ACT_BLOCK, (int64_t)(1000 + i) * US_PER_S,
+		    DURATION_PERMANENT, "");
+		assert_int_equal(blocks_put(tdaemon.blocks, &b), 0);
+	}
+}
+
+static size_t
+addr_index(const char *src)
+{
+	unsigned a, b;
+
+	assert_int_equal(sscanf(src, "198.18.%u.%u", &a, &b), 2);
+	return a * 256 + b;
+}
+
+/* The reading end of a stream: a buffer of one message at most. */
+struct rdr {
+	uint8_t		 buf[PROTO_HDR_LEN + PROTO_MAX_REPLY];
+	size_t		 have, msglen;
+};
+
+/* The next whole message at the head of r->buf (pumping the server), or
+ * 0 when the server closed the connection. */
+static int
+next_message(struct ctl *c, int fd, struct rdr *r)
+{
+	ssize_t n;
+
+	if (r->msglen > 0) {
+		memmove(r->buf, r->buf + r->msglen, r->have - r->msglen);
+		r->have -= r->msglen;
+		r->msglen = 0;
+	}
+	for (;;) {
+		if (proto_frame(r->buf, r->have, PROTO_MAX_REPLY, &r->msglen)
+		    == 1)
+			return 1;
+		r->msglen = 0;
+		pump(c, fd);
+		n = recv(fd, r->buf + r->have, sizeof(r->buf) - r->have, 0);
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			return 0;
+		assert_true(n > 0);
+		r->have += (size_t)n;
+	}
+}
+
+/* The header of a stream, its JSON checked; the count of blocks held. */
+static json_int_t
+read_header(struct ctl *c, int fd, struct rdr *r)
+{
+	char err[128];
+	json_int_t count;
+	json_t *o;
+
+	assert_int_equal(next_message(c, fd, r), 1);
+	o = proto_unpack(r->buf + PROTO_HDR_LEN, r->msglen - PROTO_HDR_LEN,
+	    PROTO_MAX_REPLY, err, sizeof(err));
+	assert_non_null(o);
+	assert_true(json_is_true(json_object_get(o, "ok")));
+	assert_true(json_is_true(json_object_get(o, "stream")));
+	count = json_integer_value(json_object_get(o, "count"));
+	json_decref(o);
+	return count;
+}
+
+/*
+ * The rows of the next frame into seen[] (times each address came) and
+ * *throttled (a throttled row came; NULL: any order); 1 frame, 0 the end
+ * (its count checked against *rows).
+ */
+static int
+read_rows(struct ctl *c, int fd, struct rdr *r, uint8_t *seen, size_t *rows,
+    bool *throttled)
+{
+	struct proto_row row;
+	const uint8_t *p;
+	size_t left, used;
+	json_t *o;
+
+	assert_int_equal(next_message(c, fd, r), 1);
+	p = r->buf + PROTO_HDR_LEN;
+	left = r->msglen - PROTO_HDR_LEN;
+	if (p[0] != PROTO_ROW_FRAME) {
+		o = proto_unpack(p, left, PROTO_MAX_REPLY, NULL, 0);
+		assert_non_null(o);
+		assert_true(json_is_true(json_object_get(o, "end")));
+		assert_int_equal(json_integer_value(json_object_get(o,
+		    "rows")), *rows);
+		json_decref(o);
+		return 0;
+	}
+	assert_true(left <= PROTO_MAX_FRAME);
+	for (p++, left--; left > 0; p += used, left -= used) {
+		used = proto_row_get(p, left, &row);
+		assert_true(used > 0);
+		/* Blocked first, then throttled: the client's two tables. */
+		if (throttled == NULL)
+			;
+		else if (strcmp(row.action, "throttle") == 0)
+			*throttled = true;
+		else
+			assert_false(*throttled);
+		seen[addr_index(row.source)]++;
+		(*rows)++;
+	}
+	return 1;
+}
+
+/*
+ * Blocks end and start while a listing streams (blocks.c moves its last
+ * record into a hole): every block held during the whole listing comes
+ * exactly once, one that ended well before its turn never, none twice.
+ * "Well before": rows the daemon wrote but the test has not read yet (in
+ * the socket, in the daemon's buffer) are fewer than IN_FLIGHT.
+ */
+static void
+test_ctl_stream_changes(void **state)
+{
+	enum { N = 30000, NEW = 300, IN_FLIGHT = 10000 };
+	static uint8_t seen[N + NEW];
+	static size_t pos[N];
+	struct ctl *c = *state;
+	struct rdr *r = malloc(sizeof(*r));
+	struct block b;
+	size_t rows = 0, i, nframes = 0, removed = 0, n, ngone = 0;
+	bool throttled = false, changed = false;
+	uint8_t gone[N + NEW] = { 0 };
+	int fd, pass;
+
+	assert_non_null(r);
+	r->have = r->msglen = 0;
+	memset(seen, 0, sizeof(seen));
+	add_blocks(0, N);
+	/* The order of the rows: as blocks_at, blocked, then throttled. */
+	for (pass = 0, n = 0; pass < 2; pass++)
+		for (i = 0; i < N; i++) {
+			b = *blocks_at(tdaemon.blocks, i);
+			if ((b.action == ACT_THROTTLE) == (pass == 1))
+				pos[b.key.addr[2] * 256 + b.key.addr[3]] = n++;
+		}
+	fd = tconnect();
+	send_json(fd, "{\"cmd\":\"list\"}");
+	assert_int_equal(read_header(c, fd, r), N);
+	while (read_rows(c, fd, r, seen, &rows, &throttled) == 1) {
+		if (++nframes != 3)
+			continue;
+		/* Mid-stream: end 1 in 7 blocks, sent or not; start new ones;
+		 * end one and start it again. */
+		assert_true(rows < N / 3);
+		changed = true;
+		for (i = 0; i < N; i += 7) {
+			b = sample_block("192.0.2.1", RULE_BURST, ACT_BLOCK, 0,
+			    0, "");
+			b.key.addr[0] = 198;
+			b.key.addr[1] = 18;
+			b.key.addr[2] = (uint8_t)(i / 256);
+			b.key.addr[3] = (uint8_t)(i % 256);
+			if (pos[i] >= rows + IN_FLIGHT) {
+				gone[i] = 1;
+				ngone++;
+			}
+			assert_int_equal(blocks_remove(tdaemon.blocks, &b.key),
+			    0);
+			removed++;
+		}
+		add_blocks(N, NEW);
+		b = *blocks_at(tdaemon.blocks, 1);
+		assert_int_equal(blocks_remove(tdaemon.blocks, &b.key), 0);
+		assert_int_equal(blocks_put(tdaemon.blocks, &b), 0);
+	}
+	assert_true(changed);
+	assert_true(throttled);
+	assert_true(ngone > 1000);
+	for (i = 0; i < N + NEW; i++) {
+		if (seen[i] > 1)
+			fail_msg("198.18.%zu.%zu listed %u times", i / 256,
+			    i % 256, seen[i]);
+		if (i < N && i % 7 != 0 && seen[i] != 1)
+			fail_msg("198.18.%zu.%zu held throughout, not listed",
+			    i / 256, i % 256);
+		if (gone[i] && seen[i] != 0)
+			fail_msg("198.18.%zu.%zu listed after it ended",
+			    i / 256, i % 256);
+	}
+	assert_true(rows < N && rows >= N - removed);
+	/* The connection stays for the next request. */
+	send_json(fd, "{\"cmd\":\"list\",\"recent\":3}");
+	assert_int_equal(read_header(c, fd, r), N - removed + NEW);
+	close(fd);
+	free(r);
+}
+
+/* Bytes queued for reading on fd. */
+static int
+queued(int fd)
+{
+	uint8_t b[65536];
+	int total = 0;
+	ssize_t n;
+
+	n = recv(fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		total = (int)n;
+	return total;
+}
+
+/*
+ * Clients that ask for a full listing and never read: the others are
+ * still answered (status, recent blocks); at most CTL_MAX_LISTINGS run at
+ * once and a further one waits, sending nothing, until a place frees.
+ */
+static void
+test_ctl_stream_slow(void **state)
+{
+	enum { N = 50000, STUCK = 5 };
+	static uint8_t seen[N];
+	struct ctl *c = *state;
+	struct rdr *r = malloc(sizeof(*r));
+	struct pollfd p;
+	size_t rows = 0;
+	bool throttled = false;
+	int stuck[STUCK], fd, i;
+
+	assert_non_null(r);
+	r->have = r->msglen = 0;
+	add_blocks(0, N);
+	for (i = 0; i < STUCK; i++) {
+		stuck[i] = tconnect();
+		send_json(stuck[i], "{\"cmd\":\"list\"}");
+	}
+	for (i = 0; i < 2000; i++)
+		ctl_dispatch(c);
+	/* Four hold what the socket holds, no more; the fifth waits. */
+	for (i = 0; i < STUCK - 1; i++)
+		assert_true(queued(stuck[i]) > 0);
+	p.fd = stuck[STUCK - 1];
+	p.events = POLLIN;
+	assert_int_equal(poll(&p, 1, 0), 0);
+
+	/* A status is answered meanwhile: 20 recent rows, newest first. */
+	fd = tconnect();
+	send_json(fd, "{\"cmd\":\"status\",\"recent\":20}");
+	assert_int_equal(read_header(c, fd, r), N);
+	memset(seen, 0, sizeof(seen));
+	while (read_rows(c, fd, r, seen, &rows, NULL) == 1)
+		;
+	assert_int_equal(rows, 20);
+	for (i = N - 20; i < N; i++)
+		assert_int_equal(seen[i], 1);
+	close(fd);
+
+	/* The four go away: the fifth gets all of its listing. */
+	for (i = 0; i < STUCK - 1; i++)
+		close(stuck[i]);
+	r->have = r->msglen = 0;
+	rows = 0;
+	throttled = false;
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(read_header(c, stuck[STUCK - 1], r), N);
+	while (read_rows(c, stuck[STUCK - 1], r, seen, &rows, &throttled)
+	    == 1)
+		;
+	assert_int_equal(rows, N);
+	for (i = 0; i < N; i++)
+		assert_int_equal(seen[i], 1);
+	close(stuck[STUCK - 1]);
+	free(r);
+}
+
 static void
 test_ctl_refuses_second(void **state)
 {
@@ -883,6 +1173,10 @@ main(void)
 		    ctl_teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_hostile, ctl_setup,
 		    ctl_teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_stream_changes,
+		    ctl_setup, ctl_teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_stream_slow,
+		    ctl_setup, ctl_teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_refuses_second,
 		    ctl_setup, ctl_teardown),
 	};
