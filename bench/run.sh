@@ -13,7 +13,10 @@
 #   capture         (root) SYN floods at fixed and maximal rates, nflogmon
 #                   against a do-nothing libnetfilter_log consumer
 #                   (goal: >= 0.95x its messages, no loss where it has none)
-# bench/live.sh measures the live rows; bench/README.md explains them all.
+#   list --json     (root) 1,000,000 blocks held, the client's whole run
+#                   against jq -c . of the same JSON (goal: under 5 s)
+# bench/live.sh measures the live rows, bench/list.sh the listing rows;
+# bench/README.md explains them all.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -78,6 +81,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	sync
 	mapfile -t live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/live.sh)
 	wait $! || live_rc=$?
+	echo "listing rows (1,000,000 blocks, about 40 s)..." >&2
+	mapfile -t listing < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/list.sh)
+	wait $! || live_rc=$?
+	live+=("${listing[@]}")
 fi
 
 echo
@@ -100,6 +107,7 @@ else
 	echo "(block latency: median of 3 rounds' medians, lowest of their p99s;"
 	echo " baseline: bench/nflog-baseline react, NFLOG threshold 1 + one"
 	echo " libipset add.  capture: best of 2 rounds, 2 s floods; baseline:"
-	echo " bench/nflog-baseline count, threshold 64, 16 MiB buffer.  A shared"
-	echo " 2-core machine: expect noise; see bench/README.md)"
+	echo " bench/nflog-baseline count, threshold 64, 16 MiB buffer.  list:"
+	echo " best of 3 client runs, jq one run.  A shared 2-core machine:"
+	echo " expect noise; see bench/README.md)"
 fi
