@@ -143,6 +143,17 @@ peer_in_group(int fd, gid_t primary, gid_t gid)
 	return found;
 }
 
+/* Frees the client's listing, if any, and its place among the full ones. */
+static void
+ctl_listing_end(struct ctl *c, struct ctl_client *cl)
+{
+	if (cl->listing != NULL && cl->full)
+		c->nfull--;
+	listing_free(cl->listing);
+	cl->listing = NULL;
+	cl->full = false;
+}
+
 static void
 ctl_client_close(struct ctl *c, struct ctl_client *cl)
 {
@@ -150,9 +161,7 @@ ctl_client_close(struct ctl *c, struct ctl_client *cl)
 		return;
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
-	if (cl->listing != NULL && cl->full)
-		c->nfull--;
-	listing_free(cl->listing);
+	ctl_listing_end(c, cl);
 	free(cl->rbuf);
 	free(cl->wbuf);
 	memset(cl, 0, sizeof(*cl));
@@ -335,8 +344,10 @@ ctl_listing_start(struct ctl *c, struct ctl_client *cl,
 	    json_object_set_new(o, "stream", json_true()) == -1 ||
 	    json_object_set_new(o, "count", json_integer((json_int_t)
 	    listing_held(cl->listing))) == -1) {
+		/* An error instead, and no rows after it. */
 		json_decref(o);
 		o = NULL;
+		ctl_listing_end(c, cl);
 	}
 	return ctl_reply(cl, o);
 }
@@ -360,13 +371,8 @@ ctl_listing_fill(struct ctl *c, struct ctl_client *cl)
 		return -1;
 	/* The client took a whole buffer: that is progress. */
 	cl->deadline_us = clock_mono_us() + CTL_IDLE_US;
-	if (rv == 1) {
-		listing_free(cl->listing);
-		cl->listing = NULL;
-		if (cl->full)
-			c->nfull--;
-		cl->full = false;
-	}
+	if (rv == 1)
+		ctl_listing_end(c, cl);
 	return 0;
 }
 
