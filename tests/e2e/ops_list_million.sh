@@ -118,6 +118,10 @@ if status:
               "hook", "breaker_trips"):
         if k not in d:
             sys.exit("status --json without %s" % k)
+    # The protocol's own members stay between daemon and client.
+    for k in ("ok", "stream", "count"):
+        if k in d:
+            sys.exit("status --json has %s" % k)
 PY
 }
 
