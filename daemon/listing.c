@@ -11,7 +11,11 @@
  * during a listing.  Keys are looked up again when their row is written:
  * a block that ended since is left out, one that started since was not
  * in the snapshot; every block held during the whole listing appears
- * exactly once.  This file never changes the blocks.
+ * exactly once.  The price: taking the snapshot is one pass over the
+ * blocks inside the loop (40 to 150 ms at 1,000,000 on a 2-core VM, most
+ * of it the first touch of its 24 MB), once per `list` or `status
+ * --json`; the human status's `recent` snapshot is one pass too, of a
+ * few keys.  This file never changes the blocks.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,23 +35,33 @@ struct listing {
 	bool		 ended;
 };
 
-/* Every key, blocked (and dry run) first, then throttled, so that the
- * client can print the two tables as the rows come. */
+/*
+ * Every key, blocked (and dry run) first, then throttled, so that the
+ * client can print the two tables as the rows come: one pass, the
+ * throttled filled in from the end and turned round after.
+ */
 static int
 listing_all(struct listing *l, struct blocks *bs)
 {
-	size_t i, n = blocks_count(bs);
+	size_t i, n = blocks_count(bs), front = 0, back = n;
 	const struct block *b;
-	int pass;
+	struct key k;
 
-	if (n > 0 && (l->keys = calloc(n, sizeof(*l->keys))) == NULL)
+	if (n > 0 && (l->keys = malloc(n * sizeof(*l->keys))) == NULL)
 		return -1;
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < n; i++) {
-			b = blocks_at(bs, i);
-			if ((b->action == ACT_THROTTLE) == (pass == 1))
-				l->keys[l->n++] = b->key;
-		}
+	for (i = 0; i < n; i++) {
+		b = blocks_at(bs, i);
+		if (b->action == ACT_THROTTLE)
+			l->keys[--back] = b->key;
+		else
+			l->keys[front++] = b->key;
+	}
+	for (i = 0; i < (n - back) / 2; i++) {
+		k = l->keys[back + i];
+		l->keys[back + i] = l->keys[n - 1 - i];
+		l->keys[n - 1 - i] = k;
+	}
+	l->n = n;
 	return 0;
 }
 
