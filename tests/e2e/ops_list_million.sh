@@ -233,7 +233,7 @@ out=$(timeout 60 cat <&"${SLOW[0]}")
 echo "$out"
 wait "$slow_pid" || nfl_fail "slow clients: $out"
 grep -q 'never-reader dropped' <<< "$out" || nfl_fail "slow clients: $out"
-# Two stalled listings cost their snapshots of keys (24 bytes a block)
+# Two stalled listings cost their snapshots of keys (28 bytes a block)
 # and a buffer each, not their 200 MB replies.
 echo "daemon RSS ${rss0} kB, ${rss1} kB with two stalled listings"
 [ $((rss1 - rss0)) -lt $((96 * 1024)) ] ||

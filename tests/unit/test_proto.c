@@ -989,6 +989,31 @@ test_ctl_stream_changes(void **state)
 	free(r);
 }
 
+/* No blocks: a header, no rows, the end; the next request is served. */
+static void
+test_ctl_stream_empty(void **state)
+{
+	static uint8_t seen[1];
+	struct ctl *c = *state;
+	struct rdr *r = malloc(sizeof(*r));
+	size_t rows = 0;
+	bool throttled = false;
+	int fd = tconnect(), i;
+
+	assert_non_null(r);
+	for (i = 0; i < 2; i++) {
+		r->have = r->msglen = 0;
+		send_json(fd, i == 0 ? "{\"cmd\":\"list\"}" :
+		    "{\"cmd\":\"status\",\"recent\":20}");
+		assert_int_equal(read_header(c, fd, r), 0);
+		assert_int_equal(read_rows(c, fd, r, seen, &rows, &throttled),
+		    0);
+		assert_int_equal(rows, 0);
+	}
+	close(fd);
+	free(r);
+}
+
 /* Bytes queued for reading on fd. */
 static int
 queued(int fd)
@@ -1173,6 +1198,8 @@ main(void)
 		    ctl_teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_hostile, ctl_setup,
 		    ctl_teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_stream_empty,
+		    ctl_setup, ctl_teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_stream_changes,
 		    ctl_setup, ctl_teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_stream_slow,
