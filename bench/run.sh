@@ -15,7 +15,10 @@
 #                   (goal: >= 0.95x its messages, no loss where it has none)
 #   rules           (root) `nflogmon rules` and the start's ruleset check
 #                   with 10,000 allowlisted addresses (bench/rules.sh)
-# bench/live.sh measures the live rows; bench/README.md explains them all.
+#   list --json     (root) 1,000,000 blocks held, the client's whole run
+#                   against jq -c . of the same JSON (goal: under 5 s)
+# bench/live.sh measures the live rows, bench/list.sh the listing rows;
+# bench/README.md explains them all.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
@@ -82,6 +85,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	wait $! || live_rc=$?
 	# The capture rules of a large config (bench/rules.sh).
 	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/rules.sh)
+	echo "listing rows (1,000,000 blocks, about 40 s)..." >&2
+	mapfile -t listing < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/list.sh)
+	wait $! || live_rc=$?
+	live+=("${listing[@]}")
 fi
 
 echo
@@ -104,6 +111,7 @@ else
 	echo "(block latency: median of 3 rounds' medians, lowest of their p99s;"
 	echo " baseline: bench/nflog-baseline react, NFLOG threshold 1 + one"
 	echo " libipset add.  capture: best of 2 rounds, 2 s floods; baseline:"
-	echo " bench/nflog-baseline count, threshold 64, 16 MiB buffer.  A shared"
-	echo " 2-core machine: expect noise; see bench/README.md)"
+	echo " bench/nflog-baseline count, threshold 64, 16 MiB buffer.  list:"
+	echo " best of 3 client runs, jq one run.  A shared 2-core machine:"
+	echo " expect noise; see bench/README.md)"
 fi

@@ -2,7 +2,12 @@
  * client.c: `nflogmon status|list|block|unblock`, the operator's side of
  * the control socket.  Parses the command line, sends one request, prints
  * the reply: as is with --json, else as aligned tables with relative times
- * that fit in 100 columns.  Exit statuses follow DESIGN.md: 0 ok, 1 error
+ * that fit in 100 columns.  status and list are printed as their rows
+ * stream in (proto.c), so a million blocks need neither the whole reply
+ * in memory nor a JSON tree: --json writes the header's members, then
+ * each row's JSON as it comes; the human tables keep CLIENT_LIST_BUFFER
+ * rows at most.  The human status asks for the CLIENT_STATUS_RECENT most
+ * recent blocks only and says how many more `list` shows.  Exit statuses follow DESIGN.md: 0 ok, 1 error
  * (one line on stderr), 2 usage, 3 no daemon answers (nothing on stdout).
  * It never touches the kernel or the state file itself.
  */
@@ -82,9 +87,8 @@ fmt_count(const json_t *t, const char *name, char *buf, size_t len)
  * "uid:N" alone.
  */
 static const char *
-source_label(const json_t *r, char *buf, size_t len)
+source_label(const char *src, char *buf, size_t len)
 {
-	const char *src = jstr(r, "source", "?");
 	struct passwd *pw;
 	unsigned long uid;
 	char *end;
@@ -100,88 +104,128 @@ source_label(const json_t *r, char *buf, size_t len)
 	return buf;
 }
 
+/* The width of a source column: its longest label, min..43. */
 static int
-source_width(const json_t *rows, int min)
+label_width(int w, const char *src)
 {
 	char label[128];
-	const json_t *r;
-	size_t i;
-	int w = min, n;
+	int n = (int)strlen(source_label(src, label, sizeof(label)));
 
-	for (i = 0; i < json_array_size(rows); i++) {
-		r = json_array_get(rows, i);
-		n = (int)strlen(source_label(r, label, sizeof(label)));
-		if (n > w)
-			w = n;
-	}
-	return w > 43 ? 43 : w;
+	return n > w ? (n > 43 ? 43 : n) : w;
 }
 
-/*
- * Prints the blocks of one response ("block" or "throttle"; dry-run ones
- * with the blocks), headed by title.  Returns how many were printed.
- */
 static int
-print_blocks(FILE *f, const json_t *blocks, const char *response,
-    const char *title, double now)
+talkers_width(const json_t *rows)
+{
+	size_t i;
+	int w = 15;
+
+	for (i = 0; i < json_array_size(rows); i++)
+		w = label_width(w, jstr(json_array_get(rows, i), "source",
+		    "?"));
+	return w;
+}
+
+static int
+rows_width(const struct proto_row *rows, size_t n)
+{
+	size_t i;
+	int w = 15;
+
+	for (i = 0; i < n; i++)
+		w = label_width(w, rows[i].source);
+	return w;
+}
+
+/* "block" or "throttle": the table a row goes in (dry run with blocks). */
+static const char *
+row_response(const struct proto_row *r)
+{
+	return strcmp(r->action, "throttle") == 0 ? "throttle" : "block";
+}
+
+static void
+print_title(FILE *f, const char *response, int w)
+{
+	fprintf(f, "%-*s %-9s %6s %3s %8s %-9s %-14s %s\n", w,
+	    strcmp(response, "throttle") == 0 ? "THROTTLED" : "BLOCKED",
+	    "RULE", "CONN", "STR", "ATTEMPTS", "SINCE", "EXPIRES",
+	    "STATE/REASON");
+}
+
+static void
+print_row(FILE *f, const struct proto_row *b, int w, double now)
 {
 	char since[32], exp[48], rel[32], row[512], label[128];
-	const json_t *b, *e;
-	const char *state, *reason;
-	int w = source_width(blocks, 15), n = 0;
-	size_t i, end;
+	const char *state;
+	size_t end;
 
-	for (i = 0; i < json_array_size(blocks); i++) {
-		b = json_array_get(blocks, i);
-		if (strcmp(jstr(b, "response", "block"), response) != 0)
+	snprintf(since, sizeof(since), "%s ago", fmt_rel(now -
+	    (double)b->since_us / US_PER_S, rel, sizeof(rel)));
+	if (b->expires_us != DURATION_PERMANENT)
+		snprintf(exp, sizeof(exp), "in %s", fmt_rel((double)
+		    b->expires_us / US_PER_S - now, rel, sizeof(rel)));
+	else
+		snprintf(exp, sizeof(exp), "permanent");
+	if (strcmp(b->action, "dry_run") == 0)
+		state = "dry run";
+	else if (!b->enforced)
+		state = "not enforced";
+	else
+		state = "";
+	snprintf(row, sizeof(row),
+	    "%-*s %-9s %6lu %3ld %8lu %-9s %-14s %s%s%s",
+	    w, source_label(b->source, label, sizeof(label)), b->rule,
+	    (unsigned long)b->connections, (long)b->strikes,
+	    (unsigned long)b->attempts, since, exp, state,
+	    *state != '\0' && b->reason[0] != '\0' ? ", " : "", b->reason);
+	/* No padding left at the end of a row without state. */
+	for (end = strlen(row); end > 0 && row[end - 1] == ' '; end--)
+		;
+	fprintf(f, "%.*s\n", (int)end, row);
+}
+
+/* The kept rows of one response, headed by its title: how many. */
+static uint64_t
+print_kept(struct client_list *l, const char *response, int w)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < l->nbuf; i++) {
+		if (strcmp(row_response(&l->buf[i]), response) != 0)
 			continue;
 		if (n++ == 0)
-			fprintf(f, "%-*s %-9s %6s %3s %8s %-9s %-14s %s\n", w,
-			    title, "RULE", "CONN", "STR", "ATTEMPTS", "SINCE",
-			    "EXPIRES", "STATE/REASON");
-		snprintf(since, sizeof(since), "%s ago", fmt_rel(now -
-		    json_number_value(json_object_get(b, "since")), rel,
-		    sizeof(rel)));
-		e = json_object_get(b, "expires");
-		if (json_is_number(e))
-			snprintf(exp, sizeof(exp), "in %s",
-			    fmt_rel(json_number_value(e) - now, rel,
-			    sizeof(rel)));
-		else
-			snprintf(exp, sizeof(exp), "permanent");
-		if (strcmp(jstr(b, "action", ""), "dry_run") == 0)
-			state = "dry run";
-		else if (!json_is_true(json_object_get(b, "enforced")))
-			state = "not enforced";
-		else
-			state = "";
-		reason = jstr(b, "reason", "");
-		snprintf(row, sizeof(row),
-		    "%-*s %-9s %6lld %3lld %8lld %-9s %-14s %s%s%s",
-		    w, source_label(b, label, sizeof(label)), jstr(b, "rule", "?"),
-		    jint(b, "connections"), jint(b, "strikes"),
-		    jint(b, "attempts"), since, exp, state,
-		    *state != '\0' && *reason != '\0' ? ", " : "", reason);
-		/* No padding left at the end of a row without state. */
-		for (end = strlen(row); end > 0 && row[end - 1] == ' '; end--)
-			;
-		fprintf(f, "%.*s\n", (int)end, row);
+			print_title(l->f, response, w);
+		print_row(l->f, &l->buf[i], w, l->now);
 	}
 	return n;
 }
 
-void
-client_print_list(FILE *f, const json_t *reply, double now)
+/* Streaming: a row printed at once, a new title when its table changes. */
+static void
+print_streamed(struct client_list *l, const struct proto_row *r)
 {
-	const json_t *blocks = json_object_get(reply, "blocks");
-	int n;
+	const char *resp = row_response(r);
 
-	n = print_blocks(f, blocks, "block", "BLOCKED", now);
-	if (n > 0 && json_array_size(blocks) > (size_t)n)
-		fputc('\n', f);
-	n += print_blocks(f, blocks, "throttle", "THROTTLED", now);
-	if (n == 0)
-		fprintf(f, "no blocks\n");
+	if (strcmp(l->section, resp) != 0) {
+		if (l->printed > 0)
+			fputc('\n', l->f);
+		print_title(l->f, resp, l->width);
+		snprintf(l->section, sizeof(l->section), "%s", resp);
+	}
+	print_row(l->f, r, l->width, l->now);
+	l->printed++;
+}
+
+int
+client_list_begin(struct client_list *l, FILE *f, double now)
+{
+	memset(l, 0, sizeof(*l));
+	l->f = f;
+	l->now = now;
+	l->buf = calloc(CLIENT_LIST_BUFFER, sizeof(*l->buf));
+	return l->buf == NULL ? -1 : 0;
 }
 
 /* One warning sentence in lines of at most 100 columns, cut at spaces. */
@@ -211,7 +255,49 @@ print_warning(FILE *f, const char *s)
 }
 
 void
-client_print_status(FILE *f, const json_t *r, double now)
+client_list_row(struct client_list *l, const struct proto_row *r)
+{
+	size_t i;
+
+	if (!l->streaming && l->nbuf < CLIENT_LIST_BUFFER) {
+		l->buf[l->nbuf++] = *r;
+		return;
+	}
+	if (!l->streaming) {
+		/* The columns are sized by the kept rows; later ones follow. */
+		l->streaming = true;
+		l->width = rows_width(l->buf, l->nbuf);
+		for (i = 0; i < l->nbuf; i++)
+			print_streamed(l, &l->buf[i]);
+		l->nbuf = 0;
+	}
+	print_streamed(l, r);
+}
+
+void
+client_list_end(struct client_list *l, uint64_t more)
+{
+	uint64_t n;
+	int w;
+
+	if (!l->streaming) {
+		w = rows_width(l->buf, l->nbuf);
+		n = print_kept(l, "block", w);
+		if (n > 0 && l->nbuf > n)
+			fputc('\n', l->f);
+		l->printed = n + print_kept(l, "throttle", w);
+	}
+	if (more > 0)
+		fprintf(l->f, "%s%llu more: nflogmon list\n",
+		    l->printed > 0 ? "\n" : "", (unsigned long long)more);
+	else if (l->printed == 0)
+		fprintf(l->f, "no blocks\n");
+	free(l->buf);
+	l->buf = NULL;
+}
+
+void
+client_print_status(FILE *f, const json_t *r)
 {
 	const json_t *be = json_object_get(r, "backend");
 	const json_t *cap = json_object_get(r, "capture");
@@ -249,20 +335,20 @@ client_print_status(FILE *f, const json_t *r, double now)
 	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
 
 	if (json_array_size(top) > 0) {
-		w = source_width(top, 15);
+		w = talkers_width(top);
 		fprintf(f, "\n%-*s %14s %14s %14s\n", w, "TOP TALKERS",
 		    "BURST", "SUSTAINED", "FANOUT");
 		for (i = 0; i < json_array_size(top); i++) {
 			t = json_array_get(top, i);
 			fprintf(f, "%-*s %14s %14s %14s\n", w,
-			    source_label(t, label, sizeof(label)),
+			    source_label(jstr(t, "source", "?"), label,
+			    sizeof(label)),
 			    fmt_count(t, "burst", b1, sizeof(b1)),
 			    fmt_count(t, "sustained", b2, sizeof(b2)),
 			    fmt_count(t, "fanout", b3, sizeof(b3)));
 		}
 	}
 	fputc('\n', f);
-	client_print_list(f, r, now);
 }
 
 static int
@@ -353,20 +439,151 @@ client_socket(const struct client_opts *o, char *buf, size_t len)
 	return 0;
 }
 
+/* Prints a reply that is one message: block, unblock, or an error. */
+static int
+client_single(json_t *reply, enum proto_cmd cmd, bool json)
+{
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		fprintf(stderr, "nflogmon: %s\n", jstr(reply, "error",
+		    "the daemon refused"));
+		return EXIT_ERR;
+	}
+	if (cmd == PROTO_STATUS || cmd == PROTO_LIST) {
+		fprintf(stderr, "nflogmon: bad reply from the daemon\n");
+		return EXIT_ERR;
+	}
+	json_object_del(reply, "ok");
+	if (json) {
+		json_dumpf(reply, stdout, JSON_COMPACT |
+		    JSON_REAL_PRECISION(17));
+		fputc('\n', stdout);
+	} else if (json_is_string(json_object_get(reply, "message")))
+		printf("%s\n", jstr(reply, "message", ""));
+	return fflush(stdout) == EOF ? EXIT_ERR : EXIT_OK;
+}
+
+/*
+ * Where a reply goes as it arrives: a single reply is kept; a stream's
+ * header and rows are printed at once (JSON or the human tables).
+ */
+struct client_out {
+	enum proto_cmd	 cmd;
+	bool		 json;
+	double		 now;
+	json_t		*reply;		/* a single reply */
+	bool		 stream;
+	uint64_t	 count;		/* blocks held (the header's) */
+	uint64_t	 rows;
+	struct client_list list;
+};
+
+static int
+out_reply(void *arg, json_t *r)
+{
+	struct client_out *o = arg;
+	char *s;
+	size_t n;
+
+	if (!json_is_true(json_object_get(r, "stream"))) {
+		o->reply = json_incref(r);
+		return 0;
+	}
+	o->stream = true;
+	o->count = (uint64_t)jint(r, "count");
+	json_object_del(r, "ok");
+	json_object_del(r, "stream");
+	json_object_del(r, "count");
+	if (!o->json) {
+		if (o->cmd == PROTO_STATUS)
+			client_print_status(stdout, r);
+		return client_list_begin(&o->list, stdout, o->now);
+	}
+	/* The header's members, then the blocks as they come. */
+	if ((s = json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(17))) ==
+	    NULL)
+		return -1;
+	n = strlen(s);
+	fwrite(s, 1, n - 1, stdout);
+	fputs(json_object_size(r) > 0 ? ",\"blocks\":[" : "\"blocks\":[",
+	    stdout);
+	free(s);
+	return 0;
+}
+
+static int
+out_row(void *arg, const struct proto_row *row)
+{
+	struct client_out *o = arg;
+	char buf[PROTO_ROW_JSON_MAX + 1];
+	size_t n;
+
+	if (!o->json) {
+		client_list_row(&o->list, row);
+		o->rows++;
+		return 0;
+	}
+	n = 0;
+	if (o->rows++ > 0)
+		buf[n++] = ',';
+	n += proto_row_json(row, buf + n);
+	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
+}
+
+static int
+client_call(const char *sock, const struct proto_request *req, bool json)
+{
+	static char obuf[64 * 1024];
+	struct client_out o = { .cmd = req->cmd, .json = json,
+	    .now = (double)clock_wall_us() / US_PER_S };
+	struct proto_sink sink = { out_reply, out_row, &o };
+	json_t *jreq;
+	char err[512];
+	int rv;
+
+	if ((jreq = proto_request_json(req)) == NULL) {
+		fprintf(stderr, "nflogmon: out of memory\n");
+		return EXIT_ERR;
+	}
+	/* A million rows: fewer, larger writes. */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	rv = proto_call_sink(sock, jreq, PROTO_CALL_TIMEOUT_MS, &sink, err,
+	    sizeof(err));
+	json_decref(jreq);
+	if (rv != 0) {
+		free(o.list.buf);
+		json_decref(o.reply);
+		fflush(stdout);
+		fprintf(stderr, "nflogmon: %s\n", err);
+		return rv == -3 ? EXIT_NODAEMON : EXIT_ERR;
+	}
+	if (o.stream) {
+		if (json)
+			fputs("]}\n", stdout);
+		else
+			client_list_end(&o.list, req->cmd == PROTO_STATUS &&
+			    o.count > o.rows ? o.count - o.rows : 0);
+		return fflush(stdout) == EOF ? EXIT_ERR : EXIT_OK;
+	}
+	rv = client_single(o.reply, req->cmd, json);
+	json_decref(o.reply);
+	return rv;
+}
+
 static int
 client_run(int argc, char **argv, enum proto_cmd cmd)
 {
 	struct proto_request req;
 	struct client_opts o;
-	json_t *jreq, *reply;
 	struct key k;
 	char sock[sizeof(((struct conf *)0)->control_socket)], err[512];
-	int rv;
 
 	if (client_args(argc, argv, cmd, &o) == -1)
 		return client_usage(argv[0]);
 	memset(&req, 0, sizeof(req));
 	req.cmd = cmd;
+	/* The human status shows the most recent blocks only. */
+	if (cmd == PROTO_STATUS && !o.json)
+		req.recent = CLIENT_STATUS_RECENT;
 	if (o.source != NULL) {
 		if (strlen(o.source) >= sizeof(req.source)) {
 			fprintf(stderr, "nflogmon: bad source '%s'\n", o.source);
@@ -401,37 +618,7 @@ client_run(int argc, char **argv, enum proto_cmd cmd)
 	}
 	if (client_socket(&o, sock, sizeof(sock)) == -1)
 		return EXIT_ERR;
-	if ((jreq = proto_request_json(&req)) == NULL) {
-		fprintf(stderr, "nflogmon: out of memory\n");
-		return EXIT_ERR;
-	}
-	rv = proto_call(sock, jreq, &reply, err, sizeof(err));
-	json_decref(jreq);
-	if (rv != 0) {
-		fprintf(stderr, "nflogmon: %s\n", err);
-		return rv == -3 ? EXIT_NODAEMON : EXIT_ERR;
-	}
-	if (!json_is_true(json_object_get(reply, "ok"))) {
-		fprintf(stderr, "nflogmon: %s\n", jstr(reply, "error",
-		    "the daemon refused"));
-		json_decref(reply);
-		return EXIT_ERR;
-	}
-	json_object_del(reply, "ok");
-	if (o.json)
-		json_dumpf(reply, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17));
-	if (o.json)
-		fputc('\n', stdout);
-	else if (cmd == PROTO_STATUS)
-		client_print_status(stdout, reply, (double)clock_wall_us() /
-		    US_PER_S);
-	else if (cmd == PROTO_LIST)
-		client_print_list(stdout, reply, (double)clock_wall_us() /
-		    US_PER_S);
-	else if (json_is_string(json_object_get(reply, "message")))
-		printf("%s\n", jstr(reply, "message", ""));
-	json_decref(reply);
-	return fflush(stdout) == EOF ? EXIT_ERR : EXIT_OK;
+	return client_call(sock, &req, o.json);
 }
 
 int

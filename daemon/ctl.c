@@ -6,7 +6,13 @@
  * non-blocking, lives in a fixed table of CTL_MAX_CLIENTS slots (a
  * connection beyond it is closed at once), has a bounded input buffer (one
  * request) and one pending reply, and a deadline: a client that does not
- * finish its request or read its reply within CTL_IDLE_US is dropped.
+ * finish its request, or take the next part of its reply, within
+ * CTL_IDLE_US is dropped.  status and list stream (listing.c): their rows
+ * are written into a buffer of CTL_WBUF bytes only when the client has
+ * taken the last one, so a slow reader costs neither time nor memory
+ * beyond that buffer and its listing's snapshot of keys; at most
+ * CTL_MAX_LISTINGS full listings run at once (their snapshots are the
+ * size of the block list), a further one waits for a free place.
  * Garbage, an oversized length or a short message closes that client only.
  * All descriptors sit in a private epoll instance so the main loop watches
  * one fd.  Who may do what is decided from the peer's credentials as the
@@ -33,11 +39,17 @@
 #define CTL_EVENTS		16
 #define CTL_TOP			10	/* top talkers in status */
 #define CTL_LISTENER		UINT64_MAX
+#define CTL_WBUF		(64 * 1024)	/* a streamed reply's buffer */
+#define CTL_MAX_LISTINGS	4	/* full listings at once */
+#define CTL_FILLS		4	/* buffers sent per event, at most */
 
 /*
  * A client slot: fd -1 when free.  rbuf holds at most one request
- * (PROTO_HDR_LEN + PROTO_MAX_MSG bytes); while wbuf holds a reply the
- * client is not read from, so a client has at most one reply in flight.
+ * (PROTO_HDR_LEN + PROTO_MAX_MSG bytes); while wbuf holds a reply, or a
+ * listing has more of it, the client is not read from, so a client has at
+ * most one reply in flight.  wbuf[woff..wlen) is still to send, wcap its
+ * size; a listing refills it once it is all sent.  waiting: a full
+ * listing asked for (wreq) while CTL_MAX_LISTINGS run; not read from.
  */
 struct ctl_client {
 	int		 fd;
@@ -48,7 +60,11 @@ struct ctl_client {
 	uint8_t		*rbuf;
 	size_t		 rlen;
 	uint8_t		*wbuf;
-	size_t		 wlen, woff;
+	size_t		 wlen, woff, wcap;
+	struct listing	*listing;
+	bool		 full;		/* listing of every block */
+	bool		 waiting;
+	struct proto_request wreq;
 };
 
 /* A group of the config resolved to a gid; name "" is no group. */
@@ -65,6 +81,7 @@ struct ctl {
 	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_group socket_group, admin_group;
 	struct ctl_client clients[CTL_MAX_CLIENTS];
+	int		 nfull;		/* full listings running */
 };
 
 /* Resolves a group name or number, caching it for the unchanged name. */
@@ -126,6 +143,17 @@ peer_in_group(int fd, gid_t primary, gid_t gid)
 	return found;
 }
 
+/* Frees the client's listing, if any, and its place among the full ones. */
+static void
+ctl_listing_end(struct ctl *c, struct ctl_client *cl)
+{
+	if (cl->listing != NULL && cl->full)
+		c->nfull--;
+	listing_free(cl->listing);
+	cl->listing = NULL;
+	cl->full = false;
+}
+
 static void
 ctl_client_close(struct ctl *c, struct ctl_client *cl)
 {
@@ -133,6 +161,7 @@ ctl_client_close(struct ctl *c, struct ctl_client *cl)
 		return;
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
+	ctl_listing_end(c, cl);
 	free(cl->rbuf);
 	free(cl->wbuf);
 	memset(cl, 0, sizeof(*cl));
@@ -238,55 +267,141 @@ ctl_do_unblock(struct ctl *c, const struct proto_request *r)
 	return json_pack("{s:b}", "ok", 1);
 }
 
-/* Answers one well-formed JSON request. */
+/* Answers a request that is not a listing. */
 static json_t *
-ctl_answer(struct ctl *c, struct ctl_client *cl, const json_t *req)
+ctl_answer(struct ctl *c, struct ctl_client *cl, const struct proto_request *r)
 {
-	struct proto_request r;
 	const char *g;
-	char err[256];
-	json_t *o;
 
-	if (proto_request_parse(req, &r, err, sizeof(err)) == -1)
-		return proto_error("%s", err);
-	switch (r.cmd) {
+	switch (r->cmd) {
 	case PROTO_STATUS:
 	case PROTO_LIST:
-		if (!cl->reader)
-			return proto_error("permission denied: %s needs root "
-			    "or group %s", r.cmd == PROTO_STATUS ? "status" :
-			    "list", c->d->conf->socket_group[0] != '\0' ?
-			    c->d->conf->socket_group : c->d->conf->admin_group);
-		o = r.cmd == PROTO_STATUS ? ctl_status_json(c->d) :
-		    ctl_list_json(c->d);
-		if (o != NULL && json_object_set_new(o, "ok", json_true())
-		    == -1) {
-			json_decref(o);
-			o = NULL;
-		}
-		return o;
+		return proto_error("permission denied: %s needs root "
+		    "or group %s", r->cmd == PROTO_STATUS ? "status" :
+		    "list", c->d->conf->socket_group[0] != '\0' ?
+		    c->d->conf->socket_group : c->d->conf->admin_group);
 	case PROTO_BLOCK:
 	case PROTO_UNBLOCK:
 		if (!cl->admin) {
 			g = c->d->conf->admin_group;
 			return proto_error("permission denied: %s needs root%s%s",
-			    cmd_word(r.cmd), *g != '\0' ? " or group " : "", g);
+			    cmd_word(r->cmd), *g != '\0' ? " or group " : "", g);
 		}
-		if (r.cmd == PROTO_BLOCK)
-			return ctl_do_block(c, &r);
-		return ctl_do_unblock(c, &r);
+		if (r->cmd == PROTO_BLOCK)
+			return ctl_do_block(c, r);
+		return ctl_do_unblock(c, r);
 	}
 	return proto_error("unknown command");
 }
 
-/* Sends what can be sent of the pending reply; -1: drop the client. */
+/* Puts reply, packed, as the client's pending message; -1: drop it. */
+static int
+ctl_reply(struct ctl_client *cl, json_t *reply)
+{
+	uint8_t *m;
+	size_t mlen;
+	int rv;
+
+	if (reply == NULL)
+		reply = proto_error("out of memory");
+	if (reply == NULL)
+		return -1;
+	rv = proto_pack(reply, PROTO_MAX_REPLY, &m, &mlen);
+	json_decref(reply);
+	if (rv == -1)
+		return -1;
+	free(cl->wbuf);
+	cl->wbuf = m;
+	cl->wlen = cl->wcap = mlen;
+	cl->woff = 0;
+	return 0;
+}
+
+/*
+ * Starts a status or list reply: the header now (with the status fields
+ * and the count of blocks held), the rows as the client takes them.  A
+ * full listing beyond CTL_MAX_LISTINGS waits.  -1: drop the client.
+ */
+static int
+ctl_listing_start(struct ctl *c, struct ctl_client *cl,
+    const struct proto_request *r)
+{
+	json_t *o;
+
+	if (r->recent == 0 && c->nfull >= CTL_MAX_LISTINGS) {
+		cl->waiting = true;
+		cl->wreq = *r;
+		return 0;
+	}
+	cl->waiting = false;
+	if ((cl->listing = listing_new(c->d->blocks, r->recent)) == NULL)
+		return ctl_reply(cl, proto_error("out of memory"));
+	cl->full = r->recent == 0;
+	if (cl->full)
+		c->nfull++;
+	o = r->cmd == PROTO_STATUS ? ctl_status_json(c->d) : json_object();
+	if (o == NULL || json_object_set_new(o, "ok", json_true()) == -1 ||
+	    json_object_set_new(o, "stream", json_true()) == -1 ||
+	    json_object_set_new(o, "count", json_integer((json_int_t)
+	    listing_held(cl->listing))) == -1) {
+		/* An error instead, and no rows after it. */
+		json_decref(o);
+		o = NULL;
+		ctl_listing_end(c, cl);
+	}
+	return ctl_reply(cl, o);
+}
+
+/* The next buffer of a listing, once the last one is sent: 0, or -1. */
+static int
+ctl_listing_fill(struct ctl *c, struct ctl_client *cl)
+{
+	uint8_t *w;
+	int rv;
+
+	cl->wlen = cl->woff = 0;
+	if (cl->wcap < CTL_WBUF) {
+		if ((w = realloc(cl->wbuf, CTL_WBUF)) == NULL)
+			return -1;
+		cl->wbuf = w;
+		cl->wcap = CTL_WBUF;
+	}
+	if ((rv = listing_fill(cl->listing, c->d, cl->wbuf, &cl->wlen,
+	    cl->wcap)) == -1)
+		return -1;
+	/* The client took a whole buffer: that is progress. */
+	cl->deadline_us = clock_mono_us() + CTL_IDLE_US;
+	if (rv == 1)
+		ctl_listing_end(c, cl);
+	return 0;
+}
+
+/*
+ * Sends what can be sent of the pending reply, refilling from the
+ * client's listing (at most CTL_FILLS buffers an event, so one fast reader
+ * does not hold the loop); then waits for the client to be writable, or
+ * once the reply is over, for its next request.  -1: drop the client.
+ */
 static int
 ctl_flush(struct ctl *c, struct ctl_client *cl, int idx)
 {
 	struct epoll_event ev = { .data.u64 = (uint64_t)idx };
+	int fills = 0;
 	ssize_t n;
 
-	while (cl->woff < cl->wlen) {
+	for (;;) {
+		if (cl->woff == cl->wlen) {
+			if (cl->listing == NULL)
+				break;
+			if (fills++ == CTL_FILLS) {
+				ev.events = EPOLLOUT;
+				return epoll_ctl(c->epfd, EPOLL_CTL_MOD,
+				    cl->fd, &ev);
+			}
+			if (ctl_listing_fill(c, cl) == -1)
+				return -1;
+			continue;
+		}
 		n = send(cl->fd, cl->wbuf + cl->woff, cl->wlen - cl->woff,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
@@ -301,9 +416,10 @@ ctl_flush(struct ctl *c, struct ctl_client *cl, int idx)
 	}
 	free(cl->wbuf);
 	cl->wbuf = NULL;
-	cl->wlen = cl->woff = 0;
+	cl->wlen = cl->woff = cl->wcap = 0;
 	cl->deadline_us = clock_mono_us() + CTL_IDLE_US;
-	ev.events = EPOLLIN;
+	/* A waiting client is not read from: one request at a time. */
+	ev.events = cl->waiting ? 0 : EPOLLIN;
 	return epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev);
 }
 
@@ -311,6 +427,7 @@ ctl_flush(struct ctl *c, struct ctl_client *cl, int idx)
 static int
 ctl_message(struct ctl *c, struct ctl_client *cl, size_t msglen)
 {
+	struct proto_request r;
 	json_t *req, *reply;
 	char err[256];
 	int rv;
@@ -323,24 +440,15 @@ ctl_message(struct ctl *c, struct ctl_client *cl, size_t msglen)
 		log_debug("control: uid %u: %s", (unsigned)cl->uid, err);
 		return -1;
 	}
-	reply = ctl_answer(c, cl, req);
+	rv = proto_request_parse(req, &r, err, sizeof(err));
 	json_decref(req);
-	if (reply == NULL)
-		reply = proto_error("out of memory");
-	if (reply == NULL)
-		return -1;
-	rv = proto_pack(reply, PROTO_MAX_REPLY, &cl->wbuf, &cl->wlen);
-	json_decref(reply);
-	if (rv == -1) {
-		reply = proto_error("reply too large");
-		rv = reply == NULL ? -1 : proto_pack(reply, PROTO_MAX_MSG,
-		    &cl->wbuf, &cl->wlen);
-		json_decref(reply);
-		if (rv == -1)
-			return -1;
-	}
-	cl->woff = 0;
-	return 0;
+	if (rv == -1)
+		reply = proto_error("%s", err);
+	else if ((r.cmd == PROTO_STATUS || r.cmd == PROTO_LIST) && cl->reader)
+		return ctl_listing_start(c, cl, &r);
+	else
+		reply = ctl_answer(c, cl, &r);
+	return ctl_reply(cl, reply);
 }
 
 static void
@@ -369,6 +477,23 @@ ctl_readable(struct ctl *c, struct ctl_client *cl, int idx)
 		ctl_client_close(c, cl);
 }
 
+/* Starts the listings that wait, while there is room for them. */
+static void
+ctl_wake(struct ctl *c)
+{
+	struct ctl_client *cl;
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS && c->nfull < CTL_MAX_LISTINGS; i++) {
+		cl = &c->clients[i];
+		if (cl->fd == -1 || !cl->waiting)
+			continue;
+		if (ctl_listing_start(c, cl, &cl->wreq) == -1 ||
+		    ctl_flush(c, cl, i) == -1)
+			ctl_client_close(c, cl);
+	}
+}
+
 void
 ctl_dispatch(struct ctl *c)
 {
@@ -392,12 +517,13 @@ ctl_dispatch(struct ctl *c)
 			ctl_client_close(c, cl);
 			continue;
 		}
-		if (cl->wbuf != NULL) {
+		if (cl->wbuf != NULL || cl->listing != NULL) {
 			if (ctl_flush(c, cl, (int)ev[i].data.u64) == -1)
 				ctl_client_close(c, cl);
 		} else if (ev[i].events & EPOLLIN)
 			ctl_readable(c, cl, (int)ev[i].data.u64);
 	}
+	ctl_wake(c);
 }
 
 void
@@ -406,9 +532,12 @@ ctl_tick(struct ctl *c)
 	int64_t now = clock_mono_us();
 	int i;
 
+	/* A client waiting for a listing's place is not idle. */
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (c->clients[i].fd != -1 && c->clients[i].deadline_us < now)
+		if (c->clients[i].fd != -1 && !c->clients[i].waiting &&
+		    c->clients[i].deadline_us < now)
 			ctl_client_close(c, &c->clients[i]);
+	ctl_wake(c);
 }
 
 int

@@ -1,7 +1,7 @@
 /*
  * daemon.h: the running daemon's context, shared by the files of
  * `nflogmon run` (daemon.c, loop.c, nflog.c, blocks.c, hook.c, ctl.c,
- * state.c, priv.c, metrics.c).  Replay and the engine never include it.
+ * listing.c, status.c, state.c, priv.c, metrics.c).  Replay and the engine never include it.
  *
  * One place for each fact: the engine owns counting, judgement and strike
  * history; blocks.c owns the list of blocks the daemon holds (what status
@@ -183,18 +183,41 @@ int	 hook_running(void);
 /*
  * The control socket's wire format, shared by the daemon (ctl.c) and the
  * client (client.c): each message is a 4-byte big-endian payload length and
- * that many bytes of one JSON object, at most PROTO_MAX_MSG bytes.
- * Requests: {"cmd": "status"|"list"|"block"|"unblock", "source": S,
- * "timeout": seconds (absent: the config's timeout; null: permanent),
- * "reason": TEXT}.  Replies: {"ok": true, ...} or {"ok": false, "error": E}.
+ * that many bytes of one JSON object, or (in a stream, below) of a row
+ * frame.  Requests: {"cmd": "status"|"list"|"block"|"unblock",
+ * "source": S, "timeout": seconds (absent: the config's timeout; null:
+ * permanent), "reason": TEXT, "recent": N (status, list: only the N most
+ * recent blocks)}, at most PROTO_MAX_MSG bytes.  Replies: {"ok": true, ...}
+ * or {"ok": false, "error": E}.
+ *
+ * status and list stream their blocks, so no reply is ever too large and
+ * neither end holds them all: a header {"ok": true, "stream": true,
+ * "count": blocks held, ...the status fields}, then row frames (payload
+ * PROTO_ROW_FRAME and back-to-back binary rows, at most PROTO_MAX_FRAME
+ * bytes), then {"end": true, "rows": rows sent}.
  */
 #include <jansson.h>
 
 #define PROTO_HDR_LEN		4
 #define PROTO_MAX_MSG		(64 * 1024)	/* payload bytes of a request */
-/* A reply lists every block; it may be larger than a request. */
-#define PROTO_MAX_REPLY		(16 * 1024 * 1024)
+/* Any one message of a reply (a header, a frame, a single reply). */
+#define PROTO_MAX_REPLY		(256 * 1024)
 #define PROTO_REASON_MAX	128		/* = sizeof(struct block.reason) */
+#define PROTO_ROW_FRAME		'R'		/* first byte of a row frame */
+#define PROTO_MAX_FRAME		(16 * 1024)	/* payload of a row frame */
+#define PROTO_RATE_MAX		48		/* "5/1m", the throttle rate */
+#define PROTO_NAME_MAX		32		/* a rule or action name */
+/* Bytes of one row at most: five strings (2 length bytes and text), 5 x u32
+ * or i32 and 2 x i64 of numbers, the enforced byte. */
+#define PROTO_ROW_MAX		(5 * 2 + KEY_STRLEN + 2 * PROTO_NAME_MAX + \
+				 PROTO_REASON_MAX + PROTO_RATE_MAX + 4 * 4 + \
+				 2 * 8 + 1)
+/* Bytes of a row's JSON text at most (reason escaped 6 bytes a byte). */
+#define PROTO_ROW_JSON_MAX	(1024 + 6 * PROTO_REASON_MAX)
+#define PROTO_RECENT_MAX	1000		/* "recent" at most */
+/* How long the client waits for the daemon's first message, and then for
+ * each next one. */
+#define PROTO_CALL_TIMEOUT_MS	10000
 
 enum proto_cmd {
 	PROTO_STATUS = 0,
@@ -209,6 +232,22 @@ struct proto_request {
 	bool		 has_timeout;		/* false: the config's timeout */
 	int64_t		 timeout_us;		/* DURATION_PERMANENT */
 	char		 reason[PROTO_REASON_MAX];
+	uint32_t	 recent;		/* status, list; 0: every block */
+};
+
+/* A block as a row frame carries it: the facts of proto_block_json. */
+struct proto_row {
+	char		 source[KEY_STRLEN];
+	char		 rule[PROTO_NAME_MAX];
+	char		 action[PROTO_NAME_MAX];
+	char		 reason[PROTO_REASON_MAX];	/* "" none */
+	char		 throttle_rate[PROTO_RATE_MAX];	/* "" not throttled */
+	uint32_t	 connections;
+	uint32_t	 attempts;
+	int32_t		 strikes;
+	bool		 enforced;
+	int64_t		 since_us;			/* wall */
+	int64_t		 expires_us;			/* DURATION_PERMANENT */
 };
 
 /* 1: a whole message of *msglen bytes (header included) is in buf; 0: need
@@ -228,9 +267,42 @@ json_t	*proto_error(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 /* One block as in status --json; wall-clock times. */
 json_t	*proto_block_json(const struct block *, uint32_t attempts);
-/* Client side: connects, sends req, waits for the reply, all within
- * 10 s (a stopped daemon whose listen queue is full never accepts).
- * Returns 0, -1 (err says why), or -3 when no daemon answers. */
+/*
+ * Row frames.  proto_rows_begin writes a frame's header at p (the length
+ * comes later) and returns its size; proto_rows_end sets the length of
+ * the frame of len bytes at p.  proto_row_put appends one block of at
+ * most PROTO_ROW_MAX bytes: its size, or 0 when it does not fit in room.
+ * proto_row_get decodes (and checks) the row at the head of buf: its size,
+ * or 0 when malformed.
+ */
+size_t	 proto_rows_begin(uint8_t *p);
+void	 proto_rows_end(uint8_t *p, size_t len);
+size_t	 proto_row_put(uint8_t *p, size_t room, const struct block *,
+	    uint32_t attempts);
+size_t	 proto_row_get(const uint8_t *buf, size_t len, struct proto_row *);
+/* The row as the JSON text of proto_block_json (same members, same
+ * numbers) into buf of at least PROTO_ROW_JSON_MAX bytes: its length. */
+size_t	 proto_row_json(const struct proto_row *, char *buf);
+
+/*
+ * Client side: connects, sends req, reads the reply.  The reply (or a
+ * stream's header) goes to reply(); a stream's rows to row(), as they
+ * arrive.  A callback returns 0, or -1 to stop (the call fails with err).
+ * The first message must come within timeout_ms of the start, each later
+ * one within timeout_ms of the one before (a stopped daemon whose listen
+ * queue is full never accepts: connect is bounded too).
+ * Returns 0, -1 (err says why), or -3 when no daemon answers.
+ */
+struct proto_sink {
+	int	(*reply)(void *arg, json_t *reply);
+	int	(*row)(void *arg, const struct proto_row *);
+	void	*arg;
+};
+int	 proto_call_sink(const char *sockpath, const json_t *req,
+	    int timeout_ms, const struct proto_sink *, char *err,
+	    size_t errlen);
+/* One reply as one JSON object (a stream's rows gathered in "blocks"),
+ * within PROTO_CALL_TIMEOUT_MS; for small replies and tests. */
 int	 proto_call(const char *sockpath, const json_t *req, json_t **reply,
 	    char *err, size_t errlen);
 /* The same within timeout_ms (tests). */
@@ -238,9 +310,32 @@ int	 proto_call_timeout(const char *sockpath, const json_t *req,
 	    json_t **reply, int timeout_ms, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- client.c */
-/* The human renderings of a status or list reply (now: wall seconds). */
-void	 client_print_status(FILE *, const json_t *, double now);
-void	 client_print_list(FILE *, const json_t *, double now);
+#define CLIENT_STATUS_RECENT	20	/* blocks the human status shows */
+#define CLIENT_LIST_BUFFER	1000	/* rows measured before printing */
+
+/*
+ * The human table of blocks, fed row by row: the first CLIENT_LIST_BUFFER
+ * rows are kept to size the columns and printed blocked first, then
+ * throttled; past them rows are printed as they come (the daemon sends
+ * the blocked first), so memory stays bounded at any count.
+ */
+struct client_list {
+	FILE		*f;
+	double		 now;		/* wall seconds */
+	struct proto_row *buf;		/* CLIENT_LIST_BUFFER rows */
+	size_t		 nbuf;
+	uint64_t	 printed;
+	int		 width;		/* source column, once streaming */
+	bool		 streaming;
+	char		 section[PROTO_NAME_MAX];	/* streaming: response */
+};
+int	 client_list_begin(struct client_list *, FILE *, double now);
+void	 client_list_row(struct client_list *, const struct proto_row *);
+/* Prints what is kept, "no blocks", or (held > printed, the human
+ * status) "N more: nflogmon list".  Frees the buffer. */
+void	 client_list_end(struct client_list *, uint64_t held);
+/* The human status before its blocks. */
+void	 client_print_status(FILE *, const json_t *);
 
 /* ------------------------------------------------------ ruleset_check.c */
 /* Reads the loaded ruleset back and compares it with d->conf; logs every
@@ -262,8 +357,32 @@ int		 ctl_fd(const struct ctl *);
 void		 ctl_dispatch(struct ctl *);
 void		 ctl_tick(struct ctl *);		/* idle timeouts */
 void		 ctl_close(struct ctl *);		/* unlinks the socket */
+
+/* ------------------------------------------------------------- status.c */
+/* The status object of DESIGN.md without its "blocks" (they stream), with
+ * "blocks_by_rule": rule name -> blocks held now under it. */
 json_t		*ctl_status_json(struct daemon *);
-json_t		*ctl_list_json(struct daemon *);
+
+/* ------------------------------------------------------------ listing.c */
+/*
+ * A status or list reply in progress: a snapshot of the keys of the blocks
+ * held when it starts, written out as row frames a buffer at a time, when
+ * the client can take them.  Each block is looked up again as its row is
+ * written: one that ended since is left out, one that started since is
+ * not in the snapshot, so every block held during the whole listing
+ * appears exactly once, with its facts at the time its row is written.
+ */
+struct listing;
+/* recent 0: every block, blocked before throttled; else the `recent` most
+ * recent (by since), newest first.  NULL when out of memory. */
+struct listing	*listing_new(struct blocks *, uint32_t recent);
+/* Blocks held when the listing started. */
+uint64_t	 listing_held(const struct listing *);
+/* Appends row frames to buf[*len..cap), then the end message: 1 when the
+ * end message is in, 0 when buf is full first, -1 out of memory. */
+int		 listing_fill(struct listing *, struct daemon *, uint8_t *buf,
+		    size_t *len, size_t cap);
+void		 listing_free(struct listing *);
 
 /* -------------------------------------------------------------- state.c */
 /*

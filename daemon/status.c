@@ -1,7 +1,8 @@
 /*
- * status.c: the daemon's answers to `status` and `list`, as the JSON
- * objects of DESIGN.md ("nflogmon status --json").  Fields may be added,
- * never renamed.  Reads the daemon's context, never changes it.
+ * status.c: the daemon's answer to `status`, the JSON object of DESIGN.md
+ * ("nflogmon status --json") but for its "blocks", which stream after it
+ * (listing.c).  Fields may be added, never renamed.  Reads the daemon's
+ * context, never changes it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,35 +17,31 @@ nullable_string(const char *s)
 	return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
 
+/* Blocks held now by rule name, every rule (zero or not): the rules are
+ * rules.c's rows. */
 static json_t *
-blocks_json(struct daemon *d)
+blocks_by_rule_json(struct daemon *d)
 {
-	json_t *a, *b;
-	struct block *bl;
-	size_t i, n = blocks_count(d->blocks);
+	uint64_t n[RULE_MAX] = { 0 };
+	size_t i, nb = blocks_count(d->blocks);
+	const struct block *b;
+	json_t *o;
+	int r;
 
-	if ((a = json_array()) == NULL)
+	for (i = 0; i < nb; i++) {
+		b = blocks_at(d->blocks, i);
+		if ((unsigned)b->rule < RULE_MAX)
+			n[b->rule]++;
+	}
+	if ((o = json_object()) == NULL)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		if ((bl = blocks_at(d->blocks, i)) == NULL)
-			continue;
-		b = proto_block_json(bl, engine_attempts(d->engine, &bl->key));
-		if (b == NULL || json_array_append_new(a, b) == -1) {
-			json_decref(a);
+	for (r = 1; r < RULE_MAX; r++)
+		if (json_object_set_new(o, rule_name((enum rule)r),
+		    json_integer((json_int_t)n[r])) == -1) {
+			json_decref(o);
 			return NULL;
 		}
-	}
-	return a;
-}
-
-json_t *
-ctl_list_json(struct daemon *d)
-{
-	json_t *a;
-
-	if ((a = blocks_json(d)) == NULL)
-		return NULL;
-	return json_pack("{s:o}", "blocks", a);
+	return o;
 }
 
 /* DESIGN.md "capture": the NFLOG groups, as in the first release. */
@@ -143,7 +140,7 @@ ctl_status_json(struct daemon *d)
 	    conf->backend == BACKEND_IPSET ? "ipset" :
 	    conf->backend == BACKEND_NFT ? "nft" : "none";
 	o = json_pack("{s:s,s:f,s:b,s:{s:s,s:b,s:o,s:I},s:o,s:o,"
-	    "s:{s:I,s:I,s:I},s:o,s:o,s:{s:I,s:I},s:I}",
+	    "s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},s:o,s:o,s:{s:I,s:I},s:I}",
 	    "version", NFLOGMON_VERSION,
 	    "uptime", (double)(now - d->start_mono_us) / US_PER_S,
 	    "dry_run", conf->dry_run,
@@ -158,8 +155,12 @@ ctl_status_json(struct daemon *d)
 		"tracked", (json_int_t)es.tracked,
 		"max", (json_int_t)conf->max_sources,
 		"evicted", (json_int_t)es.evicted,
+	    "accounts",
+		"tracked", (json_int_t)es.accounts_tracked,
+		"max", (json_int_t)conf->max_accounts,
+		"evicted", (json_int_t)es.accounts_evicted,
 	    "top", jtop,
-	    "blocks", blocks_json(d),
+	    "blocks_by_rule", blocks_by_rule_json(d),
 	    "hook",
 		"runs", (json_int_t)d->hook_runs,
 		"failures", (json_int_t)d->hook_failures,

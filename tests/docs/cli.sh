@@ -6,13 +6,16 @@
 # - usage errors exit 2; bad input exits 1 even when no daemon runs; no
 #   daemon on the socket exits 3 with nothing on stdout and one line on
 #   stderr;
+# - a listing that breaks off, or carries a bad row or a wrong count,
+#   exits 1 with one line on stderr, never 0 or 3 (a fake daemon);
 # - the example config holds every key at its built-in default
 #   (nflogmon.conf(5), FILES).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 NFLOGMON=${NFLOGMON:-$PWD/build/nflogmon}
 T=$(mktemp -d /tmp/nflogmon-cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+fake_pid=""
+trap '[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null; rm -rf "$T"' EXIT
 fail=0
 no() { echo "FAIL: $*"; fail=1; }
 
@@ -62,6 +65,60 @@ for args in "status" "status --json" "list" "list --json" \
 	[ "$(wc -l <"$T/err")" -eq 1 ] ||
 	    no "$args without a daemon: $(wc -l <"$T/err") lines on stderr, want 1"
 done
+# A fake daemon, one scenario per connection, in order: the streamed
+# replies of proto.c (header, row frames, end) done right and wrong.
+cat >"$T/fake.py" <<'PY'
+import json, os, socket, struct, sys
+path = sys.argv[1]
+def msg(b):
+    return struct.pack(">I", len(b)) + b
+def js(o):
+    return msg(json.dumps(o).encode())
+def s8(t):
+    t = t.encode()
+    return bytes([len(t)]) + t
+row = (s8("192.0.2.7") + s8("burst") + s8("block") +
+       struct.pack(">IIiB", 21, 57, 1, 1) +
+       struct.pack(">qq", 1700000003450000, 1700003603450000) +
+       s8("ticket \"12\"") + s8(""))
+head = {"ok": True, "stream": True, "count": 1}
+scenarios = [
+    js(head),					# cut after the header
+    js(head) + msg(b"R" + b"\x40garbage"),	# a bad row
+    js(head) + js({"end": True, "rows": 5}),	# a wrong count
+    js({"ok": True}),				# list not streamed
+    js(head) + msg(b"R" + row) + js({"end": True, "rows": 1}),
+]
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+srv.bind(path)
+srv.listen(8)
+srv.settimeout(30)
+print("ready", flush=True)
+for reply in scenarios:
+    c, _ = srv.accept()
+    c.settimeout(10)
+    n = struct.unpack(">I", c.recv(4))[0]
+    c.recv(n)
+    c.sendall(reply)
+    c.close()
+PY
+python3 "$T/fake.py" "$T/fake.sock" >"$T/fake.out" 2>&1 &
+fake_pid=$!
+for _ in $(seq 50); do grep -q ready "$T/fake.out" 2>/dev/null && break; sleep 0.1; done
+for want in "reply cut short" "bad row" "bad end" "bad reply"; do
+	run list --json -s "$T/fake.sock"
+	[ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	    grep -q "$want" "$T/err" ||
+	    no "fake daemon, $want: rc=$rc, $(cat "$T/err")"
+done
+run list --json -s "$T/fake.sock"
+[ $rc -eq 0 ] && jq -e '.blocks | length == 1 and .[0].source == "192.0.2.7"
+    and .[0].reason == "ticket \"12\"" and .[0].attempts == 57
+    and .[0].since == 1700000003.45' "$T/out" >/dev/null ||
+    no "fake daemon, a good listing: rc=$rc, $(cat "$T/out" "$T/err")"
+wait "$fake_pid" || no "fake daemon: $(cat "$T/fake.out")"
+fake_pid=""
+
 for args in "block 192.0.2.300" "block uid:x" "unblock 192.0.2.0/24" \
     "block 192.0.2.7 --timeout soon" "block 192.0.2.7 --timeout 0s"; do
 	# shellcheck disable=SC2086

@@ -1,8 +1,10 @@
 /*
  * test_proto.c: the control socket's wire format (framing, requests,
- * block objects), the client's human output, and the server's handling of
- * hostile clients (garbage, oversized, too many) on a real socket.
+ * block objects, row frames), the client's human output, and the server on
+ * a real socket: hostile clients (garbage, oversized, too many), streamed
+ * listings while blocks come and go, clients that never read.
  */
+#define _GNU_SOURCE
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -123,41 +125,54 @@ static const struct {
 	int64_t		 timeout_us;
 	const char	*reason;
 	const char	*err;
+	uint32_t	 recent;
 } requests[] = {
-	{ "{\"cmd\":\"status\"}", 0, PROTO_STATUS, "", false, 0, "", NULL },
+	{ "{\"cmd\":\"status\",\"recent\":20}", 0, PROTO_STATUS, "", false,
+	    0, "", NULL, 20 },
+	{ "{\"cmd\":\"list\",\"recent\":1000}", 0, PROTO_LIST, "", false,
+	    0, "", NULL, 1000 },
+	{ "{\"cmd\":\"status\"}", 0, PROTO_STATUS, "", false, 0, "", NULL, 0 },
 	{ "{\"cmd\":\"list\",\"extra\":1}", 0, PROTO_LIST, "", false, 0, "",
-	    NULL },
+	    NULL, 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\"}", 0, PROTO_BLOCK,
-	    "192.0.2.7", false, 0, "", NULL },
+	    "192.0.2.7", false, 0, "", NULL, 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":90,"
 	    "\"reason\":\"spam run\"}", 0, PROTO_BLOCK, "192.0.2.7", true,
-	    90 * US_PER_S, "spam run", NULL },
+	    90 * US_PER_S, "spam run", NULL, 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"uid:1001\",\"timeout\":null}", 0,
-	    PROTO_BLOCK, "uid:1001", true, DURATION_PERMANENT, "", NULL },
+	    PROTO_BLOCK, "uid:1001", true, DURATION_PERMANENT, "", NULL, 0 },
 	{ "{\"cmd\":\"unblock\",\"source\":\"2001:db8::/64\"}", 0,
-	    PROTO_UNBLOCK, "2001:db8::/64", false, 0, "", NULL },
-	{ "{\"cmd\":\"reboot\"}", -1, 0, NULL, false, 0, NULL, "unknown" },
-	{ "{\"cmd\":7}", -1, 0, NULL, false, 0, NULL, "not a string" },
-	{ "{}", -1, 0, NULL, false, 0, NULL, "missing \"cmd\"" },
+	    PROTO_UNBLOCK, "2001:db8::/64", false, 0, "", NULL, 0 },
+	{ "{\"cmd\":\"reboot\"}", -1, 0, NULL, false, 0, NULL, "unknown", 0 },
+	{ "{\"cmd\":\"status\",\"recent\":0}", -1, 0, NULL, false, 0, NULL,
+	    "\"recent\" is not", 0 },
+	{ "{\"cmd\":\"list\",\"recent\":1001}", -1, 0, NULL, false, 0, NULL,
+	    "\"recent\" is not", 0 },
+	{ "{\"cmd\":\"status\",\"recent\":\"20\"}", -1, 0, NULL, false, 0,
+	    NULL, "\"recent\" is not", 0 },
+	{ "{\"cmd\":\"status\",\"recent\":2.5}", -1, 0, NULL, false, 0,
+	    NULL, "\"recent\" is not", 0 },
+	{ "{\"cmd\":7}", -1, 0, NULL, false, 0, NULL, "not a string", 0 },
+	{ "{}", -1, 0, NULL, false, 0, NULL, "missing \"cmd\"", 0 },
 	{ "{\"cmd\":\"block\"}", -1, 0, NULL, false, 0, NULL,
-	    "missing \"source\"" },
+	    "missing \"source\"", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":\"1h\"}",
-	    -1, 0, NULL, false, 0, NULL, "not a number" },
+	    -1, 0, NULL, false, 0, NULL, "not a number", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":0}",
-	    -1, 0, NULL, false, 0, NULL, "out of range" },
+	    -1, 0, NULL, false, 0, NULL, "out of range", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":-5}",
-	    -1, 0, NULL, false, 0, NULL, "out of range" },
+	    -1, 0, NULL, false, 0, NULL, "out of range", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"timeout\":1e300}",
-	    -1, 0, NULL, false, 0, NULL, "out of range" },
+	    -1, 0, NULL, false, 0, NULL, "out of range", 0 },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"reason\":\"a\\nb\"}",
-	    -1, 0, NULL, false, 0, NULL, "control character" },
+	    -1, 0, NULL, false, 0, NULL, "control character", 0 },
 	/* a SOURCE of KEY_STRLEN (272) bytes or more */
 	{ "{\"cmd\":\"block\",\"source\":\"account:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", -1, 0,
-	    NULL, false, 0, NULL, "longer than" },
+	    NULL, false, 0, NULL, "longer than", 0 },
 };
 
 static void
@@ -185,6 +200,7 @@ test_request_table(void **state)
 		assert_int_equal(r.has_timeout, requests[i].has_timeout);
 		assert_int_equal(r.timeout_us, requests[i].timeout_us);
 		assert_string_equal(r.reason, requests[i].reason);
+		assert_int_equal(r.recent, requests[i].recent);
 		/* What the client sends parses back to the same request. */
 		o2 = proto_request_json(&r);
 		assert_non_null(o2);
@@ -274,6 +290,20 @@ test_block_json(void **state)
 	json_decref(o);
 }
 
+/* A block through the wire: put as a row, got back (checked). */
+static struct proto_row
+wire_row(const struct block *b, uint32_t attempts)
+{
+	uint8_t buf[PROTO_ROW_MAX];
+	struct proto_row r;
+	size_t n;
+
+	n = proto_row_put(buf, sizeof(buf), b, attempts);
+	assert_true(n > 0);
+	assert_int_equal(proto_row_get(buf, n, &r), n);
+	return r;
+}
+
 /* Renders the status of DESIGN.md's example and checks its facts. */
 static void
 test_client_status(void **state)
@@ -290,16 +320,11 @@ test_client_status(void **state)
 	    " \"fanout_limit\": 15},"
 	    " {\"source\": \"uid:0\", \"burst\": 1, \"sustained\": 1,"
 	    " \"fanout\": 1}, {\"source\": \"uid:4242\", \"burst\": 1,"
-	    " \"sustained\": 1, \"fanout\": 1}],"
-	    " \"blocks\": [{\"source\": \"192.0.2.7\", \"rule\": \"burst\","
-	    " \"response\": \"block\", \"connections\": 21, \"since\": 1000.0,"
-	    " \"expires\": 3520.0, \"strikes\": 1, \"attempts\": 57,"
-	    " \"enforced\": true, \"reason\": null},"
-	    " {\"source\": \"2001:db8:1:2::/64\", \"rule\": \"manual\","
-	    " \"response\": \"throttle\", \"connections\": 0, \"since\": 1100.0,"
-	    " \"expires\": null, \"strikes\": 0, \"attempts\": 0,"
-	    " \"enforced\": true, \"reason\": \"ticket 12\"}]}";
+	    " \"sustained\": 1, \"fanout\": 1}]}";
 	json_t *o = json_loads(reply, 0, NULL);
+	struct client_list l;
+	struct proto_row r;
+	struct block b;
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -308,7 +333,21 @@ test_client_status(void **state)
 	assert_non_null(o);
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
-	client_print_status(f, o, 1180.0);
+	client_print_status(f, o);
+	assert_int_equal(client_list_begin(&l, f, 1180.0), 0);
+	/* Throttled first on the wire: the tables still come blocked first. */
+	b = sample_block("2001:db8:1:2::/64", RULE_MANUAL, ACT_THROTTLE,
+	    1100 * US_PER_S, DURATION_PERMANENT, "ticket 12");
+	b.connections = 0;
+	b.strikes = 0;
+	r = wire_row(&b, 0);
+	client_list_row(&l, &r);
+	b = sample_block("192.0.2.7", RULE_BURST, ACT_BLOCK, 1000 * US_PER_S,
+	    3520 * US_PER_S, "");
+	b.strikes = 1;
+	r = wire_row(&b, 57);
+	client_list_row(&l, &r);
+	client_list_end(&l, 0);
 	fclose(f);
 	assert_non_null(strstr(buf, "up 1h 0m"));
 	assert_non_null(strstr(buf, "backend  ipset: ok"));
@@ -321,6 +360,8 @@ test_client_status(void **state)
 	assert_non_null(strstr(buf, "in 39m"));		/* 2340 s */
 	assert_non_null(strstr(buf, "permanent"));
 	assert_non_null(strstr(buf, "ticket 12"));
+	assert_non_null(strstr(buf, "    57 "));	/* attempts */
+	assert_null(strstr(buf, "more: nflogmon list"));
 	/* A uid with an account shows its name; one without stays bare. */
 	assert_non_null(strstr(buf, "uid:0 (root)"));
 	assert_non_null(strstr(buf, "uid:4242 "));
@@ -343,6 +384,219 @@ test_client_status(void **state)
 	json_decref(o);
 }
 
+/* Lines of s that contain sub. */
+static int
+count_lines(const char *s, const char *sub)
+{
+	const char *nl;
+	int n = 0;
+
+	for (; *s != '\0'; s = *nl == '\0' ? nl : nl + 1) {
+		if ((nl = strchr(s, '\n')) == NULL)
+			nl = s + strlen(s);
+		if (memmem(s, (size_t)(nl - s), sub, strlen(sub)) != NULL)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * The human tables at any count: every row printed once, the buffered
+ * ones and those that stream past CLIENT_LIST_BUFFER; "no blocks"; the
+ * status's "N more" line.
+ */
+static void
+test_client_list(void **state)
+{
+	static const size_t counts[] = { 0, 1, CLIENT_LIST_BUFFER,
+	    CLIENT_LIST_BUFFER + 1, 3 * CLIENT_LIST_BUFFER + 7 };
+	struct client_list l;
+	struct proto_row r;
+	struct block b;
+	char src[32], *buf;
+	size_t len, i, k, nthr;
+	FILE *f;
+
+	(void)state;
+	for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		assert_non_null(f);
+		assert_int_equal(client_list_begin(&l, f, 2000.0), 0);
+		/* As the daemon sends them: blocked, then throttled. */
+		nthr = counts[k] / 3;
+		for (i = 0; i < counts[k]; i++) {
+			snprintf(src, sizeof(src), "198.18.%zu.%zu", i / 256,
+			    i % 256);
+			b = sample_block(src, RULE_BURST, i < counts[k] - nthr ?
+			    ACT_BLOCK : ACT_THROTTLE, 1000 * US_PER_S,
+			    3000 * US_PER_S, "");
+			r = wire_row(&b, 0);
+			client_list_row(&l, &r);
+		}
+		client_list_end(&l, k == 1 ? 41 : 0);
+		fclose(f);
+		assert_int_equal(count_lines(buf, "198.18."), counts[k]);
+		assert_int_equal(count_lines(buf, "BLOCKED"),
+		    counts[k] - nthr > 0);
+		assert_int_equal(count_lines(buf, "THROTTLED"), nthr > 0);
+		assert_int_equal(count_lines(buf, "no blocks"), counts[k] == 0);
+		assert_int_equal(count_lines(buf, "41 more: nflogmon list"),
+		    k == 1);
+		free(buf);
+	}
+}
+
+static const struct {
+	const char	*src;
+	enum rule	 rule;
+	enum action	 act;
+	int64_t		 since_us, expires_us;
+	bool		 enforced;
+	const char	*reason;
+	uint32_t	 attempts;
+} row_cases[] = {
+	{ "192.0.2.7", RULE_BURST, ACT_BLOCK, 1700000003450000LL,
+	    1700003603450000LL, true, "", 57 },
+	{ "2001:db8:1:2::/64", RULE_MANUAL, ACT_THROTTLE, 1700000000000000LL,
+	    DURATION_PERMANENT, true, "ticket 12", 0 },
+	{ "2001:db8::25/128", RULE_FANOUT, ACT_DRY_RUN, 1700000000000001LL,
+	    1700000000999999LL, false, "", UINT32_MAX },
+	{ "uid:4294967295", RULE_SUSTAINED, ACT_BLOCK, 1, 2, false,
+	    "quote \" backslash \\ slash / caf\xc3\xa9 \xe2\x82\xac", 3 },
+	{ "198.51.100.1", RULE_MANUAL, ACT_BLOCK, 1764000000123456LL,
+	    1764003600000000LL, true, "\xf0\x9f\x98\x80 ok", 0 },
+};
+
+/*
+ * A block through a row frame and the client's JSON writer: the same
+ * facts, and the same JSON (members and numbers) as proto_block_json.
+ */
+static void
+test_row_roundtrip(void **state)
+{
+	uint8_t buf[PROTO_ROW_MAX];
+	char text[PROTO_ROW_JSON_MAX];
+	struct proto_row r;
+	struct block b;
+	json_t *want, *got;
+	size_t i, n, room;
+
+	(void)state;
+	for (i = 0; i < sizeof(row_cases) / sizeof(row_cases[0]); i++) {
+		b = sample_block(row_cases[i].src, row_cases[i].rule, row_cases[i].act,
+		    row_cases[i].since_us, row_cases[i].expires_us, row_cases[i].reason);
+		b.enforced = row_cases[i].enforced;
+		n = proto_row_put(buf, sizeof(buf), &b, row_cases[i].attempts);
+		assert_true(n > 0 && n <= PROTO_ROW_MAX);
+		/* Never more than room. */
+		for (room = 0; room < n; room++)
+			assert_int_equal(proto_row_put(buf, room, &b,
+			    row_cases[i].attempts), 0);
+		assert_int_equal(proto_row_get(buf, n, &r), n);
+		assert_string_equal(r.source, row_cases[i].src);
+		assert_string_equal(r.rule, rule_name(row_cases[i].rule));
+		assert_string_equal(r.action, action_name(row_cases[i].act));
+		assert_string_equal(r.reason, row_cases[i].reason);
+		assert_int_equal(r.since_us, row_cases[i].since_us);
+		assert_int_equal(r.expires_us, row_cases[i].expires_us);
+		assert_int_equal(r.attempts, row_cases[i].attempts);
+		assert_int_equal(r.enforced, row_cases[i].enforced);
+		assert_int_equal(r.strikes, 2);
+		assert_int_equal(r.connections, 21);
+		n = proto_row_json(&r, text);
+		assert_int_equal(n, strlen(text));
+		got = json_loadb(text, n, JSON_REJECT_DUPLICATES, NULL);
+		if (got == NULL)
+			fail_msg("not JSON: %s", text);
+		want = proto_block_json(&b, row_cases[i].attempts);
+		if (!json_equal(want, got))
+			fail_msg("row %zu: %s", i, text);
+		json_decref(want);
+		json_decref(got);
+	}
+}
+
+/* Every cut and every bad field of a row is refused, never read past. */
+static void
+test_row_malformed(void **state)
+{
+	uint8_t buf[PROTO_ROW_MAX], bad[PROTO_ROW_MAX];
+	struct proto_row r;
+	struct block b;
+	size_t n, cut, i;
+
+	(void)state;
+	b = sample_block("192.0.2.7", RULE_BURST, ACT_THROTTLE, 1, 2, "why");
+	n = proto_row_put(buf, sizeof(buf), &b, 1);
+	for (cut = 0; cut < n; cut++)
+		assert_int_equal(proto_row_get(buf, cut, &r), 0);
+	/* The source's length past the end. */
+	memcpy(bad, buf, n);
+	bad[0] = 0;
+	bad[1] = 200;
+	assert_int_equal(proto_row_get(bad, n, &r), 0);
+	/* A source longer than any key (lengths are 2 bytes, big-endian). */
+	memset(bad, 'a', sizeof(bad));
+	bad[0] = KEY_STRLEN >> 8;
+	bad[1] = KEY_STRLEN & 0xff;
+	assert_int_equal(proto_row_get(bad, sizeof(bad), &r), 0);
+	/* A quote in the source, a control character anywhere, empty. */
+	for (i = 1; i <= 9; i++) {
+		memcpy(bad, buf, n);
+		bad[i + 1] = i == 1 ? '"' : i == 2 ? '\\' : i == 3 ? 0x7f :
+		    i == 4 ? 0x80 : '\n';
+		assert_int_equal(proto_row_get(bad, n, &r), 0);
+	}
+	memcpy(bad, buf, n);
+	bad[0] = bad[1] = 0;
+	assert_int_equal(proto_row_get(bad, n, &r), 0);
+	/* enforced neither 0 nor 1: after 3 strings and 3 u32. */
+	memcpy(bad, buf, n);
+	i = 2 + (size_t)(buf[0] << 8 | buf[1]);
+	i += 2 + (size_t)(buf[i] << 8 | buf[i + 1]);
+	i += 2 + (size_t)(buf[i] << 8 | buf[i + 1]);
+	i += 12;
+	assert_int_equal(bad[i], 1);
+	bad[i] = 2;
+	assert_int_equal(proto_row_get(bad, n, &r), 0);
+	/* A newline in the reason ("why", after the two times). */
+	memcpy(bad, buf, n);
+	assert_int_equal(bad[i + 17] << 8 | bad[i + 18], 3);
+	bad[i + 19] = '\n';
+	assert_int_equal(proto_row_get(bad, n, &r), 0);
+}
+
+/* A reason that is not UTF-8 (a hand-edited state file) is still JSON. */
+static void
+test_row_json_bytes(void **state)
+{
+	struct proto_row r;
+	char text[PROTO_ROW_JSON_MAX];
+	json_t *o;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.source, sizeof(r.source), "192.0.2.7");
+	snprintf(r.rule, sizeof(r.rule), "manual");
+	snprintf(r.action, sizeof(r.action), "block");
+	snprintf(r.reason, sizeof(r.reason), "a\xff" "b\xc3" "\xed\xa0\x80"
+	    "\xc0\xaf" "c\xf0\x9f\x98");
+	r.expires_us = DURATION_PERMANENT;
+	r.since_us = -1500000;
+	proto_row_json(&r, text);
+	o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	if (o == NULL)
+		fail_msg("not JSON: %s", text);
+	assert_string_equal(json_string_value(json_object_get(o, "reason")),
+	    "a\xef\xbf\xbd" "b\xef\xbf\xbd" "\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "c\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_true(json_number_value(json_object_get(o, "since")) == -1.5);
+	assert_true(json_is_null(json_object_get(o, "expires")));
+	json_decref(o);
+}
+
 /* ------------------------------------------------- the server, for real */
 
 static struct daemon tdaemon;
@@ -351,6 +605,7 @@ static char tdir[64];
 static int
 ctl_setup(void **state)
 {
+	static const uint8_t hashkey[16];
 	struct ctl *c;
 	char err[256];
 
@@ -359,6 +614,10 @@ ctl_setup(void **state)
 	memset(&tdaemon, 0, sizeof(tdaemon));
 	tdaemon.conf = conf_defaults();
 	assert_non_null(tdaemon.conf);
+	tdaemon.engine = engine_new(tdaemon.conf, hashkey);
+	tdaemon.blocks = blocks_new();
+	assert_non_null(tdaemon.engine);
+	assert_non_null(tdaemon.blocks);
 	snprintf(tdaemon.conf->control_socket,
 	    sizeof(tdaemon.conf->control_socket), "%s/sub/ctl.sock", tdir);
 	c = ctl_open(&tdaemon, err, sizeof(err));
@@ -373,6 +632,8 @@ ctl_teardown(void **state)
 	char path[128];
 
 	ctl_close(*state);
+	engine_free(tdaemon.engine);
+	blocks_free(tdaemon.blocks);
 	conf_free(tdaemon.conf);
 	snprintf(path, sizeof(path), "%s/sub", tdir);
 	rmdir(path);
@@ -528,6 +789,314 @@ test_ctl_hostile(void **state)
 	close(good);
 }
 
+/* ------------------------------------------------------- streamed replies */
+
+/* Blocks 198.18.0.0 and on (n < 65536), every third one throttled. */
+static void
+add_blocks(size_t from, size_t n)
+{
+	struct block b;
+	char src[32];
+	size_t i;
+
+	for (i = from; i < from + n; i++) {
+		snprintf(src, sizeof(src), "198.18.%zu.%zu", i / 256, i % 256);
+		b = sample_block(src, RULE_BURST, i % 3 == 2 ? ACT_THROTTLE :
+		    ACT_BLOCK, (int64_t)(1000 + i) * US_PER_S,
+		    DURATION_PERMANENT, "");
+		assert_int_equal(blocks_put(tdaemon.blocks, &b), 0);
+	}
+}
+
+static size_t
+addr_index(const char *src)
+{
+	unsigned a, b;
+
+	assert_int_equal(sscanf(src, "198.18.%u.%u", &a, &b), 2);
+	return a * 256 + b;
+}
+
+/* The reading end of a stream: a buffer of one message at most. */
+struct rdr {
+	uint8_t		 buf[PROTO_HDR_LEN + PROTO_MAX_REPLY];
+	size_t		 have, msglen;
+};
+
+/* The next whole message at the head of r->buf (pumping the server), or
+ * 0 when the server closed the connection. */
+static int
+next_message(struct ctl *c, int fd, struct rdr *r)
+{
+	ssize_t n;
+
+	if (r->msglen > 0) {
+		memmove(r->buf, r->buf + r->msglen, r->have - r->msglen);
+		r->have -= r->msglen;
+		r->msglen = 0;
+	}
+	for (;;) {
+		if (proto_frame(r->buf, r->have, PROTO_MAX_REPLY, &r->msglen)
+		    == 1)
+			return 1;
+		r->msglen = 0;
+		pump(c, fd);
+		n = recv(fd, r->buf + r->have, sizeof(r->buf) - r->have, 0);
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			return 0;
+		assert_true(n > 0);
+		r->have += (size_t)n;
+	}
+}
+
+/* The header of a stream, its JSON checked; the count of blocks held. */
+static json_int_t
+read_header(struct ctl *c, int fd, struct rdr *r)
+{
+	char err[128];
+	json_int_t count;
+	json_t *o;
+
+	assert_int_equal(next_message(c, fd, r), 1);
+	o = proto_unpack(r->buf + PROTO_HDR_LEN, r->msglen - PROTO_HDR_LEN,
+	    PROTO_MAX_REPLY, err, sizeof(err));
+	assert_non_null(o);
+	assert_true(json_is_true(json_object_get(o, "ok")));
+	assert_true(json_is_true(json_object_get(o, "stream")));
+	count = json_integer_value(json_object_get(o, "count"));
+	json_decref(o);
+	return count;
+}
+
+/*
+ * The rows of the next frame into seen[] (times each address came) and
+ * *throttled (a throttled row came; NULL: any order); 1 frame, 0 the end
+ * (its count checked against *rows).
+ */
+static int
+read_rows(struct ctl *c, int fd, struct rdr *r, uint8_t *seen, size_t *rows,
+    bool *throttled)
+{
+	struct proto_row row;
+	const uint8_t *p;
+	size_t left, used;
+	json_t *o;
+
+	assert_int_equal(next_message(c, fd, r), 1);
+	p = r->buf + PROTO_HDR_LEN;
+	left = r->msglen - PROTO_HDR_LEN;
+	if (p[0] != PROTO_ROW_FRAME) {
+		o = proto_unpack(p, left, PROTO_MAX_REPLY, NULL, 0);
+		assert_non_null(o);
+		assert_true(json_is_true(json_object_get(o, "end")));
+		assert_int_equal(json_integer_value(json_object_get(o,
+		    "rows")), *rows);
+		json_decref(o);
+		return 0;
+	}
+	assert_true(left <= PROTO_MAX_FRAME);
+	for (p++, left--; left > 0; p += used, left -= used) {
+		used = proto_row_get(p, left, &row);
+		assert_true(used > 0);
+		/* Blocked first, then throttled: the client's two tables. */
+		if (throttled == NULL)
+			;
+		else if (strcmp(row.action, "throttle") == 0)
+			*throttled = true;
+		else
+			assert_false(*throttled);
+		seen[addr_index(row.source)]++;
+		(*rows)++;
+	}
+	return 1;
+}
+
+/*
+ * Blocks end and start while a listing streams (blocks.c moves its last
+ * record into a hole): every block held during the whole listing comes
+ * exactly once, one that ended well before its turn never, none twice.
+ * "Well before": rows the daemon wrote but the test has not read yet (in
+ * the socket, in the daemon's buffer) are fewer than IN_FLIGHT.
+ */
+static void
+test_ctl_stream_changes(void **state)
+{
+	enum { N = 30000, NEW = 300, IN_FLIGHT = 10000 };
+	static uint8_t seen[N + NEW];
+	static size_t pos[N];
+	struct ctl *c = *state;
+	struct rdr *r = malloc(sizeof(*r));
+	struct block b;
+	size_t rows = 0, i, nframes = 0, removed = 0, n, ngone = 0;
+	bool throttled = false, changed = false;
+	uint8_t gone[N + NEW] = { 0 };
+	int fd, pass;
+
+	assert_non_null(r);
+	r->have = r->msglen = 0;
+	memset(seen, 0, sizeof(seen));
+	add_blocks(0, N);
+	/* The order of the rows: as blocks_at, blocked, then throttled. */
+	for (pass = 0, n = 0; pass < 2; pass++)
+		for (i = 0; i < N; i++) {
+			b = *blocks_at(tdaemon.blocks, i);
+			if ((b.action == ACT_THROTTLE) == (pass == 1))
+				pos[b.key.addr[2] * 256 + b.key.addr[3]] = n++;
+		}
+	fd = tconnect();
+	send_json(fd, "{\"cmd\":\"list\"}");
+	assert_int_equal(read_header(c, fd, r), N);
+	while (read_rows(c, fd, r, seen, &rows, &throttled) == 1) {
+		if (++nframes != 3)
+			continue;
+		/* Mid-stream: end 1 in 7 blocks, sent or not; start new ones;
+		 * end one and start it again. */
+		assert_true(rows < N / 3);
+		changed = true;
+		for (i = 0; i < N; i += 7) {
+			b = sample_block("192.0.2.1", RULE_BURST, ACT_BLOCK, 0,
+			    0, "");
+			b.key.addr[0] = 198;
+			b.key.addr[1] = 18;
+			b.key.addr[2] = (uint8_t)(i / 256);
+			b.key.addr[3] = (uint8_t)(i % 256);
+			if (pos[i] >= rows + IN_FLIGHT) {
+				gone[i] = 1;
+				ngone++;
+			}
+			assert_int_equal(blocks_remove(tdaemon.blocks, &b.key),
+			    0);
+			removed++;
+		}
+		add_blocks(N, NEW);
+		b = *blocks_at(tdaemon.blocks, 1);
+		assert_int_equal(blocks_remove(tdaemon.blocks, &b.key), 0);
+		assert_int_equal(blocks_put(tdaemon.blocks, &b), 0);
+	}
+	assert_true(changed);
+	assert_true(throttled);
+	assert_true(ngone > 1000);
+	for (i = 0; i < N + NEW; i++) {
+		if (seen[i] > 1)
+			fail_msg("198.18.%zu.%zu listed %u times", i / 256,
+			    i % 256, seen[i]);
+		if (i < N && i % 7 != 0 && seen[i] != 1)
+			fail_msg("198.18.%zu.%zu held throughout, not listed",
+			    i / 256, i % 256);
+		if (gone[i] && seen[i] != 0)
+			fail_msg("198.18.%zu.%zu listed after it ended",
+			    i / 256, i % 256);
+	}
+	assert_true(rows < N && rows >= N - removed);
+	/* The connection stays for the next request. */
+	send_json(fd, "{\"cmd\":\"list\",\"recent\":3}");
+	assert_int_equal(read_header(c, fd, r), N - removed + NEW);
+	close(fd);
+	free(r);
+}
+
+/* No blocks: a header, no rows, the end; the next request is served. */
+static void
+test_ctl_stream_empty(void **state)
+{
+	static uint8_t seen[1];
+	struct ctl *c = *state;
+	struct rdr *r = malloc(sizeof(*r));
+	size_t rows = 0;
+	bool throttled = false;
+	int fd = tconnect(), i;
+
+	assert_non_null(r);
+	for (i = 0; i < 2; i++) {
+		r->have = r->msglen = 0;
+		send_json(fd, i == 0 ? "{\"cmd\":\"list\"}" :
+		    "{\"cmd\":\"status\",\"recent\":20}");
+		assert_int_equal(read_header(c, fd, r), 0);
+		assert_int_equal(read_rows(c, fd, r, seen, &rows, &throttled),
+		    0);
+		assert_int_equal(rows, 0);
+	}
+	close(fd);
+	free(r);
+}
+
+/* Bytes queued for reading on fd. */
+static int
+queued(int fd)
+{
+	uint8_t b[65536];
+	int total = 0;
+	ssize_t n;
+
+	n = recv(fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		total = (int)n;
+	return total;
+}
+
+/*
+ * Clients that ask for a full listing and never read: the others are
+ * still answered (status, recent blocks); at most CTL_MAX_LISTINGS run at
+ * once and a further one waits, sending nothing, until a place frees.
+ */
+static void
+test_ctl_stream_slow(void **state)
+{
+	enum { N = 50000, STUCK = 5 };
+	static uint8_t seen[N];
+	struct ctl *c = *state;
+	struct rdr *r = malloc(sizeof(*r));
+	struct pollfd p;
+	size_t rows = 0;
+	bool throttled = false;
+	int stuck[STUCK], fd, i;
+
+	assert_non_null(r);
+	r->have = r->msglen = 0;
+	add_blocks(0, N);
+	for (i = 0; i < STUCK; i++) {
+		stuck[i] = tconnect();
+		send_json(stuck[i], "{\"cmd\":\"list\"}");
+	}
+	for (i = 0; i < 2000; i++)
+		ctl_dispatch(c);
+	/* Four hold what the socket holds, no more; the fifth waits. */
+	for (i = 0; i < STUCK - 1; i++)
+		assert_true(queued(stuck[i]) > 0);
+	p.fd = stuck[STUCK - 1];
+	p.events = POLLIN;
+	assert_int_equal(poll(&p, 1, 0), 0);
+
+	/* A status is answered meanwhile: 20 recent rows, newest first. */
+	fd = tconnect();
+	send_json(fd, "{\"cmd\":\"status\",\"recent\":20}");
+	assert_int_equal(read_header(c, fd, r), N);
+	memset(seen, 0, sizeof(seen));
+	while (read_rows(c, fd, r, seen, &rows, NULL) == 1)
+		;
+	assert_int_equal(rows, 20);
+	for (i = N - 20; i < N; i++)
+		assert_int_equal(seen[i], 1);
+	close(fd);
+
+	/* The four go away: the fifth gets all of its listing. */
+	for (i = 0; i < STUCK - 1; i++)
+		close(stuck[i]);
+	r->have = r->msglen = 0;
+	rows = 0;
+	throttled = false;
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(read_header(c, stuck[STUCK - 1], r), N);
+	while (read_rows(c, stuck[STUCK - 1], r, seen, &rows, &throttled)
+	    == 1)
+		;
+	assert_int_equal(rows, N);
+	for (i = 0; i < N; i++)
+		assert_int_equal(seen[i], 1);
+	close(stuck[STUCK - 1]);
+	free(r);
+}
+
 static void
 test_ctl_refuses_second(void **state)
 {
@@ -626,11 +1195,21 @@ main(void)
 		cmocka_unit_test(test_error_one_line),
 		cmocka_unit_test(test_block_json),
 		cmocka_unit_test(test_client_status),
+		cmocka_unit_test(test_client_list),
+		cmocka_unit_test(test_row_roundtrip),
+		cmocka_unit_test(test_row_malformed),
+		cmocka_unit_test(test_row_json_bytes),
 		cmocka_unit_test(test_call_no_answer),
 		cmocka_unit_test_setup_teardown(test_ctl_requests, ctl_setup,
 		    ctl_teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_hostile, ctl_setup,
 		    ctl_teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_stream_empty,
+		    ctl_setup, ctl_teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_stream_changes,
+		    ctl_setup, ctl_teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_stream_slow,
+		    ctl_setup, ctl_teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_refuses_second,
 		    ctl_setup, ctl_teardown),
 	};
