@@ -74,13 +74,13 @@ def msg(b):
     return struct.pack(">I", len(b)) + b
 def js(o):
     return msg(json.dumps(o).encode())
-def s8(t):
+def s16(t):
     t = t.encode()
-    return bytes([len(t)]) + t
-row = (s8("192.0.2.7") + s8("burst") + s8("block") +
+    return struct.pack(">H", len(t)) + t
+row = (s16("192.0.2.7") + s16("burst") + s16("block") +
        struct.pack(">IIiB", 21, 57, 1, 1) +
        struct.pack(">qq", 1700000003450000, 1700003603450000) +
-       s8("ticket \"12\"") + s8(""))
+       s16("ticket \"12\"") + s16(""))
 head = {"ok": True, "stream": True, "count": 1}
 scenarios = [
     js(head),					# cut after the header
