@@ -18,14 +18,14 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 10
 
 PKGS	:= libnetfilter_log libnfnetlink libmnl libipset libpcap libnftables \
-	   inih jansson libcap-ng libsystemd
+	   inih jansson libcap-ng libsystemd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
 CFLAGS	?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Idaemon \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -Ifleet \
 	     -D_FILE_OFFSET_BITS=64
 
 ifeq ($(SANITIZE),1)
@@ -37,7 +37,7 @@ else
 BUILD	:= build
 endif
 
-SRCS	:= $(wildcard daemon/*.c ipset/*.c nft/*.c)
+SRCS	:= $(wildcard daemon/*.c ipset/*.c nft/*.c fleet/*.c)
 OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(SRCS))
 LIBOBJS	:= $(filter-out $(BUILD)/daemon/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -56,7 +56,7 @@ $(BUILD)/nflogmon: $(OBJS)
 nflogmon: $(BUILD)/nflogmon
 	cp $< $@
 
-$(BUILD)/%.o: %.c daemon/nflogmon.h $(wildcard daemon/*.h ipset/*.h nft/*.h)
+$(BUILD)/%.o: %.c daemon/nflogmon.h $(wildcard daemon/*.h ipset/*.h nft/*.h fleet/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -88,7 +88,7 @@ e2e-check: nflogmon
 
 # libFuzzer: the pure objects rebuilt with clang and coverage.
 FUZZ_BUILD := build-fuzz
-FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g $(PKG_CFLAGS) -Idaemon \
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g $(PKG_CFLAGS) -Idaemon -Ifleet \
 	       -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out daemon/main.c,$(SRCS)))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -137,8 +137,8 @@ demo-offline: nflogmon
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-	    --std=c11 --inline-suppr -Idaemon --suppress=missingIncludeSystem \
-	    daemon ipset nft pcaps bench tests/unit tests/fuzz
+	    --std=c11 --inline-suppr -Idaemon -Ifleet --suppress=missingIncludeSystem \
+	    daemon ipset nft fleet pcaps bench tests/unit tests/fuzz
 
 install: nflogmon
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
