@@ -43,11 +43,13 @@ LIBOBJS	:= $(filter-out $(BUILD)/daemon/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 GEN_BIN	:= $(BUILD)/pcaps/gen-pcaps
+# The fleet client alone on the event loop, for the fleet e2e tests.
+FLEET_DRIVER := $(BUILD)/tools/fleet-driver
 
 .PHONY: all check unit-check replay-check e2e-check fuzz bench demo demo-offline install \
 	clean pcaps cppcheck
 
-all: nflogmon
+all: nflogmon $(FLEET_DRIVER)
 
 $(BUILD)/nflogmon: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -65,6 +67,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS) $(wildcard tests/unit/*.h)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) \
 	    -o $@ $< $(LIBOBJS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
+$(FLEET_DRIVER): tests/e2e/tools/fleet-driver.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
+
 $(GEN_BIN): pcaps/gen-pcaps.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs libpcap)
@@ -74,7 +80,7 @@ $(GEN_BIN): pcaps/gen-pcaps.c
 pcaps: $(GEN_BIN)
 	$(GEN_BIN) pcaps
 
-check: nflogmon $(UNIT_BINS) $(GEN_BIN)
+check: nflogmon $(UNIT_BINS) $(GEN_BIN) $(FLEET_DRIVER)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh
 
 unit-check: $(UNIT_BINS)
@@ -83,7 +89,7 @@ unit-check: $(UNIT_BINS)
 replay-check: nflogmon $(GEN_BIN)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh replay
 
-e2e-check: nflogmon
+e2e-check: nflogmon $(FLEET_DRIVER)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh e2e
 
 # libFuzzer: the pure objects rebuilt with clang and coverage.
@@ -140,7 +146,7 @@ cppcheck:
 	    --std=c11 --inline-suppr -Idaemon -Ifleet --suppress=missingIncludeSystem \
 	    daemon ipset nft fleet pcaps bench tests/unit tests/fuzz
 
-install: nflogmon
+install: nflogmon $(FLEET_DRIVER)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/nflogmon $(DESTDIR)$(UNITDIR)

@@ -9,6 +9,7 @@
  *             breaker (pure; the stream is untrusted)
  *   queue.c   the bounded publication queue with backoff, and the decision
  *             ids of what was published (pure)
+ *   secret.c  the password and bouncer key files
  *   lapi.c    HTTP with libcurl's multi interface driven by the one event
  *             loop (no threads): login, push, delete, pull
  *
@@ -207,6 +208,15 @@ int	 fleet_ids_put(struct fleet_queue *, const struct key *, int64_t id);
 int64_t	 fleet_ids_get(const struct fleet_queue *, const struct key *);
 bool	 fleet_ids_own(const struct fleet_queue *, int64_t id);
 size_t	 fleet_ids_count(const struct fleet_queue *);
+
+/* ------------------------------------------------------------ secret.c */
+/*
+ * Reads a secret file (mode 0600 or stricter, a regular file): the
+ * password of cscli's YAML or the first line.  login (may be NULL) gets
+ * the YAML's login, "" none.  0, or -1 with err naming the file only.
+ */
+int	 fleet_secret_read(const char *path, char *secret, size_t len,
+	    char *login, size_t loginlen, char *err, size_t errlen);
 
 /* -------------------------------------------------------------- lapi.c */
 

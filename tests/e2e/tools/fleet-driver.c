@@ -1,0 +1,294 @@
+/*
+ * fleet-driver: the fleet client (fleet/) on the daemon's event loop,
+ * alone, against a real LAPI: what the e2e tests and the bench can check
+ * before the daemon's act path and state store call it.
+ *
+ *   fleet-driver [-u URL] [-m MACHINE] [-p PWFILE] [-k KEYFILE]
+ *       [-A NET,...] [-L ADDR,...] [-i PULL_MS] [-t TIMEOUT_S] CMD ARGS
+ *   publish KEY RULE SECONDS [SINCE_S_AGO]   prints "published KEY ID"
+ *   unpublish KEY ID                         prints "unpublished KEY"
+ *   pull                                     one startup pull: a line per
+ *       decision ("new ID KEY SECONDS SCENARIO ORIGIN", "deleted ID KEY")
+ *       then "stats new N deleted N own N refused NAME N ..."
+ *   publish-pull KEY RULE SECONDS            publishes, then pulls: its
+ *       own decision must be ignored (stats own 1)
+ *   watch KEY                                pulls every PULL_MS until KEY
+ *       is new in the stream; prints "seen KEY MS"
+ *   queue-down KEY RULE SECONDS              publishes to a LAPI that is
+ *       down: prints "queued N error E" after 3 s, waits for the LAPI
+ *       (up to TIMEOUT), prints "published KEY ID"
+ *
+ * Exit 0 done, 1 failure or timeout, 2 usage.
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "fleet.h"
+
+static struct fleet *fl;
+static const char *cmd;
+static struct key want;
+static int64_t t0_us, deadline_us;
+static int rc = 1;
+static bool published_seen, seen;
+static int phase;
+static uint64_t pulls_at;
+
+static enum fleet_apply
+on_decision(const struct fleet_decision *d, void *arg)
+{
+	char k[KEY_STRLEN];
+
+	(void)arg;
+	key_format(&d->key, k, sizeof(k));
+	if (strcmp(cmd, "watch") == 0) {
+		if (!d->deleted && key_equal(&d->key, &want) && !seen) {
+			seen = true;
+			printf("seen %s %" PRId64 "\n", k,
+			    (clock_mono_us() - t0_us) / 1000);
+		}
+		return FLEET_APPLIED;
+	}
+	if (d->deleted)
+		printf("deleted %" PRId64 " %s\n", d->id, k);
+	else
+		printf("new %" PRId64 " %s %" PRId64 " %s %s\n", d->id, k,
+		    d->remaining_us / 1000000, d->scenario, d->origin);
+	return FLEET_APPLIED;
+}
+
+static void
+on_published(const struct key *k, int64_t id, void *arg)
+{
+	char s[KEY_STRLEN];
+
+	(void)arg;
+	printf("published %s %" PRId64 "\n", key_format(k, s, sizeof(s)), id);
+	published_seen = true;
+}
+
+static void
+print_stats(void)
+{
+	struct fleet_status st;
+	int i;
+
+	fleet_status(fl, &st);
+	printf("stats new %" PRIu64 " deleted %" PRIu64 " own %" PRIu64,
+	    st.stream.new_ok, st.stream.deleted_ok, st.stream.own);
+	for (i = 0; i < FLEET_REF_MAX; i++)
+		if (st.stream.refused[i] != 0)
+			printf(" refused %s %" PRIu64, fleet_refusal_name(i),
+			    st.stream.refused[i]);
+	printf("\n");
+}
+
+static void
+tick(struct daemon *d, int64_t now)
+{
+	struct fleet_status st;
+
+	(void)d;
+	fleet_tick(fl);
+	fleet_status(fl, &st);
+	if (now > deadline_us) {
+		fprintf(stderr, "fleet-driver: timeout (%s)\n", st.error);
+		loop_stop();
+		return;
+	}
+	if (strcmp(cmd, "publish") == 0 || strcmp(cmd, "unpublish") == 0) {
+		if (fleet_idle(fl)) {
+			if (strcmp(cmd, "unpublish") == 0 && st.unpublished) {
+				char s[KEY_STRLEN];
+
+				printf("unpublished %s\n",
+				    key_format(&want, s, sizeof(s)));
+			}
+			rc = (st.published + st.unpublished) ? 0 : 1;
+			loop_stop();
+		}
+	} else if (strcmp(cmd, "pull") == 0) {
+		if (st.pulls > 0) {
+			print_stats();
+			rc = st.last_pull_us != 0 ? 0 : 1;
+			loop_stop();
+		}
+	} else if (strcmp(cmd, "publish-pull") == 0) {
+		if (phase == 0 && published_seen) {
+			phase = 1;
+			pulls_at = st.pulls;
+			fleet_pull_now(fl);
+		} else if (phase == 1 && st.pulls > pulls_at &&
+		    fleet_idle(fl)) {
+			print_stats();
+			rc = 0;
+			loop_stop();
+		}
+	} else if (strcmp(cmd, "watch") == 0) {
+		if (seen) {
+			rc = 0;
+			loop_stop();
+		}
+	} else if (strcmp(cmd, "queue-down") == 0) {
+		if (phase == 0 && now - t0_us > 3000000) {
+			printf("queued %zu error %s\n", st.queued, st.error);
+			fflush(stdout);
+			phase = 1;
+		} else if (phase == 1 && published_seen && fleet_idle(fl)) {
+			rc = 0;
+			loop_stop();
+		}
+	}
+}
+
+static int
+read_netset(struct netset *ns, char *list)
+{
+	char *item, *save = NULL;
+	struct addr a;
+	int plen;
+
+	for (item = strtok_r(list, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		if (parse_prefix(item, &a, &plen) == -1 ||
+		    netset_add(ns, &a, plen, 0) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: fleet-driver [-u URL] [-m MACHINE] "
+	    "[-p PWFILE] [-k KEYFILE] [-A NETS] [-L ADDRS] [-i PULL_MS] "
+	    "[-t TIMEOUT_S] publish|unpublish|pull|publish-pull|watch|"
+	    "queue-down ARGS\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct fleet_conf c;
+	struct fleet_env env;
+	struct fleet_pub p;
+	char err[256], login[128] = "";
+	struct netset *allow = netset_new(), *local = netset_new();
+	int ch, timeout_s = 20;
+
+	memset(&c, 0, sizeof(c));
+	memset(&env, 0, sizeof(env));
+	c.pull_interval_us = 1000000;
+	c.max_duration_us = 7LL * 86400 * 1000000;
+	while ((ch = getopt(argc, argv, "u:m:p:k:A:L:i:t:")) != -1) {
+		switch (ch) {
+		case 'u':
+			snprintf(c.lapi_url, sizeof(c.lapi_url), "%s", optarg);
+			break;
+		case 'm':
+			snprintf(c.machine_id, sizeof(c.machine_id), "%s",
+			    optarg);
+			break;
+		case 'p':
+			if (fleet_secret_read(optarg, c.password,
+			    sizeof(c.password), login, sizeof(login), err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "fleet-driver: %s\n", err);
+				return 1;
+			}
+			if (c.machine_id[0] == '\0')
+				snprintf(c.machine_id, sizeof(c.machine_id),
+				    "%s", login);
+			break;
+		case 'k':
+			if (fleet_secret_read(optarg, c.bouncer_key,
+			    sizeof(c.bouncer_key), NULL, 0, err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "fleet-driver: %s\n", err);
+				return 1;
+			}
+			break;
+		case 'A':
+			if (read_netset(allow, optarg) == -1)
+				usage();
+			break;
+		case 'L':
+			if (read_netset(local, optarg) == -1)
+				usage();
+			break;
+		case 'i':
+			c.pull_interval_us = atoll(optarg) * 1000;
+			break;
+		case 't':
+			timeout_s = atoi(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	cmd = argv[0];
+	log_init("fleet-driver", true, getenv("FLEET_DEBUG") != NULL);
+	env.fd_add = loop_add;
+	env.fd_del = loop_del;
+	env.fd_events = loop_set_events;
+	env.mono_us = clock_mono_us;
+	env.wall_us = clock_wall_us;
+	env.decision = on_decision;
+	env.published = on_published;
+	env.filter.allow = allow;
+	env.filter.local = local;
+	env.filter.ipv6_prefix = 64;
+	if (strcmp(cmd, "pull") == 0 || strcmp(cmd, "watch") == 0)
+		c.password[0] = '\0';
+	if (strcmp(cmd, "publish") == 0 || strcmp(cmd, "unpublish") == 0 ||
+	    strcmp(cmd, "queue-down") == 0)
+		c.bouncer_key[0] = '\0';
+	if ((fl = fleet_open(&c, &env, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "fleet-driver: %s\n", err);
+		return 1;
+	}
+	t0_us = clock_mono_us();
+	deadline_us = t0_us + (int64_t)timeout_s * 1000000;
+	memset(&p, 0, sizeof(p));
+	if (argc >= 2 && key_parse(argv[1], 64, &want, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "fleet-driver: %s\n", err);
+		return 2;
+	}
+	if (strcmp(cmd, "publish") == 0 || strcmp(cmd, "publish-pull") == 0 ||
+	    strcmp(cmd, "queue-down") == 0) {
+		if (argc < 4)
+			usage();
+		p.key = want;
+		snprintf(p.rule, sizeof(p.rule), "%s", argv[2]);
+		p.duration_us = atoll(argv[3]) * 1000000;
+		p.since_us = clock_wall_us() - (argc > 4 ?
+		    atoll(argv[4]) * 1000000 : 0);
+		fleet_publish(fl, &p);
+	} else if (strcmp(cmd, "unpublish") == 0) {
+		if (argc < 3)
+			usage();
+		fleet_ids_put(fleet_queue(fl), &want, atoll(argv[2]));
+		fleet_unpublish(fl, &want);
+	} else if (strcmp(cmd, "pull") != 0 && strcmp(cmd, "watch") != 0)
+		usage();
+	if (loop_every(20000, tick) == -1)
+		return 1;
+	loop_run(NULL);
+	fleet_close(fl);
+	netset_free(allow);
+	netset_free(local);
+	return rc;
+}
