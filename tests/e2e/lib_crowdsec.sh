@@ -95,7 +95,9 @@ EOF
 }
 
 cs_start_lapi() {
-	nfl_in "$NS_LAPI" crowdsec -c "$CS_CONF" -no-cs -no-capi \
+	# a simple command, so that $! is crowdsec itself (ip netns exec
+	# execs it), the PID nfl_kill stops
+	ip netns exec "$NS_LAPI" crowdsec -c "$CS_CONF" -no-cs -no-capi \
 	    > "$CS_DIR/log/stdout.log" 2>&1 &
 	CS_PID=$!
 	NFL_PIDS+=("$CS_PID")

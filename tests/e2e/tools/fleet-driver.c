@@ -14,6 +14,9 @@
  *       own decision must be ignored (stats own 1)
  *   watch KEY                                pulls every PULL_MS until KEY
  *       is new in the stream; prints "seen KEY MS"
+ *   relogin KEY1 KEY2 RULE FLAGFILE          publishes KEY1, waits for
+ *       FLAGFILE (the test restarts the LAPI: its tokens are void), then
+ *       publishes KEY2 through a new login; prints "logins N"
  *   queue-down KEY RULE SECONDS              publishes to a LAPI that is
  *       down: prints "queued N error E" after 3 s, waits for the LAPI
  *       (up to TIMEOUT), prints "published KEY ID"
@@ -40,6 +43,8 @@ static int rc = 1;
 static bool published_seen, seen;
 static int phase;
 static uint64_t pulls_at;
+static struct fleet_pub second;
+static const char *flagfile;
 
 static enum fleet_apply
 on_decision(const struct fleet_decision *d, void *arg)
@@ -136,6 +141,19 @@ tick(struct daemon *d, int64_t now)
 			rc = 0;
 			loop_stop();
 		}
+	} else if (strcmp(cmd, "relogin") == 0) {
+		if (phase == 0 && published_seen && fleet_idle(fl)) {
+			printf("first done\n");
+			fflush(stdout);
+			phase = 1;
+		} else if (phase == 1 && access(flagfile, F_OK) == 0) {
+			phase = 2;
+			fleet_publish(fl, &second);
+		} else if (phase == 2 && st.published == 2 && fleet_idle(fl)) {
+			printf("logins %" PRIu64 "\n", st.logins);
+			rc = 0;
+			loop_stop();
+		}
 	} else if (strcmp(cmd, "queue-down") == 0) {
 		if (phase == 0 && now - t0_us > 3000000) {
 			printf("queued %zu error %s\n", st.queued, st.error);
@@ -170,7 +188,7 @@ usage(void)
 	fprintf(stderr, "usage: fleet-driver [-u URL] [-m MACHINE] "
 	    "[-p PWFILE] [-k KEYFILE] [-A NETS] [-L ADDRS] [-i PULL_MS] "
 	    "[-t TIMEOUT_S] publish|unpublish|pull|publish-pull|watch|"
-	    "queue-down ARGS\n");
+	    "relogin|queue-down ARGS\n");
 	exit(2);
 }
 
@@ -253,7 +271,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "pull") == 0 || strcmp(cmd, "watch") == 0)
 		c.password[0] = '\0';
 	if (strcmp(cmd, "publish") == 0 || strcmp(cmd, "unpublish") == 0 ||
-	    strcmp(cmd, "queue-down") == 0)
+	    strcmp(cmd, "queue-down") == 0 || strcmp(cmd, "relogin") == 0)
 		c.bouncer_key[0] = '\0';
 	if ((fl = fleet_open(&c, &env, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "fleet-driver: %s\n", err);
@@ -276,6 +294,18 @@ main(int argc, char **argv)
 		p.duration_us = atoll(argv[3]) * 1000000;
 		p.since_us = clock_wall_us() - (argc > 4 ?
 		    atoll(argv[4]) * 1000000 : 0);
+		fleet_publish(fl, &p);
+	} else if (strcmp(cmd, "relogin") == 0) {
+		if (argc < 5)
+			usage();
+		p.key = want;
+		snprintf(p.rule, sizeof(p.rule), "%s", argv[3]);
+		p.duration_us = 3600LL * 1000000;
+		p.since_us = clock_wall_us();
+		second = p;
+		if (key_parse(argv[2], 64, &second.key, err, sizeof(err)) == -1)
+			usage();
+		flagfile = argv[4];
 		fleet_publish(fl, &p);
 	} else if (strcmp(cmd, "unpublish") == 0) {
 		if (argc < 3)
