@@ -39,7 +39,7 @@
 #define FLEET_MAX_DURATION_US	(366LL * 86400 * 1000000)
 #define FLEET_TEXT_MAX		64	/* scenario and origin kept */
 #define FLEET_TOKEN_MAX		2048
-#define FLEET_SECRET_MAX	256
+#define FLEET_SECRET_MAX	CONF_SECRET_MAX
 
 /* ------------------------------------------------------------- alert.c */
 
