@@ -248,9 +248,16 @@ stream_key(const char *scope, const char *value, int ipv6_prefix,
 		return FLEET_REF_MALFORMED;
 	if (a.family == AF_INET && plen != 32)
 		return FLEET_REF_V4RANGE;
-	/* a bare IPv6 address stands for its prefix, as on the command line */
-	if (a.family == AF_INET6 && strchr(value, '/') == NULL)
+	/* a bare IPv6 address stands for its prefix, as on the command line;
+	 * what it is (loopback...) is told by the address itself */
+	if (a.family == AF_INET6 && strchr(value, '/') == NULL) {
+		enum fleet_refusal r;
+
+		key_from_addr(k, &a, 128);
+		if ((r = key_class_v6(k)) != FLEET_REF_MAX)
+			return r;
 		plen = ipv6_prefix;
+	}
 	key_from_addr(k, &a, plen);
 	return FLEET_REF_MAX;
 }
