@@ -81,9 +81,9 @@ fleet_go_duration(const char *s, int64_t *us)
 		if ((*s < '0' || *s > '9') && *s != '.')
 			return -1;
 		for (; *s >= '0' && *s <= '9'; s++) {
-			whole = whole * 10 + (*s - '0');
-			if (whole > GO_MAX_NS)
+			if (whole > GO_MAX_NS / 10)
 				return -1;
+			whole = whole * 10 + (*s - '0');
 		}
 		if (*s == '.') {
 			s++;
