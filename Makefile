@@ -131,7 +131,7 @@ $(BUILD)/bench/nflog-baseline: bench/nflog-baseline.c
 	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< \
 	    $(shell pkg-config --libs libnetfilter_log libipset)
 
-bench: nflogmon $(BENCH_BINS)
+bench: nflogmon $(BENCH_BINS) $(FLEET_DRIVER)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) bench/run.sh
 
 demo: nflogmon

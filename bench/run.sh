@@ -78,6 +78,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	sync
 	mapfile -t live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/live.sh)
 	wait $! || live_rc=$?
+	echo "fleet rows (a LAPI of its own, about ten seconds)..." >&2
+	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD bench/fleet.sh)
 fi
 
 echo

@@ -17,6 +17,10 @@
  *   relogin KEY1 KEY2 RULE FLAGFILE          publishes KEY1, waits for
  *       FLAGFILE (the test restarts the LAPI: its tokens are void), then
  *       publishes KEY2 through a new login; prints "logins N"
+ *   latency N                                the bench: one client
+ *       publishes N bots (198.18.0.x, one every 20-80 ms), a second one
+ *       (the bouncer key) pulls every PULL_MS; prints "latency N SEEN
+ *       MEDIAN_MS P99_MS" from each publish call to its decision pulled
  *   queue-down KEY RULE SECONDS              publishes to a LAPI that is
  *       down: prints "queued N error E" after 3 s, waits for the LAPI
  *       (up to TIMEOUT), prints "published KEY ID"
@@ -44,6 +48,12 @@ static bool published_seen, seen;
 static int phase;
 static uint64_t pulls_at;
 static struct fleet_pub second;
+static struct fleet *puller;		/* latency: the second gateway */
+#define LAT_MAX	1000
+static int lat_n, lat_sent, lat_seen;
+static int64_t lat_pub_us[LAT_MAX], lat_ms[LAT_MAX], lat_next_us;
+
+static void	lat_report(void);
 static const char *flagfile;
 
 static enum fleet_apply
@@ -53,6 +63,17 @@ on_decision(const struct fleet_decision *d, void *arg)
 
 	(void)arg;
 	key_format(&d->key, k, sizeof(k));
+	if (strcmp(cmd, "latency") == 0) {
+		int i = d->key.addr[2] * 256 + d->key.addr[3] - 1;
+
+		if (d->deleted || d->key.kind != KEY_V4 || d->key.addr[0] !=
+		    198 || d->key.addr[1] != 18 || i < 0 || i >= lat_sent ||
+		    lat_ms[i] != -1)
+			return FLEET_IGNORED;
+		lat_ms[i] = (clock_mono_us() - lat_pub_us[i]) / 1000;
+		lat_seen++;
+		return FLEET_APPLIED;
+	}
 	if (strcmp(cmd, "watch") == 0) {
 		if (!d->deleted && key_equal(&d->key, &want) && !seen) {
 			seen = true;
@@ -105,6 +126,8 @@ tick(struct daemon *d, int64_t now)
 	fleet_status(fl, &st);
 	if (now > deadline_us) {
 		fprintf(stderr, "fleet-driver: timeout (%s)\n", st.error);
+		if (strcmp(cmd, "latency") == 0)
+			lat_report();
 		loop_stop();
 		return;
 	}
@@ -141,6 +164,32 @@ tick(struct daemon *d, int64_t now)
 			rc = 0;
 			loop_stop();
 		}
+	} else if (strcmp(cmd, "latency") == 0) {
+		fleet_tick(puller);
+		if (lat_sent < lat_n && now >= lat_next_us) {
+			struct fleet_pub p;
+
+			memset(&p, 0, sizeof(p));
+			p.key.kind = KEY_V4;
+			p.key.plen = 32;
+			p.key.addr[0] = 198;
+			p.key.addr[1] = 18;
+			p.key.addr[2] = (uint8_t)((lat_sent + 1) / 256);
+			p.key.addr[3] = (uint8_t)((lat_sent + 1) % 256);
+			snprintf(p.rule, sizeof(p.rule), "burst");
+			p.duration_us = 600LL * 1000000;
+			p.since_us = clock_wall_us();
+			lat_pub_us[lat_sent] = clock_mono_us();
+			lat_ms[lat_sent] = -1;
+			fleet_publish(fl, &p);
+			lat_sent++;
+			lat_next_us = now + 20000 + random() % 60000;
+		}
+		if (lat_sent == lat_n && lat_seen == lat_n) {
+			lat_report();
+			rc = 0;
+			loop_stop();
+		}
 	} else if (strcmp(cmd, "relogin") == 0) {
 		if (phase == 0 && published_seen && fleet_idle(fl)) {
 			printf("first done\n");
@@ -167,6 +216,32 @@ tick(struct daemon *d, int64_t now)
 }
 
 static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+lat_report(void)
+{
+	int64_t v[LAT_MAX];
+	int i, n = 0;
+
+	for (i = 0; i < lat_sent; i++)
+		if (lat_ms[i] >= 0)
+			v[n++] = lat_ms[i];
+	if (n == 0) {
+		printf("latency %d 0 - -\n", lat_n);
+		return;
+	}
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_i64);
+	printf("latency %d %d %" PRId64 " %" PRId64 "\n", lat_n, n, v[n / 2],
+	    v[(n * 99 + 99) / 100 - 1]);
+}
+
+static int
 read_netset(struct netset *ns, char *list)
 {
 	char *item, *save = NULL;
@@ -188,7 +263,7 @@ usage(void)
 	fprintf(stderr, "usage: fleet-driver [-u URL] [-m MACHINE] "
 	    "[-p PWFILE] [-k KEYFILE] [-A NETS] [-L ADDRS] [-i PULL_MS] "
 	    "[-t TIMEOUT_S] publish|unpublish|pull|publish-pull|watch|"
-	    "relogin|queue-down ARGS\n");
+	    "relogin|latency|queue-down ARGS\n");
 	exit(2);
 }
 
@@ -273,14 +348,40 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "publish") == 0 || strcmp(cmd, "unpublish") == 0 ||
 	    strcmp(cmd, "queue-down") == 0 || strcmp(cmd, "relogin") == 0)
 		c.bouncer_key[0] = '\0';
-	if ((fl = fleet_open(&c, &env, err, sizeof(err))) == NULL) {
+	if (strcmp(cmd, "latency") == 0) {
+		/* this one publishes; the puller (below) pulls */
+		char keep[sizeof(c.bouncer_key)];
+
+		memcpy(keep, c.bouncer_key, sizeof(keep));
+		c.bouncer_key[0] = '\0';
+		if ((fl = fleet_open(&c, &env, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "fleet-driver: %s\n", err);
+			return 1;
+		}
+		memcpy(c.bouncer_key, keep, sizeof(keep));
+	}
+	if (fl == NULL && (fl = fleet_open(&c, &env, err, sizeof(err))) ==
+	    NULL) {
 		fprintf(stderr, "fleet-driver: %s\n", err);
 		return 1;
+	}
+	if (strcmp(cmd, "latency") == 0) {
+		struct fleet_conf c2 = c;
+
+		c2.password[0] = '\0';
+		if ((puller = fleet_open(&c2, &env, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "fleet-driver: %s\n", err);
+			return 1;
+		}
+		lat_n = argc > 1 ? atoi(argv[1]) : 100;
+		if (lat_n < 1 || lat_n > LAT_MAX)
+			usage();
 	}
 	t0_us = clock_mono_us();
 	deadline_us = t0_us + (int64_t)timeout_s * 1000000;
 	memset(&p, 0, sizeof(p));
-	if (argc >= 2 && key_parse(argv[1], 64, &want, err,
+	if (argc >= 2 && strcmp(cmd, "latency") != 0 &&
+	    key_parse(argv[1], 64, &want, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "fleet-driver: %s\n", err);
 		return 2;
@@ -312,12 +413,14 @@ main(int argc, char **argv)
 			usage();
 		fleet_ids_put(fleet_queue(fl), &want, atoll(argv[2]));
 		fleet_unpublish(fl, &want);
-	} else if (strcmp(cmd, "pull") != 0 && strcmp(cmd, "watch") != 0)
+	} else if (strcmp(cmd, "pull") != 0 && strcmp(cmd, "watch") != 0 &&
+	    strcmp(cmd, "latency") != 0)
 		usage();
 	if (loop_every(20000, tick) == -1)
 		return 1;
 	loop_run(NULL);
 	fleet_close(fl);
+	fleet_close(puller);
 	netset_free(allow);
 	netset_free(local);
 	return rc;
