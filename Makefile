@@ -144,7 +144,8 @@ demo-offline: nflogmon
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 	    --std=c11 --inline-suppr -Idaemon -Ifleet --suppress=missingIncludeSystem \
-	    daemon ipset nft fleet pcaps bench tests/unit tests/fuzz
+	    daemon ipset nft fleet pcaps bench tests/unit tests/fuzz \
+	    tests/e2e/tools
 
 install: nflogmon $(FLEET_DRIVER)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
