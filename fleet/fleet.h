@@ -10,6 +10,7 @@
  *   queue.c   the bounded publication queue with backoff, and the decision
  *             ids of what was published (pure)
  *   secret.c  the password and bouncer key files
+ *   report.c  the status object and the metrics lines
  *   lapi.c    HTTP with libcurl's multi interface driven by the one event
  *             loop (no threads): login, push, delete, pull
  *
@@ -279,5 +280,16 @@ void		 fleet_status(const struct fleet *, struct fleet_status *);
 struct fleet_queue *fleet_queue(struct fleet *);
 /* Whether no request runs and nothing is queued (for tests). */
 bool		 fleet_idle(const struct fleet *);
+
+/* ------------------------------------------------------------ report.c */
+#include <stdio.h>
+#include <jansson.h>
+
+/* The `fleet` object of status --json; q (may be NULL) lists what is
+ * pending.  A new reference, or NULL. */
+json_t	*fleet_status_json(const struct fleet_status *,
+	    const struct fleet_queue *q);
+/* The fleet's lines of the metrics file. */
+void	 fleet_metrics(FILE *, const struct fleet_status *);
 
 #endif /* NFLOGMON_FLEET_H */

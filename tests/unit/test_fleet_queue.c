@@ -2,7 +2,8 @@
  * test_fleet_queue.c: the publication queue: bounded (full refuses and
  * counts), arrival order, backoff doubling to its cap, an unblock that
  * cancels a queued publication or withdraws a published decision by id,
- * an unblock while the publication's request runs, and the ids map.
+ * an unblock while the publication's request runs, the ids map, and what
+ * status and the metrics show of it (report.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "fleet.h"
 
@@ -165,6 +167,61 @@ test_ids(void **state)
 	fleet_queue_free(q);
 }
 
+/* The status object has DESIGN.md's fields; the metrics their counters. */
+static void
+test_report(void **state)
+{
+	struct fleet_queue *q = fleet_queue_new(4, 4);
+	struct fleet_pub p = P("192.0.2.1");
+	struct fleet_status st;
+	struct fleet_job copy;
+	json_t *o, *j;
+	char *out;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	fleet_queue_publish(q, &p, 0);
+	copy = *fleet_queue_next(q, 0);
+	fleet_queue_failed(q, &copy, "login: Connection refused", 0);
+	st.ok = false;
+	st.queued = fleet_queue_count(q);
+	st.last_pull_us = 1500000;
+	st.applied = 3;
+	st.stream.refused[FLEET_REF_LOOPBACK] = 2;
+	st.stream.refused[FLEET_REF_V4RANGE] = 1;
+	snprintf(st.error, sizeof(st.error), "login: Connection refused");
+	o = fleet_status_json(&st, q);
+	assert_non_null(o);
+	assert_true(json_is_false(json_object_get(o, "ok")));
+	assert_true(json_is_null(json_object_get(o, "last_push")));
+	assert_true(json_real_value(json_object_get(o, "last_pull")) == 1.5);
+	assert_int_equal(json_integer_value(json_object_get(o, "queued")), 1);
+	assert_int_equal(json_integer_value(json_object_get(o, "applied")), 3);
+	assert_int_equal(json_integer_value(json_object_get(o, "refused")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(o,
+	    "refused_by"), "loopback")), 2);
+	assert_string_equal(json_string_value(json_object_get(o, "error")),
+	    "login: Connection refused");
+	j = json_array_get(json_object_get(o, "pending"), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "source")),
+	    "192.0.2.1");
+	assert_string_equal(json_string_value(json_object_get(j, "op")),
+	    "publish");
+	assert_int_equal(json_integer_value(json_object_get(j, "attempts")), 1);
+	json_decref(o);
+	f = open_memstream(&out, &len);
+	fleet_metrics(f, &st);
+	fclose(f);
+	assert_non_null(strstr(out, "\nnflogmon_fleet_queued 1\n"));
+	assert_non_null(strstr(out, "\nnflogmon_fleet_ok 0\n"));
+	assert_non_null(strstr(out, "nflogmon_fleet_refused_total{reason="
+	    "\"ipv4_range\"} 1\n"));
+	free(out);
+	fleet_queue_free(q);
+}
+
 int
 main(void)
 {
@@ -173,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_unpublish),
 		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
