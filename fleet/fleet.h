@@ -9,6 +9,7 @@
  *             breaker (pure; the stream is untrusted)
  *   queue.c   the bounded publication queue with backoff, and the decision
  *             ids of what was published (pure)
+ *   local.c   this host's and the LAPI's addresses (never blocked)
  *   secret.c  the password and bouncer key files
  *   report.c  the status object and the metrics lines
  *   lapi.c    HTTP with libcurl's multi interface driven by the one event
@@ -209,6 +210,15 @@ int	 fleet_ids_put(struct fleet_queue *, const struct key *, int64_t id);
 int64_t	 fleet_ids_get(const struct fleet_queue *, const struct key *);
 bool	 fleet_ids_own(const struct fleet_queue *, int64_t id);
 size_t	 fleet_ids_count(const struct fleet_queue *);
+
+/* ------------------------------------------------------------- local.c */
+/* Adds this host's addresses (every interface's) to ns: the filter's
+ * local set.  0, or -1 with err. */
+int	 fleet_local_addrs(struct netset *ns, char *err, size_t errlen);
+/* Adds the addresses the LAPI's URL resolves to (blocking: at start and
+ * on SIGHUP only).  0, or -1 with err. */
+int	 fleet_lapi_addrs(const char *url, struct netset *ns, char *err,
+	    size_t errlen);
 
 /* ------------------------------------------------------------ secret.c */
 /*

@@ -35,7 +35,7 @@ cs_bouncer gwb "$NFL_WORK/gwb.key"
 A() { nfl_in "$GWA" "$DRIVER" -u "$CS_URL" -p "$NFL_WORK/gwa.yaml" \
     -k "$NFL_WORK/gwa.key" "$@"; }
 B() { nfl_in "$GWB" "$DRIVER" -u "$CS_URL" -k "$NFL_WORK/gwb.key" \
-    -A 192.0.2.25 -L 198.51.100.2,$CS_ADDR "$@"; }
+    -A 192.0.2.25 -H "$@"; }
 
 # --- a secret file readable by others is refused, naming the file only
 cp "$NFL_WORK/gwa.yaml" "$NFL_WORK/open.yaml"

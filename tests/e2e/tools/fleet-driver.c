@@ -4,7 +4,8 @@
  * before the daemon's act path and state store call it.
  *
  *   fleet-driver [-u URL] [-m MACHINE] [-p PWFILE] [-k KEYFILE]
- *       [-A NET,...] [-L ADDR,...] [-i PULL_MS] [-t TIMEOUT_S] CMD ARGS
+ *       [-A NET,...] [-L ADDR,...] [-H] [-i PULL_MS] [-t TIMEOUT_S] CMD ARGS
+ *   (-A allowlist, -L local addresses, -H: this host's and the LAPI's)
  *   publish KEY RULE SECONDS [SINCE_S_AGO]   prints "published KEY ID"
  *   unpublish KEY ID                         prints "unpublished KEY"
  *   pull                                     one startup pull: a line per
@@ -261,7 +262,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: fleet-driver [-u URL] [-m MACHINE] "
-	    "[-p PWFILE] [-k KEYFILE] [-A NETS] [-L ADDRS] [-i PULL_MS] "
+	    "[-p PWFILE] [-k KEYFILE] [-A NETS] [-L ADDRS] [-H] [-i PULL_MS] "
 	    "[-t TIMEOUT_S] publish|unpublish|pull|publish-pull|watch|"
 	    "relogin|latency|queue-down ARGS\n");
 	exit(2);
@@ -276,12 +277,13 @@ main(int argc, char **argv)
 	char err[256], login[128] = "";
 	struct netset *allow = netset_new(), *local = netset_new();
 	int ch, timeout_s = 20;
+	bool own_addrs = false;
 
 	memset(&c, 0, sizeof(c));
 	memset(&env, 0, sizeof(env));
 	c.pull_interval_us = 1000000;
 	c.max_duration_us = 7LL * 86400 * 1000000;
-	while ((ch = getopt(argc, argv, "u:m:p:k:A:L:i:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "u:m:p:k:A:L:Hi:t:")) != -1) {
 		switch (ch) {
 		case 'u':
 			snprintf(c.lapi_url, sizeof(c.lapi_url), "%s", optarg);
@@ -317,6 +319,9 @@ main(int argc, char **argv)
 			if (read_netset(local, optarg) == -1)
 				usage();
 			break;
+		case 'H':
+			own_addrs = true;
+			break;
 		case 'i':
 			c.pull_interval_us = atoll(optarg) * 1000;
 			break;
@@ -332,6 +337,11 @@ main(int argc, char **argv)
 	if (argc < 1)
 		usage();
 	cmd = argv[0];
+	if (own_addrs && (fleet_local_addrs(local, err, sizeof(err)) == -1 ||
+	    fleet_lapi_addrs(c.lapi_url, local, err, sizeof(err)) == -1)) {
+		fprintf(stderr, "fleet-driver: %s\n", err);
+		return 1;
+	}
 	log_init("fleet-driver", true, getenv("FLEET_DEBUG") != NULL);
 	env.fd_add = loop_add;
 	env.fd_del = loop_del;
