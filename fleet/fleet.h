@@ -18,6 +18,27 @@
  * Nothing here runs on the capture or policy path: the daemon hands
  * publications to the queue (through the act path) and applies pulled
  * decisions through its one block path, from the loop.
+ *
+ * How the daemon plugs it in (the glue left for the act path and store):
+ * - start and SIGHUP: a struct fleet_conf from conf->fleet_* (secrets
+ *   included), a filter with conf->allow_src and a netset filled by
+ *   fleet_local_addrs + fleet_lapi_addrs; fleet_open with env = loop_add,
+ *   loop_del, loop_set_events, clock_mono_us, clock_wall_us, the two
+ *   callbacks below; loop_every(100 ms) calling fleet_tick; on SIGHUP
+ *   fleet_reconf.  Off when conf->fleet_lapi_url is "".
+ * - act path, after a block verdict of KEY_V4/KEY_V6 with ACT_BLOCK and a
+ *   counted rule (never throttle, dry run, manual, uid, account, fleet):
+ *   fleet_publish; after any unblock of such a key: fleet_unpublish.
+ * - env.decision: deleted -> unblock the key if it is held with rule
+ *   fleet (else FLEET_IGNORED); new -> FLEET_IGNORED if the key is held
+ *   under any other rule, else fleet_breaker_take (FLEET_REFUSED_BREAKER)
+ *   then a block with rule fleet, reason "SCENARIO from ORIGIN",
+ *   timeout remaining_us, no strike, not republished.
+ * - store: env.published persists (key, decision id); at start the ids go
+ *   back with fleet_ids_put and the pending jobs (fleet_queue_at) with
+ *   fleet_queue_publish / fleet_queue_unpublish.
+ * - status --json: "fleet": fleet_status_json(fleet_status(), queue);
+ *   metrics: fleet_metrics.
  */
 #ifndef NFLOGMON_FLEET_H
 #define NFLOGMON_FLEET_H
