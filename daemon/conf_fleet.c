@@ -6,7 +6,11 @@
  * (the daemon's `user` on SIGHUP); its content lands in struct conf only,
  * never in a message (fleet/secret.c names the file, never the bytes).
  */
+#include <sys/stat.h>
+
+#include <pwd.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,17 +31,45 @@ fleet_line(const struct conf_ctx *ctx, const char *name)
 	return 0;
 }
 
+/* The uid the daemon runs as after the privilege drop (priv.c): root
+ * when user is empty, -1 when unknown (reported elsewhere). */
+static long long
+fleet_run_uid(const struct conf *c)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long n;
+
+	if (c->user[0] == '\0')
+		return 0;
+	if ((pw = getpwnam(c->user)) != NULL)
+		return pw->pw_uid;
+	n = strtoul(c->user, &end, 10);
+	return *end == '\0' ? (long long)n : -1;
+}
+
 static void
 fleet_secret(struct conf_ctx *ctx, const char *key, const char *path,
     char *dst, size_t len, char *login, size_t loginlen)
 {
+	long long uid = fleet_run_uid(ctx->conf);
 	char err[512];
+	struct stat sb;
 
 	if (*path == '\0')
 		return;
 	if (fleet_secret_read(path, dst, len, login, loginlen, err,
-	    sizeof(err)) == -1)
+	    sizeof(err)) == -1) {
 		conf_err(ctx, fleet_line(ctx, key), "%s: %s", key, err);
+		return;
+	}
+	/* mode 0600: only its owner reads it, and SIGHUP rereads it as
+	 * user, so a file the start (as root) could read may not be */
+	if (uid > 0 && stat(path, &sb) == 0 && (long long)sb.st_uid != uid)
+		conf_err(ctx, fleet_line(ctx, key), "%s: %s: owned by uid %u, "
+		    "not readable by user %s (chown %s %s)", key, path,
+		    (unsigned)sb.st_uid, ctx->conf->user, ctx->conf->user,
+		    path);
 }
 
 void
