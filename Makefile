@@ -18,14 +18,14 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 10
 
 PKGS	:= libnetfilter_log libnfnetlink libmnl libipset libpcap libnftables \
-	   inih jansson libcap-ng libsystemd
+	   inih jansson libcap-ng libsystemd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
 WARN	:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wcast-qual -Wformat=2 -Werror
 CFLAGS	?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Idaemon \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -Ifleet \
 	     -D_FILE_OFFSET_BITS=64
 
 ifeq ($(SANITIZE),1)
@@ -37,17 +37,19 @@ else
 BUILD	:= build
 endif
 
-SRCS	:= $(wildcard daemon/*.c ipset/*.c nft/*.c)
+SRCS	:= $(wildcard daemon/*.c ipset/*.c nft/*.c fleet/*.c)
 OBJS	:= $(patsubst %.c,$(BUILD)/%.o,$(SRCS))
 LIBOBJS	:= $(filter-out $(BUILD)/daemon/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 GEN_BIN	:= $(BUILD)/pcaps/gen-pcaps
+# The fleet client alone on the event loop, for the fleet e2e tests.
+FLEET_DRIVER := $(BUILD)/tools/fleet-driver
 
 .PHONY: all check unit-check replay-check e2e-check fuzz bench demo demo-offline install \
 	clean pcaps cppcheck
 
-all: nflogmon
+all: nflogmon $(FLEET_DRIVER)
 
 $(BUILD)/nflogmon: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -56,7 +58,7 @@ $(BUILD)/nflogmon: $(OBJS)
 nflogmon: $(BUILD)/nflogmon
 	cp $< $@
 
-$(BUILD)/%.o: %.c daemon/nflogmon.h $(wildcard daemon/*.h ipset/*.h nft/*.h)
+$(BUILD)/%.o: %.c daemon/nflogmon.h $(wildcard daemon/*.h ipset/*.h nft/*.h fleet/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -64,6 +66,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) $(LDFLAGS) \
 	    -o $@ $< $(LIBOBJS) $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(FLEET_DRIVER): tests/e2e/tools/fleet-driver.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
 
 $(GEN_BIN): pcaps/gen-pcaps.c
 	@mkdir -p $(dir $@)
@@ -74,7 +80,7 @@ $(GEN_BIN): pcaps/gen-pcaps.c
 pcaps: $(GEN_BIN)
 	$(GEN_BIN) pcaps
 
-check: nflogmon $(UNIT_BINS) $(GEN_BIN)
+check: nflogmon $(UNIT_BINS) $(GEN_BIN) $(FLEET_DRIVER)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh
 
 unit-check: $(UNIT_BINS)
@@ -83,12 +89,12 @@ unit-check: $(UNIT_BINS)
 replay-check: nflogmon $(GEN_BIN)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh replay
 
-e2e-check: nflogmon
+e2e-check: nflogmon $(FLEET_DRIVER)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) tests/run-all.sh e2e
 
 # libFuzzer: the pure objects rebuilt with clang and coverage.
 FUZZ_BUILD := build-fuzz
-FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g $(PKG_CFLAGS) -Idaemon \
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -O1 -g $(PKG_CFLAGS) -Idaemon -Ifleet \
 	       -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out daemon/main.c,$(SRCS)))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -125,7 +131,7 @@ $(BUILD)/bench/nflog-baseline: bench/nflog-baseline.c
 	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $< \
 	    $(shell pkg-config --libs libnetfilter_log libipset)
 
-bench: nflogmon $(BENCH_BINS)
+bench: nflogmon $(BENCH_BINS) $(FLEET_DRIVER)
 	NFLOGMON=$(abspath $(BUILD)/nflogmon) BUILD=$(BUILD) bench/run.sh
 
 demo: nflogmon
@@ -137,10 +143,11 @@ demo-offline: nflogmon
 
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-	    --std=c11 --inline-suppr -Idaemon --suppress=missingIncludeSystem \
-	    daemon ipset nft pcaps bench tests/unit tests/fuzz
+	    --std=c11 --inline-suppr -Idaemon -Ifleet --suppress=missingIncludeSystem \
+	    daemon ipset nft fleet pcaps bench tests/unit tests/fuzz \
+	    tests/e2e/tools
 
-install: nflogmon
+install: nflogmon $(FLEET_DRIVER)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/nflogmon $(DESTDIR)$(UNITDIR)

@@ -89,6 +89,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	mapfile -t listing < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/list.sh)
 	wait $! || live_rc=$?
 	live+=("${listing[@]}")
+	echo "fleet rows (a LAPI of its own, about ten seconds)..." >&2
+	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD bench/fleet.sh)
 fi
 
 echo

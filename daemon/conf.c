@@ -50,6 +50,7 @@ const char *const section_names[] = {
 	[SEC_BLOCK] = "block",
 	[SEC_ALLOW] = "allow",
 	[SEC_ACCOUNTS] = "accounts",
+	[SEC_FLEET] = "fleet",
 };
 
 #define D(f)	offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
@@ -112,6 +113,19 @@ const struct keydef keydefs[] = {
 	{ SEC_ALLOW, "uids", K_UIDS, D(allow_uids), 0, 0, 0, 0 },
 	{ SEC_ALLOW, "destinations", K_NETS, D(allow_dst), 0, 0, 0, 0 },
 	{ SEC_ALLOW, "accounts", K_ACCOUNTS, D(allow_accounts), 0, 0, 0, 0 },
+	{ SEC_FLEET, "lapi_url", K_URL, D(fleet_lapi_url), 0, 0, 0, 0 },
+	{ SEC_FLEET, "ca_file", K_PATH_OPT, D(fleet_ca_file), 0, 0, 0, 0 },
+	{ SEC_FLEET, "machine_id", K_IDENT, D(fleet_machine_id), 0, 0, 0, 0 },
+	{ SEC_FLEET, "password_file", K_SECRET, D(fleet_password_file), 0, 0,
+	    0, 0 },
+	{ SEC_FLEET, "bouncer_key_file", K_SECRET, D(fleet_bouncer_key_file),
+	    0, 0, 0, 0 },
+	{ SEC_FLEET, "pull_interval", K_DURATION_FIN, D(fleet_pull_interval_us),
+	    0, 0, 0, 0 },
+	{ SEC_FLEET, "max_duration", K_DURATION_FIN, D(fleet_max_duration_us),
+	    0, 0, 0, 0 },
+	{ SEC_FLEET, "max_new_blocks", K_RATE, D(fleet_max_new_blocks), 0, 0,
+	    0, 0 },
 	{ SEC_CLASS, "networks", K_CLASS_NETS, 0, 0, 0, 0, 0, 0 },
 	RULES_SOURCES(RULE_CLASS_KEY_)
 	{ SEC_CLASS, "response", K_RESPONSE, C(response), 0, 0,
@@ -226,6 +240,9 @@ conf_defaults(void)
 	c->response = RESP_BLOCK;
 	c->throttle_rate = (struct rate){ 5, 60 * US_PER_S, false };
 	c->hook_timeout_us = 10 * US_PER_S;
+	c->fleet_pull_interval_us = US_PER_S;
+	c->fleet_max_duration_us = 7 * 86400 * US_PER_S;
+	c->fleet_max_new_blocks = (struct rate){ 1000, 60 * US_PER_S, false };
 	c->max_accounts = 100000;
 	c->submission_ports[0] = 25;
 	c->submission_ports[1] = 465;
@@ -258,6 +275,8 @@ conf_free(struct conf *c)
 	strlist_free(&c->sender_domains);
 	strlist_free(&c->allow_accounts);
 	free(c->classes);
+	explicit_bzero(c->fleet_password, sizeof(c->fleet_password));
+	explicit_bzero(c->fleet_bouncer_key, sizeof(c->fleet_bouncer_key));
 	free(c);
 }
 
@@ -324,7 +343,7 @@ conf_section(struct conf_ctx *ctx, char *name)
 
 	ctx->prev_key[0] = '\0';
 	ctx->sec = SEC_IGNORE;
-	for (i = SEC_DAEMON; i <= SEC_ACCOUNTS; i++)
+	for (i = SEC_DAEMON; i <= SEC_FLEET; i++)
 		if (strcmp(name, section_names[i]) == 0) {
 			ctx->sec = i;
 			return;
@@ -544,6 +563,7 @@ conf_load_stream(FILE *f, const char *name, FILE *errs)
 	if (r == -2)
 		conf_err(&ctx, ctx.lineno, "out of memory");
 	conf_check(&ctx);
+	conf_fleet_check(&ctx);
 	conf_flush_errs(&ctx);
 	free(ctx.buf);
 	free(ctx.clines);

@@ -23,6 +23,7 @@ enum section {
 	SEC_BLOCK,
 	SEC_ALLOW,
 	SEC_ACCOUNTS,
+	SEC_FLEET,
 	SEC_CLASS,
 	SEC_IGNORE,		/* bad header, already reported */
 };
@@ -57,6 +58,9 @@ enum ktype {
 	K_CLASS_NETS,	/* list of prefixes into class_nets */
 	K_DOMAINS,	/* list of domain names into a strlist */
 	K_ACCOUNTS,	/* list of logins into a strlist */
+	K_URL,		/* http:// or https:// URL, or empty */
+	K_IDENT,	/* a name (conf_ident_ok), or empty */
+	K_SECRET,	/* path of a secret file (read by conf_fleet.c) */
 };
 
 /*
@@ -80,7 +84,7 @@ struct keydef {
  * threshold in its section and in [class NAME]; the compiler checks the
  * count. */
 #define CONF_ONE_(...)	+ 1
-#define NKEYDEFS	(39 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
+#define NKEYDEFS	(47 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
 			    (0 RULES_ACCOUNTS(CONF_ONE_)))
 
 extern const struct keydef keydefs[NKEYDEFS];
@@ -154,6 +158,9 @@ void	 conf_set_list(struct conf_ctx *, const struct keydef *, const char *,
 
 /* conf.c: sorts [allow] accounts for conf_account_allowed. */
 void	 conf_sort_accounts(struct conf *);
+
+/* conf_fleet.c: the [fleet] checks and the secrets, after the parse. */
+void	 conf_fleet_check(struct conf_ctx *);
 
 /* conf_check.c */
 void	 conf_check(struct conf_ctx *);

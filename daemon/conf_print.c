@@ -63,8 +63,15 @@ conf_print_key(FILE *f, const struct conf *c, const struct keydef *kd,
 	case K_GROUP:
 	case K_USER:
 	case K_IPSET_NAME:
+	case K_URL:
+	case K_IDENT:
 		if (*field != '\0')
 			fprintf(f, " %s", field);
+		break;
+	case K_SECRET:
+		/* the file's name; its content only as "(set)" */
+		if (*field != '\0')
+			fprintf(f, " %s ; (set)", field);
 		break;
 	case K_NFGROUP:
 		if (*(const int *)field == CONF_GROUP_OFF)

@@ -401,6 +401,47 @@ set_path(struct conf_ctx *ctx, const struct keydef *kd, char *dst,
 	memcpy(dst, v, i + 1);
 }
 
+/* [fleet] lapi_url: http:// or https://, a host, printable, no spaces,
+ * no user:password (secrets live in their files). */
+static void
+set_url(struct conf_ctx *ctx, const struct keydef *kd, char *dst,
+    const char *v)
+{
+	const char *host;
+	size_t i, hlen;
+
+	if (*v == '\0') {
+		*dst = '\0';
+		return;
+	}
+	if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else {
+		conf_err(ctx, ctx->lineno, "%s: '%s' is not an http:// or "
+		    "https:// URL", kd->name, v);
+		return;
+	}
+	hlen = strcspn(host, "/?#");
+	for (i = 0; v[i] != '\0'; i++)
+		if (!isgraph((unsigned char)v[i]))
+			break;
+	if (v[i] != '\0' || hlen == 0 || memchr(host, '@', hlen) != NULL ||
+	    strpbrk(v, "?#") != NULL) {
+		conf_err(ctx, ctx->lineno, "%s: bad URL '%s' (scheme://HOST"
+		    "[:PORT][/PATH], no credentials, query or spaces)",
+		    kd->name, v);
+		return;
+	}
+	if (i >= kd->size) {
+		conf_err(ctx, ctx->lineno, "%s: URL longer than %zu "
+		    "characters", kd->name, kd->size - 1);
+		return;
+	}
+	memcpy(dst, v, i + 1);
+}
+
 static void
 set_account(struct conf_ctx *ctx, const struct keydef *kd, char *dst,
     const char *v)
@@ -501,7 +542,19 @@ conf_set_scalar(struct conf_ctx *ctx, const struct keydef *kd, const char *v)
 	switch (kd->type) {
 	case K_PATH:
 	case K_PATH_OPT:
+	case K_SECRET:
 		set_path(ctx, kd, field, v);
+		return;
+	case K_URL:
+		set_url(ctx, kd, field, v);
+		return;
+	case K_IDENT:
+		if (*v != '\0' && !conf_ident_ok(v, kd->size - 1))
+			conf_err(ctx, ctx->lineno, "%s: bad name '%s' (1..%zu "
+			    "letters, digits, '_', '-', '.', starting with a "
+			    "letter)", kd->name, v, kd->size - 1);
+		else
+			snprintf(field, kd->size, "%s", v);
 		return;
 	case K_GROUP:
 	case K_USER:

@@ -327,6 +327,9 @@ struct conf_class {
  * The effective configuration (DESIGN.md "Configuration and defaults").
  * Immutable once loaded: a reload builds a new one and swaps it in.
  */
+#define CONF_URL_MAX		512	/* [fleet] lapi_url */
+#define CONF_SECRET_MAX		256	/* a password or bouncer key */
+
 struct conf {
 	char		 path[4096];
 	bool		 defaults;	/* no file: built-in defaults */
@@ -385,6 +388,20 @@ struct conf {
 	uint32_t	*allow_uids;
 	int		 nallow_uids;
 	struct netset	*allow_dst;		/* smarthosts */
+
+	/* [fleet] (fleet/; DESIGN.md "Fleet"); lapi_url "" is off.  The
+	 * secrets are the files' contents, read at each load, never
+	 * printed. */
+	char		 fleet_lapi_url[CONF_URL_MAX];
+	char		 fleet_ca_file[4096];
+	char		 fleet_machine_id[128];
+	char		 fleet_password_file[4096];
+	char		 fleet_bouncer_key_file[4096];
+	int64_t		 fleet_pull_interval_us;
+	int64_t		 fleet_max_duration_us;
+	struct rate	 fleet_max_new_blocks;
+	char		 fleet_password[CONF_SECRET_MAX];
+	char		 fleet_bouncer_key[CONF_SECRET_MAX];
 
 	/* [class NAME]: value of class_nets is the index into classes */
 	struct conf_class *classes;
