@@ -1,8 +1,8 @@
 /*
  * blocks.c: the list of blocks the daemon holds, one record per source:
- * what `status` and `list` show and what the state file keeps.  A plain
+ * what `status` and `list` show and what the store keeps.  A plain
  * container: it never talks to the kernel, the engine or the log (that is
- * daemon_block/daemon_unblock's job, so every change goes through one
+ * act.c's job, so every change goes through one
  * place).  Lookups by key are hashed, so a verdict or a control command
  * costs O(1) however many sources are blocked; the expiry scan is O(n)
  * every tick but skipped while nothing is due (blocks_next_expiry).

@@ -58,6 +58,28 @@ priv_prepare(const char *path, mode_t mode, uid_t uid, gid_t gid)
 		fatal("chown %s", path);
 }
 
+/* The store's WAL and shared-memory files, opened as root at start, are
+ * the user's too (its checkpoint connection opens them after the drop). */
+static void
+priv_prepare_sqlite(const char *path, uid_t uid, gid_t gid)
+{
+	static const char *const sfx[] = { "-wal", "-shm" };
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	if (path[0] == '\0')
+		return;
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if (snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]) >=
+		    (int)sizeof(buf))
+			fatalx("%s: path too long", path);
+		if (lstat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid != uid && chown(buf, uid, gid) == -1)
+			fatal("chown %s", buf);
+	}
+}
+
 /* After the switch: the daemon must still be able to replace the file. */
 static void
 priv_check_writable(const char *path)
@@ -140,6 +162,7 @@ priv_drop(const struct conf *conf)
 			fatalx("unknown user %s", conf->user);
 	}
 	priv_prepare(conf->state_file, 0750, uid, gid);
+	priv_prepare_sqlite(conf->state_file, uid, gid);
 	priv_prepare(conf->metrics_file, 0755, uid, gid);
 	priv_prepare(conf->control_socket, 0755, uid, gid);
 

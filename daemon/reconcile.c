@@ -1,0 +1,327 @@
+/*
+ * reconcile.c: what survives a restart, on the daemon's side (DESIGN.md
+ * "State").  At start the store's blocks are reconciled with the kernel
+ * sets and put back through the act path (act_restore: this file never
+ * calls the backend), the strikes and the window counters of a clean
+ * shutdown go back into the engine; at a clean stop the window counters
+ * are saved.  Only the records that the reconciliation changes are
+ * written, in one transaction: a start never rewrites the whole state.
+ *
+ * Reconciling compares the saved blocks with the kernel's entries both
+ * ways; each side is a sorted array of keys searched by bisection, so a
+ * start with 1e6 blocks costs O(n log n), not n x m key comparisons.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+/* Engine (monotonic) time = wall time + this. */
+static int64_t
+wall_to_mono_shift(const struct daemon *d)
+{
+	return d->start_mono_us - d->start_wall_us;
+}
+
+static int64_t
+wall_to_mono(const struct daemon *d, int64_t wall_us)
+{
+	if (wall_us == DURATION_PERMANENT)
+		return DURATION_PERMANENT;
+	return wall_us + wall_to_mono_shift(d);
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct key));
+}
+
+static bool
+keys_has(const struct key *keys, size_t n, const struct key *k)
+{
+	return n > 0 && bsearch(k, keys, n, sizeof(*keys), key_cmp) != NULL;
+}
+
+/* The keys of the kernel's entries, sorted. */
+static struct key *
+keys_of_entries(const struct backend_entry *e, size_t n)
+{
+	struct key *keys;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	if ((keys = calloc(n, sizeof(*keys))) == NULL)
+		fatalx("state: out of memory reconciling %zu kernel entries",
+		    n);
+	for (i = 0; i < n; i++)
+		keys[i] = e[i].key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	return keys;
+}
+
+/* The keys of the saved blocks not expired at now_us, sorted; *np set. */
+static struct key *
+keys_of_state(const struct state *st, int64_t now_us, size_t *np)
+{
+	struct key *keys;
+	size_t i, n = 0;
+
+	*np = 0;
+	if (st->nblocks == 0)
+		return NULL;
+	if ((keys = calloc(st->nblocks, sizeof(*keys))) == NULL)
+		fatalx("state: out of memory reconciling %zu blocks",
+		    st->nblocks);
+	for (i = 0; i < st->nblocks; i++)
+		if (st->blocks[i].b.expires_us > now_us)
+			keys[n++] = st->blocks[i].b.key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	*np = n;
+	return keys;
+}
+
+/* At start, before the engine exists (it needs the saved hash key). */
+void
+reconcile_load(struct daemon *d, struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (d->conf->state_file[0] == '\0')
+		return;
+	d->store = store_open(d->conf->state_file, d->conf->ipv6_prefix, st);
+}
+
+/*
+ * Puts the window counters of a clean shutdown back, once the blocks are
+ * (a judged source is not overwritten).  The saved times are wall clock:
+ * moved onto the engine's monotonic clock as the strikes' are, so the
+ * downtime counts as time that passed.  They are used once.
+ */
+static void
+restore_counts(struct daemon *d, const struct state *st)
+{
+	size_t i, n = 0, full = 0;
+	int64_t now_us = clock_mono_us();
+	int rv;
+
+	if (st->has_hashkey)
+		(void)store_counters_drop(d->store);
+	if (st->ncounts == 0)
+		return;
+	if (memcmp(st->hashkey, d->hashkey, sizeof(d->hashkey)) != 0) {
+		log_warnx("state: window counters under another hash key; "
+		    "not restored");
+		return;
+	}
+	for (i = 0; i < st->ncounts; i++) {
+		if ((rv = engine_import(d->engine, &st->counts[i],
+		    wall_to_mono_shift(d), now_us)) == 1)
+			n++;
+		else if (rv == -1)
+			full++;
+	}
+	log_info("state: window counters restored (%zu sources; %zu no "
+	    "longer counted%s)", n, st->ncounts - n - full,
+	    full > 0 ? ", some with no room in the table" : "");
+}
+
+/* A kernel entry nobody saved: a manual block, reason "adopted". */
+static void
+adopt(struct daemon *d, const struct backend_entry *e, int64_t now_us)
+{
+	char src[KEY_STRLEN];
+	struct block b;
+
+	memset(&b, 0, sizeof(b));
+	b.key = e->key;
+	b.rule = RULE_MANUAL;
+	b.action = e->throttle ? ACT_THROTTLE : ACT_BLOCK;
+	b.since_us = now_us;
+	b.expires_us = e->expires_in_us == DURATION_PERMANENT ?
+	    DURATION_PERMANENT : now_us + e->expires_in_us;
+	b.strikes = engine_strikes(d->engine, &e->key, clock_mono_us());
+	b.enforced = true;
+	if (e->throttle)
+		b.throttle_rate = d->conf->throttle_rate;
+	snprintf(b.reason, sizeof(b.reason), "adopted");
+	log_info("state: adopted %s from the kernel set",
+	    key_format(&b.key, src, sizeof(src)));
+	act_restore(d, &b, 0, false, wall_to_mono_shift(d));
+	store_block_put(d->store, &b, 0);
+}
+
+/*
+ * Reconciles st (from reconcile_load) with the kernel sets: after a
+ * reboot (sets_created) every unexpired block goes back; otherwise the
+ * kernel is the truth for what it enforces: an entry removed by hand is
+ * forgotten, one added by hand is adopted.  Blocks the kernel never held
+ * (dry run, a uid under ipset) are restored as they were.  Strikes are
+ * restored first so that adopted blocks see them, window counters last so
+ * that they never touch a judged source.  Frees st.
+ */
+void
+reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
+{
+	struct backend_entry *ents = NULL;
+	struct key *kernel_keys = NULL, *saved_keys = NULL;
+	struct state st = *stp;
+	struct block b;
+	char src[KEY_STRLEN], err[256];
+	size_t i, nents = 0, nsaved = 0, gone = 0;
+	int64_t now_us = clock_wall_us();
+	bool have_list = false, was;
+
+	memset(stp, 0, sizeof(*stp));
+	for (i = 0; i < st.nstrikes; i++)
+		engine_add_strike(d->engine, &st.strikes[i].key,
+		    wall_to_mono(d, st.strikes[i].at_us));
+
+	if (!sets_created && d->conf->backend != BACKEND_NONE) {
+		if (act_list(d, &ents, &nents, err, sizeof(err)) == -1)
+			log_warnx("state: cannot list the kernel sets (%s); "
+			    "keeping the saved blocks as they are", err);
+		else {
+			have_list = true;
+			kernel_keys = keys_of_entries(ents, nents);
+			saved_keys = keys_of_state(&st, now_us, &nsaved);
+		}
+	}
+
+	store_begin(d->store);
+	for (i = 0; i < st.nblocks; i++) {
+		b = st.blocks[i].b;
+		key_format(&b.key, src, sizeof(src));
+		if (b.expires_us <= now_us) {
+			store_block_delete(d->store, &b.key);
+			gone++;
+			continue;
+		}
+		if (have_list && b.action != ACT_DRY_RUN &&
+		    keys_has(kernel_keys, nents, &b.key) != b.enforced) {
+			if (b.enforced) {
+				log_info("state: %s was removed from the "
+				    "kernel set by hand; forgotten", src);
+				store_block_delete(d->store, &b.key);
+				continue;
+			}
+			/* Saved before its slow backend answered. */
+			b.enforced = true;
+			store_block_put(d->store, &b, st.blocks[i].attempts);
+		}
+		was = b.enforced;
+		act_restore(d, &b, st.blocks[i].attempts,
+		    sets_created && b.action != ACT_DRY_RUN,
+		    wall_to_mono_shift(d));
+		if (b.enforced != was)
+			store_block_put(d->store, &b, st.blocks[i].attempts);
+	}
+
+	for (i = 0; have_list && i < nents; i++)
+		if (!keys_has(saved_keys, nsaved, &ents[i].key) ||
+		    blocks_find(d->blocks, &ents[i].key) == NULL)
+			adopt(d, &ents[i], now_us);
+	if (store_commit(d->store) == -1)
+		log_warnx("state: the reconciliation was not saved");
+	free(ents);
+	free(kernel_keys);
+	free(saved_keys);
+	if (st.nblocks > 0 || st.nstrikes > 0)
+		log_info("state: %zu blocks, %zu strikes restored from %s (%zu "
+		    "expired while stopped)", blocks_count(d->blocks),
+		    st.nstrikes, d->conf->state_file, gone);
+	restore_counts(d, &st);
+	state_free(&st);
+}
+
+/* ------------------------------------------------------ clean stop */
+
+struct counts_collect {
+	struct daemon	*d;
+	struct state	*st;
+	size_t		 cap, scap;
+	size_t		 dropped;	/* out of memory */
+};
+
+/* Room for n + more entries of size bytes in *p of *cap entries. */
+static int
+grow_by(void **p, size_t n, size_t more, size_t *cap, size_t size)
+{
+	void *np;
+	size_t ncap = *cap == 0 ? 64 : *cap;
+
+	if (n + more <= *cap)
+		return 0;
+	while (ncap < n + more)
+		ncap *= 2;
+	if ((np = reallocarray(*p, ncap, size)) == NULL)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static void
+collect_counts(const struct engine_counters *c, void *arg)
+{
+	struct counts_collect *cc = arg;
+	struct state *st = cc->st;
+	struct engine_counters *n;
+
+	if (st->ncounts >= STATE_MAX_RECORDS ||
+	    st->nslots + c->nslots > STATE_MAX_SLOTS ||
+	    grow_by((void **)&st->counts, st->ncounts, 1, &cc->cap,
+	    sizeof(*st->counts)) == -1 ||
+	    grow_by((void **)&st->slots, st->nslots, c->nslots, &cc->scap,
+	    sizeof(*st->slots)) == -1) {
+		cc->dropped++;
+		return;
+	}
+	n = &st->counts[st->ncounts++];
+	*n = *c;
+	n->first_us = daemon_mono_to_wall(cc->d, c->first_us);
+	n->last_us = daemon_mono_to_wall(cc->d, c->last_us);
+	n->slots = NULL;
+	if (c->nslots > 0)
+		memcpy(st->slots + st->nslots, c->slots,
+		    c->nslots * sizeof(*c->slots));
+	st->nslots += c->nslots;
+}
+
+/*
+ * At a clean stop: the attempts since the last batch, and the window
+ * counters with the hash key their fanout slots were counted under.  The
+ * blocks and strikes that a kill -9 must not lose were saved as they
+ * happened; counters of sources below every threshold are worth a
+ * restart's trouble only when the stop is clean.
+ */
+void
+reconcile_save_shutdown(struct daemon *d)
+{
+	struct counts_collect cc = { .d = d };
+	struct state st;
+	size_t i, off = 0;
+
+	if (d->store == NULL || d->engine == NULL)
+		return;
+	act_state_tick(d, clock_mono_us());
+	memset(&st, 0, sizeof(st));
+	cc.st = &st;
+	st.has_hashkey = true;
+	memcpy(st.hashkey, d->hashkey, sizeof(st.hashkey));
+	engine_export(d->engine, clock_mono_us(), collect_counts, &cc);
+	for (i = 0; i < st.ncounts; i++) {
+		st.counts[i].slots = st.counts[i].nslots > 0 ?
+		    st.slots + off : NULL;
+		off += st.counts[i].nslots;
+	}
+	if (cc.dropped > 0)
+		log_warnx("state: window counters of %zu sources not saved "
+		    "(no room)", cc.dropped);
+	if (store_counters_save(d->store, &st) == -1)
+		log_warnx("state: window counters not saved");
+	else if (st.ncounts > 0)
+		log_info("state: window counters saved (%zu sources)",
+		    st.ncounts);
+	state_free(&st);
+}
