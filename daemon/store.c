@@ -1111,9 +1111,12 @@ store_close(struct store *s)
 		pthread_mutex_unlock(&s->mtx);
 		pthread_join(s->ckpt, NULL);
 	}
-	if (s->db != NULL)
-		(void)sqlite3_wal_checkpoint_v2(s->db, NULL,
-		    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	/* A sound database: the last close moves the WAL in and removes
+	 * it, and the -shm, as SQLite does by default. */
+	if (s->db != NULL && sqlite3_wal_checkpoint_v2(s->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) == SQLITE_OK)
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0,
+		    NULL);
 	store_close_db(s);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mtx);
