@@ -36,7 +36,7 @@
 #define HOOK_TICK_US		(200 * 1000)
 #define CTL_TICK_US		(1000 * 1000)		/* control idle timeouts */
 #define METRICS_TICK_US		(5 * 1000 * 1000)
-#define STATE_TICK_US		(60 * 1000 * 1000)	/* attempts batch */
+#define STATE_TICK_US		(1000 * 1000)	/* attempts, a slice */
 
 static struct daemon	the_daemon;
 static int		signal_fd = -1;

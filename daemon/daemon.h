@@ -50,8 +50,13 @@ size_t		 blocks_count(const struct blocks *);
 /* The i-th record, 0 <= i < blocks_count (order unspecified, stable
  * between modifications). */
 struct block	*blocks_at(struct blocks *, size_t i);
+/* Room for more records without growing (a start restoring many). */
+int		 blocks_reserve(struct blocks *, size_t more);
 /* Earliest expiry (wall us), DURATION_PERMANENT when none. */
-int64_t		 blocks_next_expiry(const struct blocks *);
+int64_t		 blocks_next_expiry(struct blocks *);
+/* 1 with *k set to a block whose expiry is at or before now_us (the
+ * earliest; it stays until removed or refreshed), 0 when none is due. */
+int		 blocks_due(struct blocks *, int64_t now_us, struct key *k);
 
 /* ------------------------------------------------------------- daemon.c */
 enum capture_kind {
@@ -355,6 +360,7 @@ int	 act_unblock(struct daemon *, const struct key *, const char *why,
 void	 act_verdict(struct daemon *, const struct verdict *);
 void	 act_expire(struct daemon *, int64_t now_mono_us);	/* timer */
 void	 act_state_tick(struct daemon *, int64_t now_mono_us);	/* timer */
+void	 act_state_flush(struct daemon *);	/* at a clean stop */
 /* Reconcile's verbs: a block put back (kernel when to_kernel), and the
  * kernel's entries. */
 void	 act_restore(struct daemon *, struct block *, uint32_t attempts,

@@ -8,8 +8,8 @@
  * written, in one transaction: a start never rewrites the whole state.
  *
  * Reconciling compares the saved blocks with the kernel's entries both
- * ways; each side is a sorted array of keys searched by bisection, so a
- * start with 1e6 blocks costs O(n log n), not n x m key comparisons.
+ * ways, each lookup hashed (the kernel's keys in a set made here, the
+ * restored blocks in blocks.c), so a start costs O(n + m).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,55 +31,69 @@ wall_to_mono(const struct daemon *d, int64_t wall_us)
 	return wall_us + wall_to_mono_shift(d);
 }
 
-static int
-key_cmp(const void *a, const void *b)
+/*
+ * The kernel's keys as an open-addressing hash set (kind KEY_NONE is an
+ * empty slot; at most half full), so each saved block is checked in O(1).
+ */
+struct keyset {
+	struct key	*slots;
+	size_t		 mask;
+};
+
+/* The murmur3 finalizer over each word: every key bit reaches the
+ * low bits the mask keeps. */
+static uint64_t
+keyset_mix(uint64_t x)
 {
-	return memcmp(a, b, sizeof(struct key));
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static size_t
+keyset_hash(const struct key *k)
+{
+	uint64_t w[3];
+
+	memcpy(w, k, sizeof(w));
+	return (size_t)keyset_mix(keyset_mix(keyset_mix(w[0]) ^ w[1]) ^ w[2]);
+}
+
+static void
+keyset_make(struct keyset *ks, const struct backend_entry *e, size_t n)
+{
+	size_t cap = 16, i, j;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if ((ks->slots = calloc(cap, sizeof(*ks->slots))) == NULL)
+		fatalx("state: out of memory reconciling %zu kernel entries",
+		    n);
+	ks->mask = cap - 1;
+	for (i = 0; i < n; i++) {
+		for (j = keyset_hash(&e[i].key) & ks->mask;
+		    ks->slots[j].kind != KEY_NONE &&
+		    !key_equal(&ks->slots[j], &e[i].key);
+		    j = (j + 1) & ks->mask)
+			;
+		ks->slots[j] = e[i].key;
+	}
 }
 
 static bool
-keys_has(const struct key *keys, size_t n, const struct key *k)
+keyset_has(const struct keyset *ks, const struct key *k)
 {
-	return n > 0 && bsearch(k, keys, n, sizeof(*keys), key_cmp) != NULL;
-}
+	size_t j;
 
-/* The keys of the kernel's entries, sorted. */
-static struct key *
-keys_of_entries(const struct backend_entry *e, size_t n)
-{
-	struct key *keys;
-	size_t i;
-
-	if (n == 0)
-		return NULL;
-	if ((keys = calloc(n, sizeof(*keys))) == NULL)
-		fatalx("state: out of memory reconciling %zu kernel entries",
-		    n);
-	for (i = 0; i < n; i++)
-		keys[i] = e[i].key;
-	qsort(keys, n, sizeof(*keys), key_cmp);
-	return keys;
-}
-
-/* The keys of the saved blocks not expired at now_us, sorted; *np set. */
-static struct key *
-keys_of_state(const struct state *st, int64_t now_us, size_t *np)
-{
-	struct key *keys;
-	size_t i, n = 0;
-
-	*np = 0;
-	if (st->nblocks == 0)
-		return NULL;
-	if ((keys = calloc(st->nblocks, sizeof(*keys))) == NULL)
-		fatalx("state: out of memory reconciling %zu blocks",
-		    st->nblocks);
-	for (i = 0; i < st->nblocks; i++)
-		if (st->blocks[i].b.expires_us > now_us)
-			keys[n++] = st->blocks[i].b.key;
-	qsort(keys, n, sizeof(*keys), key_cmp);
-	*np = n;
-	return keys;
+	if (ks->slots == NULL)
+		return false;
+	for (j = keyset_hash(k) & ks->mask; ks->slots[j].kind != KEY_NONE;
+	    j = (j + 1) & ks->mask)
+		if (key_equal(&ks->slots[j], k))
+			return true;
+	return false;
 }
 
 /* At start, before the engine exists (it needs the saved hash key). */
@@ -164,11 +178,11 @@ void
 reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 {
 	struct backend_entry *ents = NULL;
-	struct key *kernel_keys = NULL, *saved_keys = NULL;
+	struct keyset kernel = { NULL, 0 };
 	struct state st = *stp;
 	struct block b;
 	char src[KEY_STRLEN], err[256];
-	size_t i, nents = 0, nsaved = 0, gone = 0;
+	size_t i, nents = 0, gone = 0;
 	int64_t now_us = clock_wall_us();
 	bool have_list = false, was;
 
@@ -183,10 +197,11 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 			    "keeping the saved blocks as they are", err);
 		else {
 			have_list = true;
-			kernel_keys = keys_of_entries(ents, nents);
-			saved_keys = keys_of_state(&st, now_us, &nsaved);
+			keyset_make(&kernel, ents, nents);
 		}
 	}
+	if (blocks_reserve(d->blocks, st.nblocks + nents) == -1)
+		fatalx("state: out of memory restoring %zu blocks", st.nblocks);
 
 	store_begin(d->store);
 	for (i = 0; i < st.nblocks; i++) {
@@ -198,7 +213,7 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 			continue;
 		}
 		if (have_list && b.action != ACT_DRY_RUN &&
-		    keys_has(kernel_keys, nents, &b.key) != b.enforced) {
+		    keyset_has(&kernel, &b.key) != b.enforced) {
 			if (b.enforced) {
 				log_info("state: %s was removed from the "
 				    "kernel set by hand; forgotten", src);
@@ -217,15 +232,14 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 			store_block_put(d->store, &b, st.blocks[i].attempts);
 	}
 
+	/* Every saved block the kernel holds is restored by now. */
 	for (i = 0; have_list && i < nents; i++)
-		if (!keys_has(saved_keys, nsaved, &ents[i].key) ||
-		    blocks_find(d->blocks, &ents[i].key) == NULL)
+		if (blocks_find(d->blocks, &ents[i].key) == NULL)
 			adopt(d, &ents[i], now_us);
 	if (store_commit(d->store) == -1)
 		log_warnx("state: the reconciliation was not saved");
 	free(ents);
-	free(kernel_keys);
-	free(saved_keys);
+	free(kernel.slots);
 	if (st.nblocks > 0 || st.nstrikes > 0)
 		log_info("state: %zu blocks, %zu strikes restored from %s (%zu "
 		    "expired while stopped)", blocks_count(d->blocks),
@@ -304,7 +318,7 @@ reconcile_save_shutdown(struct daemon *d)
 
 	if (d->store == NULL || d->engine == NULL)
 		return;
-	act_state_tick(d, clock_mono_us());
+	act_state_flush(d);
 	memset(&st, 0, sizeof(st));
 	cc.st = &st;
 	st.has_hashkey = true;
