@@ -96,14 +96,19 @@ keyset_has(const struct keyset *ks, const struct key *k)
 	return false;
 }
 
+static int64_t	load_ms;	/* the start's figures, for its log line */
+
 /* At start, before the engine exists (it needs the saved hash key). */
 void
 reconcile_load(struct daemon *d, struct state *st)
 {
+	int64_t t0 = clock_mono_us();
+
 	memset(st, 0, sizeof(*st));
 	if (d->conf->state_file[0] == '\0')
 		return;
 	d->store = store_open(d->conf->state_file, d->conf->ipv6_prefix, st);
+	load_ms = (clock_mono_us() - t0) / 1000;
 }
 
 /*
@@ -183,7 +188,7 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 	struct block b;
 	char src[KEY_STRLEN], err[256];
 	size_t i, nents = 0, gone = 0;
-	int64_t now_us = clock_wall_us();
+	int64_t now_us = clock_wall_us(), t0 = clock_mono_us(), t1;
 	bool have_list = false, was;
 
 	memset(stp, 0, sizeof(*stp));
@@ -200,6 +205,7 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 			keyset_make(&kernel, ents, nents);
 		}
 	}
+	t1 = clock_mono_us();
 	if (blocks_reserve(d->blocks, st.nblocks + nents) == -1)
 		fatalx("state: out of memory restoring %zu blocks", st.nblocks);
 
@@ -242,8 +248,12 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 	free(kernel.slots);
 	if (st.nblocks > 0 || st.nstrikes > 0)
 		log_info("state: %zu blocks, %zu strikes restored from %s (%zu "
-		    "expired while stopped)", blocks_count(d->blocks),
-		    st.nstrikes, d->conf->state_file, gone);
+		    "expired while stopped; loaded in %lld ms, %zu kernel "
+		    "entries listed in %lld ms, reconciled in %lld ms)",
+		    blocks_count(d->blocks), st.nstrikes, d->conf->state_file,
+		    gone, (long long)load_ms, nents,
+		    (long long)(t1 - t0) / 1000,
+		    (long long)(clock_mono_us() - t1) / 1000);
 	restore_counts(d, &st);
 	state_free(&st);
 }
