@@ -601,18 +601,20 @@ act_restore(struct daemon *d, struct block *b, uint32_t attempts,
 {
 	static size_t unjudged;
 	char src[KEY_STRLEN], err[256];
-	int64_t left_us, now_us = clock_wall_us();
+	int64_t left_us;
 
-	key_format(&b->key, src, sizeof(src));
+	/* No formatting unless something is logged: a start may restore a
+	 * million of these. */
 	b->pending = false;
 	if (to_kernel && b->enforced && d->backend.ops != NULL) {
 		left_us = b->expires_us == DURATION_PERMANENT ?
-		    DURATION_PERMANENT : b->expires_us - now_us;
+		    DURATION_PERMANENT : b->expires_us - clock_wall_us();
 		if (d->backend.ops->block(&d->backend, &b->key,
 		    kernel_timeout_us(left_us),
 		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
 		    &b->throttle_rate, err, sizeof(err)) == -1) {
-			log_warnx("state: cannot put %s back: %s", src, err);
+			log_warnx("state: cannot put %s back: %s",
+			    key_format(&b->key, src, sizeof(src)), err);
 			daemon_backend_result(d, err);
 			b->enforced = false;
 		} else
@@ -624,9 +626,11 @@ act_restore(struct daemon *d, struct block *b, uint32_t attempts,
 	    b->expires_us + wall_to_mono_us, attempts) == -1 &&
 	    unjudged++ == 0)
 		log_warnx("state: source table full (max_sources), %s and "
-		    "later restored blocks are not counted by the engine", src);
+		    "later restored blocks are not counted by the engine",
+		    key_format(&b->key, src, sizeof(src)));
 	if (blocks_put(d->blocks, b) == -1)
-		fatalx("state: out of memory restoring %s", src);
+		fatalx("state: out of memory restoring %s",
+		    key_format(&b->key, src, sizeof(src)));
 }
 
 /* The kernel's entries (reconcile.c, before the worker starts). */

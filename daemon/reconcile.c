@@ -187,7 +187,8 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 	struct state st = *stp;
 	struct block b;
 	char src[KEY_STRLEN], err[256];
-	size_t i, nents = 0, gone = 0;
+	size_t i, nents = 0, gone = 0, matched = 0;
+	bool in_kernel;
 	int64_t now_us = clock_wall_us(), t0 = clock_mono_us(), t1;
 	bool have_list = false, was;
 
@@ -206,23 +207,25 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 		}
 	}
 	t1 = clock_mono_us();
-	if (blocks_reserve(d->blocks, st.nblocks + nents) == -1)
+	if (blocks_reserve(d->blocks, st.nblocks) == -1)
 		fatalx("state: out of memory restoring %zu blocks", st.nblocks);
 
 	store_begin(d->store);
 	for (i = 0; i < st.nblocks; i++) {
 		b = st.blocks[i].b;
-		key_format(&b.key, src, sizeof(src));
 		if (b.expires_us <= now_us) {
 			store_block_delete(d->store, &b.key);
 			gone++;
 			continue;
 		}
+		in_kernel = have_list && keyset_has(&kernel, &b.key);
+		matched += in_kernel;
 		if (have_list && b.action != ACT_DRY_RUN &&
-		    keyset_has(&kernel, &b.key) != b.enforced) {
+		    in_kernel != b.enforced) {
 			if (b.enforced) {
 				log_info("state: %s was removed from the "
-				    "kernel set by hand; forgotten", src);
+				    "kernel set by hand; forgotten",
+				    key_format(&b.key, src, sizeof(src)));
 				store_block_delete(d->store, &b.key);
 				continue;
 			}
@@ -238,8 +241,9 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 			store_block_put(d->store, &b, st.blocks[i].attempts);
 	}
 
-	/* Every saved block the kernel holds is restored by now. */
-	for (i = 0; have_list && i < nents; i++)
+	/* Every saved block the kernel holds is restored by now: the
+	 * others, if any, are adopted. */
+	for (i = 0; have_list && matched < nents && i < nents; i++)
 		if (blocks_find(d->blocks, &ents[i].key) == NULL)
 			adopt(d, &ents[i], now_us);
 	if (store_commit(d->store) == -1)
