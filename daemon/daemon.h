@@ -374,6 +374,9 @@ size_t	 act_queued(void);
 /* Creates/chowns writable paths, switches user, keeps only CAP_NET_ADMIN.
  * Any failure is fatal. */
 void	 priv_drop(const struct conf *);
+/* At start, before the store opens: the state directory, made and given
+ * to the user as priv_drop would. */
+void	 priv_prepare_state(const struct conf *);
 
 /* ------------------------------------------------------------ metrics.c */
 /* Rewrites conf->metrics_file atomically (no-op when unset). */

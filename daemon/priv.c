@@ -136,15 +136,16 @@ priv_number(const char *s, uid_t *uid)
 	return true;
 }
 
-void
-priv_drop(const struct conf *conf)
+/* The configured user's uid and gid (0, 0 when none); fatal if unknown. */
+static void
+priv_user(const struct conf *conf, uid_t *uidp, gid_t *gidp,
+    capng_flags_t *flags)
 {
 	struct passwd *pw;
 	uid_t uid = 0;
 	gid_t gid = 0;
-	capng_flags_t flags = CAPNG_INIT_SUPP_GRP;
-	int rv;
 
+	*flags = CAPNG_INIT_SUPP_GRP;
 	if (conf->user[0] != '\0') {
 		if ((pw = getpwnam(conf->user)) != NULL) {
 			uid = pw->pw_uid;
@@ -156,11 +157,38 @@ priv_drop(const struct conf *conf)
 				gid = pw->pw_gid;
 			else {
 				gid = (gid_t)uid;
-				flags = CAPNG_DROP_SUPP_GRP;
+				*flags = CAPNG_DROP_SUPP_GRP;
 			}
 		} else
 			fatalx("unknown user %s", conf->user);
 	}
+	*uidp = uid;
+	*gidp = gid;
+}
+
+/* Before the store opens (as root, at start): its directory exists and is
+ * the user's, so that the files SQLite makes there are reachable after
+ * the drop. */
+void
+priv_prepare_state(const struct conf *conf)
+{
+	capng_flags_t flags;
+	uid_t uid;
+	gid_t gid;
+
+	priv_user(conf, &uid, &gid, &flags);
+	priv_prepare(conf->state_file, 0750, uid, gid);
+}
+
+void
+priv_drop(const struct conf *conf)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	capng_flags_t flags;
+	int rv;
+
+	priv_user(conf, &uid, &gid, &flags);
 	priv_prepare(conf->state_file, 0750, uid, gid);
 	priv_prepare_sqlite(conf->state_file, uid, gid);
 	priv_prepare(conf->metrics_file, 0755, uid, gid);

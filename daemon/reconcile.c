@@ -1,7 +1,8 @@
 /*
  * reconcile.c: what survives a restart, on the daemon's side (DESIGN.md
  * "State").  At start the store's blocks are reconciled with the kernel
- * sets and put back through the act path (act_restore: this file never
+ * sets (listed by a thread while the store loads, joined before anything
+ * else runs) and put back through the act path (act_restore: this file never
  * calls the backend), the strikes and the window counters of a clean
  * shutdown go back into the engine; at a clean stop the window counters
  * are saved.  Only the records that the reconciliation changes are
@@ -11,6 +12,7 @@
  * ways, each lookup hashed (the kernel's keys in a set made here, the
  * restored blocks in blocks.c), so a start costs O(n + m).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,19 +98,60 @@ keyset_has(const struct keyset *ks, const struct key *k)
 	return false;
 }
 
+/*
+ * The kernel's entries, listed by a thread of their own while the store
+ * loads (the two are the bulk of a start, and independent): the backend
+ * is used by nobody else until reconcile_load joins it.
+ */
+static struct {
+	struct daemon	*d;
+	bool		 wanted;	/* the sets existed: compare */
+	int		 rc;
+	struct backend_entry *ents;
+	size_t		 n;
+	char		 err[256];
+	int64_t		 ms;
+} listing;
+
 static int64_t	load_ms;	/* the start's figures, for its log line */
+
+static void *
+reconcile_list_main(void *arg)
+{
+	int64_t t0 = clock_mono_us();
+
+	(void)arg;
+	listing.rc = act_list(listing.d, &listing.ents, &listing.n,
+	    listing.err, sizeof(listing.err));
+	listing.ms = (clock_mono_us() - t0) / 1000;
+	return NULL;
+}
 
 /* At start, before the engine exists (it needs the saved hash key). */
 void
 reconcile_load(struct daemon *d, struct state *st)
 {
 	int64_t t0 = clock_mono_us();
+	pthread_t th;
+	bool threaded = false;
 
 	memset(st, 0, sizeof(*st));
-	if (d->conf->state_file[0] == '\0')
-		return;
-	d->store = store_open(d->conf->state_file, d->conf->ipv6_prefix, st);
+	memset(&listing, 0, sizeof(listing));
+	listing.d = d;
+	listing.wanted = !d->sets_created && d->conf->backend != BACKEND_NONE;
+	if (listing.wanted)
+		threaded = pthread_create(&th, NULL, reconcile_list_main,
+		    NULL) == 0;
+	if (d->conf->state_file[0] != '\0') {
+		priv_prepare_state(d->conf);
+		d->store = store_open(d->conf->state_file,
+		    d->conf->ipv6_prefix, st);
+	}
 	load_ms = (clock_mono_us() - t0) / 1000;
+	if (threaded)
+		pthread_join(th, NULL);
+	else if (listing.wanted)
+		(void)reconcile_list_main(NULL);
 }
 
 /*
@@ -186,10 +229,10 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 	struct keyset kernel = { NULL, 0 };
 	struct state st = *stp;
 	struct block b;
-	char src[KEY_STRLEN], err[256];
+	char src[KEY_STRLEN];
 	size_t i, nents = 0, gone = 0, matched = 0;
 	bool in_kernel;
-	int64_t now_us = clock_wall_us(), t0 = clock_mono_us(), t1;
+	int64_t now_us = clock_wall_us(), t0 = clock_mono_us();
 	bool have_list = false, was;
 
 	memset(stp, 0, sizeof(*stp));
@@ -197,16 +240,17 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 		engine_add_strike(d->engine, &st.strikes[i].key,
 		    wall_to_mono(d, st.strikes[i].at_us));
 
-	if (!sets_created && d->conf->backend != BACKEND_NONE) {
-		if (act_list(d, &ents, &nents, err, sizeof(err)) == -1)
+	if (!sets_created && listing.wanted) {
+		if (listing.rc == -1)
 			log_warnx("state: cannot list the kernel sets (%s); "
-			    "keeping the saved blocks as they are", err);
+			    "keeping the saved blocks as they are", listing.err);
 		else {
 			have_list = true;
+			ents = listing.ents;
+			nents = listing.n;
 			keyset_make(&kernel, ents, nents);
 		}
 	}
-	t1 = clock_mono_us();
 	if (blocks_reserve(d->blocks, st.nblocks) == -1)
 		fatalx("state: out of memory restoring %zu blocks", st.nblocks);
 
@@ -249,15 +293,16 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 	if (store_commit(d->store) == -1)
 		log_warnx("state: the reconciliation was not saved");
 	free(ents);
+	listing.ents = NULL;
 	free(kernel.slots);
 	if (st.nblocks > 0 || st.nstrikes > 0)
 		log_info("state: %zu blocks, %zu strikes restored from %s (%zu "
 		    "expired while stopped; loaded in %lld ms, %zu kernel "
-		    "entries listed in %lld ms, reconciled in %lld ms)",
-		    blocks_count(d->blocks), st.nstrikes, d->conf->state_file,
-		    gone, (long long)load_ms, nents,
-		    (long long)(t1 - t0) / 1000,
-		    (long long)(clock_mono_us() - t1) / 1000);
+		    "entries listed in %lld ms meanwhile, reconciled in %lld "
+		    "ms)", blocks_count(d->blocks), st.nstrikes,
+		    d->conf->state_file, gone, (long long)load_ms, nents,
+		    (long long)listing.ms,
+		    (long long)(clock_mono_us() - t0) / 1000);
 	restore_counts(d, &st);
 	state_free(&st);
 }

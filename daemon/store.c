@@ -984,10 +984,16 @@ store_ckpt_main(void *arg)
 
 	if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		log_warnx("state %s: no checkpoint connection (%s); the WAL "
+		    "grows until the stop", s->path, db != NULL ?
+		    sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 100);
+	/* A connection that never read the database has not opened its WAL
+	 * yet, and its checkpoints would find nothing to do. */
+	(void)sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
 	pthread_mutex_lock(&s->mtx);
 	while (!s->stop) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -996,8 +1002,10 @@ store_ckpt_main(void *arg)
 		if (s->stop)
 			break;
 		pthread_mutex_unlock(&s->mtx);
-		(void)sqlite3_wal_checkpoint_v2(db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (sqlite3_wal_checkpoint_v2(db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) != SQLITE_OK)
+			log_debug("state %s: checkpoint: %s", s->path,
+			    sqlite3_errmsg(db));
 		pthread_mutex_lock(&s->mtx);
 	}
 	pthread_mutex_unlock(&s->mtx);
