@@ -325,6 +325,11 @@ int		 store_strikes_prune(struct store *, int64_t until_us);
 int		 store_counters_save(struct store *, const struct state *);
 int		 store_counters_drop(struct store *);
 uint64_t	 store_errors(const struct store *);
+/* store_load.c: the rows of an open database into st, each checked;
+ * -1 with err on a database error (corruption). */
+struct sqlite3;
+int		 store_load_rows(struct sqlite3 *, const char *path,
+		    int ipv6_prefix, struct state *, char *err, size_t errlen);
 /* The one name -> id lookup of rule_name() and action_name() (a block's
  * actions only); -1 for an unknown name. */
 int		 rule_from_name(const char *);
