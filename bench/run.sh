@@ -17,7 +17,13 @@
 #                   with 10,000 allowlisted addresses (bench/rules.sh)
 #   list --json     (root) 1,000,000 blocks held, the client's whole run
 #                   against jq -c . of the same JSON (goal: under 5 s)
-# bench/live.sh measures the live rows, bench/list.sh the listing rows;
+#   store           (root) with 1,000,000 blocks held in the SQLite store
+#                   and the kernel set: start (goal < 10 s; < 2 s with
+#                   100,000), one more block durable and in the set (goal:
+#                   median <= 1 ms, p99 <= 5 ms), 100k SYN/s captured
+#                   without loss while a wave of ~1,000 blocks is committed
+# bench/live.sh measures the live rows, bench/list.sh the listing rows,
+# bench/store.sh the store's;
 # bench/README.md explains them all.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -91,6 +97,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	live+=("${listing[@]}")
 	echo "fleet rows (a LAPI of its own, about ten seconds)..." >&2
 	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD bench/fleet.sh)
+	echo "store rows (1,000,000 blocks on /var/tmp, a few minutes)..." >&2
+	mapfile -t store < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/store.sh)
+	wait $! || live_rc=$?
+	live+=("${store[@]}")
 fi
 
 echo
@@ -114,6 +124,7 @@ else
 	echo " baseline: bench/nflog-baseline react, NFLOG threshold 1 + one"
 	echo " libipset add.  capture: best of 2 rounds, 2 s floods; baseline:"
 	echo " bench/nflog-baseline count, threshold 64, 16 MiB buffer.  list:"
-	echo " best of 3 client runs, jq one run.  A shared 2-core machine:"
-	echo " expect noise; see bench/README.md)"
+	echo " best of 3 client runs, jq one run.  store: the baseline of a"
+	echo " start reads the same rows and set with sqlite3 and ipset list."
+	echo " A shared 2-core machine: expect noise; see bench/README.md)"
 fi

@@ -243,9 +243,9 @@ ctl_do_block(struct ctl *c, const struct proto_request *r)
 	    now_us + timeout_us;
 	b.strikes = engine_strikes(d->engine, &b.key, clock_mono_us());
 	snprintf(b.reason, sizeof(b.reason), "%s", r->reason);
-	if (daemon_block(d, &b, timeout_us, err, sizeof(err)) == -1)
+	if (act_block(d, &b, timeout_us, err, sizeof(err)) == -1)
 		return proto_error("%s", err);
-	/* The record as daemon_block left it (enforced, strikes). */
+	/* The record as act_block left it (enforced, strikes). */
 	if ((o = json_pack("{s:b}", "ok", 1)) != NULL &&
 	    (nb = blocks_find(d->blocks, &b.key)) != NULL)
 		json_object_set_new(o, "block", proto_block_json(nb,
@@ -262,7 +262,7 @@ ctl_do_unblock(struct ctl *c, const struct proto_request *r)
 	if (key_parse(r->source, c->d->conf->ipv6_prefix, &k, err,
 	    sizeof(err)) == -1)
 		return proto_error("%s", err);
-	if (daemon_unblock(c->d, &k, "manual", err, sizeof(err)) == -1)
+	if (act_unblock(c->d, &k, "manual", err, sizeof(err)) == -1)
 		return proto_error("%s", err);
 	return json_pack("{s:b}", "ok", 1);
 }

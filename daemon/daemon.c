@@ -1,12 +1,12 @@
 /*
  * daemon.c: `nflogmon run`.  Brings the daemon up in a fixed order (config,
- * log, backend, engine, NFLOG sockets, control socket, privilege drop,
- * state, detach, loop), and owns the only two ways a block starts or ends:
- * daemon_block and daemon_unblock, so the kernel set, the block records,
- * the state file, the hook and the log always tell the same story.
+ * log, control socket, backend, state store, engine, NFLOG sockets,
+ * privilege drop, reconciliation, detach, loop), and takes it down.  Every
+ * block starts and ends in act.c.
  *
- * The verdict path: nflog.c -> engine_feed -> daemon_verdict ->
- * block_start -> backend, blocks_put, hook, one log line.
+ * The event path: an input (input_nflog.c, ...) -> inputs.c (the sink)
+ * -> engine_feed_batch -> act_verdict -> backend, blocks_put, store, hook,
+ * one log line.
  *
  * Never blocks on anything but the kernel's answers: hooks run in the
  * background, the loop serves every fd.  Places where the ops helper's
@@ -33,306 +33,15 @@
 
 #include "daemon.h"
 
-/* The ipset kernel limit on a timeout: 2,147,483 s.  A longer (or
- * permanent) block is added without a kernel timeout and the daemon
- * removes it when it ends. */
-#define KERNEL_TIMEOUT_MAX_US	(2147483LL * US_PER_S)
 #define EXPIRE_TICK_US		(200 * 1000)
 #define HOOK_TICK_US		(200 * 1000)
 #define CTL_TICK_US		(1000 * 1000)		/* control idle timeouts */
 #define METRICS_TICK_US		(5 * 1000 * 1000)
-#define STATE_TICK_US		(60 * 1000 * 1000)	/* attempts batch */
+#define STATE_TICK_US		(1000 * 1000)	/* attempts, a slice */
 
 static struct daemon	the_daemon;
 static int		signal_fd = -1;
 static struct ctl	*the_ctl;
-
-/* ------------------------------------------------------- formatting */
-
-/* "2026-11-23 21:33:22" local time, or "never". */
-static char *
-fmt_wall(int64_t wall_us, char *buf, size_t len)
-{
-	time_t t;
-	struct tm tm;
-
-	if (wall_us == DURATION_PERMANENT) {
-		snprintf(buf, len, "never");
-		return buf;
-	}
-	t = (time_t)(wall_us / US_PER_S);
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-	return buf;
-}
-
-/* "block", "throttle 5/1m", "dry run (nothing blocked)" */
-static char *
-fmt_action(const struct block *b, char *buf, size_t len)
-{
-	char rate[32];
-
-	switch (b->action) {
-	case ACT_THROTTLE:
-		snprintf(buf, len, "throttle %s",
-		    fmt_rate(&b->throttle_rate, rate, sizeof(rate)));
-		break;
-	case ACT_DRY_RUN:
-		snprintf(buf, len, "dry run (nothing blocked)");
-		break;
-	default:
-		snprintf(buf, len, "block");
-		break;
-	}
-	return buf;
-}
-
-/* ------------------------------------------------------ blocks */
-
-static int64_t
-kernel_timeout_us(int64_t timeout_us)
-{
-	if (timeout_us == DURATION_PERMANENT ||
-	    timeout_us > KERNEL_TIMEOUT_MAX_US)
-		return DURATION_PERMANENT;
-	return timeout_us;
-}
-
-/* status shows "ok" for the last operation, so a failure that the next
- * operation does not repeat (a set briefly full, a transient netlink
- * error) does not leave the backend reported broken forever. */
-void
-daemon_backend_result(struct daemon *d, const char *err)
-{
-	if (err == NULL) {
-		d->backend_ok = true;
-		d->backend_error[0] = '\0';
-		return;
-	}
-	d->backend_ok = false;
-	d->backend_errors++;
-	snprintf(d->backend_error, sizeof(d->backend_error), "%s", err);
-}
-
-/* One line carrying every fact of a block that starts. */
-static void
-block_log(struct daemon *d, const struct block *b, int64_t timeout_us,
-    const struct verdict *v)
-{
-	char src[KEY_STRLEN], act[64], tmo[32], until[32], dst[48] = "";
-	char unenf[64] = "";
-
-	key_format(&b->key, src, sizeof(src));
-	if (!b->enforced && b->action != ACT_DRY_RUN)
-		snprintf(unenf, sizeof(unenf), ", not enforced (backend %s)",
-		    d->backend.ops != NULL ? d->backend.ops->name : "down");
-	if (v != NULL)
-		snprintf(dst, sizeof(dst), ", %" PRIu32 " destinations",
-		    v->destinations);
-	log_info("%s %s: rule %s, %" PRIu32 " connections%s, strike %d, "
-	    "timeout %s, until %s%s%s%s", fmt_action(b, act, sizeof(act)), src,
-	    rule_name(b->rule), b->connections, dst, b->strikes,
-	    fmt_duration(timeout_us, tmo, sizeof(tmo)),
-	    fmt_wall(b->expires_us, until, sizeof(until)),
-	    unenf, b->reason[0] ? ", reason: " : "", b->reason);
-}
-
-/*
- * Starts or refreshes a block.  v: the verdict behind it (NULL for a
- * manual or restored block, which also puts the source under the engine's
- * judgement; a verdict's source is already judged by the engine).  A
- * backend failure fails a manual block outright; a verdict's block is
- * still recorded, unenforced, so status shows what was decided.
- */
-static int
-block_start(struct daemon *d, const struct block *b, int64_t timeout_us,
-    const struct verdict *v, char *err, size_t errlen)
-{
-	const struct backend_ops *ops = d->backend.ops;
-	struct block rec = *b;
-	char src[KEY_STRLEN];
-	int64_t now_mono, until_mono;
-	int rc = 0;
-
-	key_format(&rec.key, src, sizeof(src));
-	rec.enforced = false;
-	if (rec.action != ACT_DRY_RUN && ops != NULL &&
-	    ops->enforces(&d->backend, &rec.key)) {
-		if (ops->block(&d->backend, &rec.key,
-		    kernel_timeout_us(timeout_us),
-		    rec.action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
-		    &rec.throttle_rate, err, errlen) == -1) {
-			daemon_backend_result(d, err);
-			log_warnx("cannot block %s: %s", src, err);
-			if (v == NULL)
-				return -1;
-			rc = -1;
-		} else {
-			daemon_backend_result(d, NULL);
-			rec.enforced = true;
-			/* make bench measures block latency from this line:
-			 * the add returned, so the element is in the set. */
-			if (v != NULL)
-				log_debug("trace: %s in the set at %" PRId64
-				    " us, its event read at %" PRId64 " us "
-				    "(monotonic)", src, clock_mono_us(),
-				    v->at_us);
-		}
-	}
-	if (v == NULL) {
-		now_mono = clock_mono_us();
-		until_mono = rec.expires_us == DURATION_PERMANENT ?
-		    DURATION_PERMANENT :
-		    now_mono + (rec.expires_us - clock_wall_us());
-		if (engine_judge(d->engine, &rec.key, until_mono,
-		    engine_attempts(d->engine, &rec.key)) == -1)
-			log_warnx("%s: source table full, the block is not "
-			    "counted by the engine", src);
-	}
-	if (blocks_put(d->blocks, &rec) == -1) {
-		snprintf(err, errlen, "out of memory recording the block of "
-		    "%s", src);
-		log_warnx("%s", err);
-		return -1;
-	}
-	/* The block (and its strike) reaches the state file before
-	 * daemon_block returns (DESIGN.md "State"). */
-	state_save(d);
-	if (rec.action != ACT_DRY_RUN)
-		hook_run(d, rec.action == ACT_THROTTLE ? "throttle" : "block",
-		    &rec, timeout_us, v);
-	block_log(d, &rec, timeout_us, v);
-	if (rec.rule <= RULE_MANUAL)
-		d->blocks_by_rule[rec.rule]++;
-	return rc;
-}
-
-int
-daemon_block(struct daemon *d, const struct block *b, int64_t timeout_us,
-    char *err, size_t errlen)
-{
-	return block_start(d, b, timeout_us, NULL, err, errlen);
-}
-
-/*
- * Ends a block.  A backend failure keeps the record (the kernel still
- * blocks) and fails, unless force (expiry: the kernel's own timeout, if
- * any, clears the entry; the record must not outlive its expiry).
- */
-static int
-block_end(struct daemon *d, const struct key *k, const char *why, bool force,
-    char *err, size_t errlen)
-{
-	const struct backend_ops *ops = d->backend.ops;
-	struct block *b, rec;
-	char src[KEY_STRLEN], since[32];
-	int64_t timeout_us;
-	uint32_t attempts;
-
-	key_format(k, src, sizeof(src));
-	if ((b = blocks_find(d->blocks, k)) == NULL) {
-		snprintf(err, errlen, "%s is not blocked", src);
-		return -1;
-	}
-	rec = *b;
-	if (rec.enforced && ops != NULL) {
-		if (ops->unblock(&d->backend, k, err, errlen) == -1) {
-			daemon_backend_result(d, err);
-			if (!force) {
-				log_warnx("cannot unblock %s: %s", src, err);
-				return -1;
-			}
-			log_warnx("block of %s expired but the kernel refused "
-			    "to remove it: %s", src, err);
-		} else
-			daemon_backend_result(d, NULL);
-	}
-	attempts = engine_attempts(d->engine, k);
-	engine_release(d->engine, k);
-	blocks_remove(d->blocks, k);
-	state_save(d);
-	timeout_us = rec.expires_us == DURATION_PERMANENT ?
-	    DURATION_PERMANENT : rec.expires_us - rec.since_us;
-	if (rec.action != ACT_DRY_RUN)
-		hook_run(d, "unblock", &rec, timeout_us, NULL);
-	log_info("unblock %s: %s (rule %s, %" PRIu32 " connections, %"
-	    PRIu32 " attempts while blocked, since %s)", src, why,
-	    rule_name(rec.rule), rec.connections, attempts,
-	    fmt_wall(rec.since_us, since, sizeof(since)));
-	return 0;
-}
-
-int
-daemon_unblock(struct daemon *d, const struct key *k, const char *why,
-    char *err, size_t errlen)
-{
-	return block_end(d, k, why, false, err, errlen);
-}
-
-/* Every 200 ms: ends the blocks whose time is up, so the kernel set and
- * status agree within a second. */
-static void
-daemon_expire(struct daemon *d, int64_t now_mono_us)
-{
-	int64_t now = clock_wall_us();
-	char err[256];
-	struct key k;
-	size_t i = 0;
-
-	(void)now_mono_us;
-	if (blocks_next_expiry(d->blocks) > now)
-		return;
-	while (i < blocks_count(d->blocks)) {
-		struct block *b = blocks_at(d->blocks, i);
-
-		if (b->expires_us > now) {
-			i++;
-			continue;
-		}
-		k = b->key;	/* the record moves on removal */
-		if (block_end(d, &k, "expired", true, err, sizeof(err)) == -1)
-			i++;
-	}
-}
-
-void
-daemon_verdict(struct daemon *d, const struct verdict *v)
-{
-	char src[KEY_STRLEN], err[256];
-	struct block b;
-
-	switch (v->action) {
-	case ACT_BLOCK:
-	case ACT_THROTTLE:
-	case ACT_DRY_RUN:
-		memset(&b, 0, sizeof(b));
-		b.key = v->key;
-		b.rule = v->rule;
-		b.action = v->action;
-		b.connections = v->connections;
-		b.destinations = v->destinations;
-		b.since_us = daemon_mono_to_wall(d, v->at_us);
-		b.expires_us = clock_add_sat(b.since_us, v->timeout_us);
-		b.strikes = v->strike;
-		b.throttle_rate = v->throttle_rate;
-		(void)block_start(d, &b, v->timeout_us, v, err, sizeof(err));
-		break;
-	case ACT_ALLOWED:
-		log_info("allowed %s: rule %s, %" PRIu32 " connections, %"
-		    PRIu32 " destinations (allowlisted, not blocked)",
-		    key_format(&v->key, src, sizeof(src)), rule_name(v->rule),
-		    v->connections, v->destinations);
-		break;
-	case ACT_BREAKER:
-		d->breaker_trips++;
-		log_warnx("breaker %s: rule %s, %" PRIu32 " connections, %"
-		    PRIu32 " destinations; not blocked: max_new_blocks "
-		    "reached", key_format(&v->key, src, sizeof(src)),
-		    rule_name(v->rule), v->connections, v->destinations);
-		break;
-	}
-}
 
 /* ------------------------------------------------------ reload */
 
@@ -403,7 +112,7 @@ daemon_reload(struct daemon *d)
 	reload_restart_notes(d->conf, nc);
 	/* The state file stays where priv_drop prepared it: a new path
 	 * applies after a restart, as the note above says, and until then
-	 * every block must still reach a file the next start reads. */
+	 * every block must still reach the store the next start reads. */
 	memcpy(nc->state_file, d->conf->state_file, sizeof(nc->state_file));
 	old = d->conf;
 	d->conf = nc;
@@ -522,30 +231,6 @@ run_usage(void)
 	return EXIT_USAGE;
 }
 
-static int
-run_backend_init(struct daemon *d)
-{
-	char err[512] = "";
-
-	d->backend.ops = backend_ops_for(d->conf->backend);
-	d->backend.conf = d->conf;
-	d->backend.priv = NULL;
-	d->backend_conf = d->conf;
-	if (d->backend.ops == NULL) {
-		log_warnx("no backend for this configuration");
-		return -1;
-	}
-	if (d->backend.ops->init(&d->backend, d->conf, &d->sets_created,
-	    err, sizeof(err)) == -1) {
-		log_warnx("cannot start the %s backend: %s", d->backend.ops->name,
-		    err);
-		d->backend.ops = NULL;
-		return -1;
-	}
-	daemon_backend_result(d, NULL);
-	return 0;
-}
-
 /* The capture's health at exit, one line per group. */
 static void
 run_report(const struct daemon *d)
@@ -578,9 +263,10 @@ run_cleanup(struct daemon *d)
 		close(signal_fd);
 		signal_fd = -1;
 	}
-	/* fini without flushing: the blocks must survive a restart. */
-	if (d->backend.ops != NULL)
-		d->backend.ops->fini(&d->backend);
+	/* The slow backend's queue is served to its end before the store
+	 * closes (its answers update the records). */
+	act_fini(d);
+	store_close(d->store);
 	engine_free(d->engine);
 	blocks_free(d->blocks);
 	if (d->backend_conf != d->conf)
@@ -616,13 +302,6 @@ metrics_tick(struct daemon *d, int64_t now_mono_us)
 	metrics_write(d);
 }
 
-static void
-state_tick(struct daemon *d, int64_t now_mono_us)
-{
-	(void)now_mono_us;
-	state_save(d);
-}
-
 /* Everything up to the loop; on error: one line on stderr, EXIT_ERR. */
 static int
 run_start(struct daemon *d)
@@ -642,12 +321,12 @@ run_start(struct daemon *d)
 		log_warnx("no loop slot for the control socket");
 		return -1;
 	}
-	if (run_backend_init(d) == -1)
+	if (act_init(d) == -1)
 		return -1;
 	/* The state before the engine: window counters saved by a clean
 	 * shutdown come with the hash key their fanout slots were counted
 	 * under, and the engine must be made with that key. */
-	state_load(d, &st);
+	reconcile_load(d, &st);
 	if (st.has_hashkey)
 		memcpy(d->hashkey, st.hashkey, sizeof(d->hashkey));
 	else if (getrandom(d->hashkey, sizeof(d->hashkey), 0) !=
@@ -670,16 +349,19 @@ run_start(struct daemon *d)
 		goto fail;
 	}
 	priv_drop(d->conf);
-	state_restore(d, &st, d->sets_created);
+	reconcile_run(d, &st, d->sets_created);
 	ruleset_check_daemon(d);
-	if (loop_every(EXPIRE_TICK_US, daemon_expire) == -1 ||
+	if (act_start(d) == -1)
+		return -1;
+	(void)store_checkpoints_start(d->store);
+	if (loop_every(EXPIRE_TICK_US, act_expire) == -1 ||
 	    loop_every(HOOK_TICK_US, hook_tick) == -1) {
 		log_warnx("no timer slot");
 		return -1;
 	}
 	if (loop_every(CTL_TICK_US, ctl_idle) == -1 ||
 	    loop_every(METRICS_TICK_US, metrics_tick) == -1 ||
-	    loop_every(STATE_TICK_US, state_tick) == -1) {
+	    loop_every(STATE_TICK_US, act_state_tick) == -1) {
 		log_warnx("no timer slot");
 		return -1;
 	}
@@ -694,10 +376,14 @@ int
 cmd_run(int argc, char **argv)
 {
 	struct daemon *d = &the_daemon;
+	uint8_t namekey[32];
 	const char *path = NULL;
 	int ch;
 
 	memset(d, 0, sizeof(*d));
+	/* The key of account names' hashes: random, before any is made. */
+	if (getrandom(namekey, sizeof(namekey), 0) == (ssize_t)sizeof(namekey))
+		names_init(namekey);
 	/* Whatever fds we inherited must not reach the hooks either. */
 	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	optind = 1;
@@ -749,7 +435,7 @@ cmd_run(int argc, char **argv)
 
 	(void)sd_notify(0, "STOPPING=1");
 	/* The attempts since the last batch, and the window counters. */
-	state_save_shutdown(d);
+	reconcile_save_shutdown(d);
 	metrics_write(d);
 	run_report(d);
 	free(d->conf_path);

@@ -1,15 +1,16 @@
 /*
  * daemon.h: the running daemon's context, shared by the files of
- * `nflogmon run` (daemon.c, loop.c, nflog.c, blocks.c, hook.c, ctl.c,
- * listing.c, status.c, state.c, priv.c, metrics.c).  Replay and the engine never include it.
+ * `nflogmon run` (daemon.c, act.c, inputs.c, loop.c, input_nflog.c,
+ * blocks.c, hook.c, ctl.c, listing.c, status.c, store.c, reconcile.c,
+ * priv.c, metrics.c).  Replay and the engine never include it.
  *
  * One place for each fact: the engine owns counting, judgement and strike
  * history; blocks.c owns the list of blocks the daemon holds (what status
- * shows and the state file keeps); the backend owns the kernel sets.
- * daemon_block()/daemon_unblock() are the only ways a block starts or ends,
- * whether it comes from a verdict, the control socket, the state file or
- * an expiry, so the kernel, the records, the state file, the hook and the
- * log never disagree.
+ * shows and the store keeps); the backend owns the kernel sets; store.c
+ * owns the state on disk.  act.c is the only way a block starts or ends,
+ * whether it comes from a verdict, the control socket, the state at start
+ * or an expiry, and the only caller of the backend, so the kernel, the
+ * records, the store, the hook and the log never disagree.
  */
 #ifndef NFLOGMON_DAEMON_H
 #define NFLOGMON_DAEMON_H
@@ -32,6 +33,9 @@ struct block {
 	int64_t		 expires_us;	/* DURATION_PERMANENT: never */
 	int		 strikes;	/* strikes of the source at this block */
 	bool		 enforced;	/* in the kernel set */
+	bool		 pending;	/* queued to a slow backend */
+	uint64_t	 gen;		/* act.c: its latest backend call */
+	uint32_t	 attempts_saved; /* as the store has them */
 	char		 reason[128];	/* --reason of a manual block, "" none */
 	struct rate	 throttle_rate;	/* ACT_THROTTLE */
 };
@@ -47,8 +51,13 @@ size_t		 blocks_count(const struct blocks *);
 /* The i-th record, 0 <= i < blocks_count (order unspecified, stable
  * between modifications). */
 struct block	*blocks_at(struct blocks *, size_t i);
+/* Room for more records without growing (a start restoring many). */
+int		 blocks_reserve(struct blocks *, size_t more);
 /* Earliest expiry (wall us), DURATION_PERMANENT when none. */
-int64_t		 blocks_next_expiry(const struct blocks *);
+int64_t		 blocks_next_expiry(struct blocks *);
+/* 1 with *k set to a block whose expiry is at or before now_us (the
+ * earliest; it stays until removed or refreshed), 0 when none is due. */
+int		 blocks_due(struct blocks *, int64_t now_us, struct key *k);
 
 /* ------------------------------------------------------------- daemon.c */
 #define DAEMON_MAX_INPUTS	8
@@ -68,6 +77,7 @@ struct daemon {
 	struct input	*inputs[DAEMON_MAX_INPUTS];
 	int		 ninputs;
 	struct event_sink sink;
+	struct store	*store;		/* NULL: no state_file */
 	int64_t		 start_mono_us;
 	int64_t		 start_wall_us;
 	uint64_t	 hook_runs, hook_failures;
@@ -96,28 +106,8 @@ int64_t	 daemon_mono_to_wall(const struct daemon *, int64_t mono_us);
 int64_t	 clock_add_sat(int64_t t_us, int64_t d_us);
 
 /* Records the outcome of a backend operation for status: err NULL for a
- * success (ok again), else the error (not ok, counted). */
+ * success (ok again), else the error (not ok, counted).  (act.c) */
 void	 daemon_backend_result(struct daemon *, const char *err);
-
-/*
- * Starts (or refreshes) a block: kernel set, engine judgement, record,
- * state file, hook and one log line.  timeout_us DURATION_PERMANENT for
- * permanent.  Returns 0, or -1 with a one-line reason in err (e.g. the
- * backend's error).
- */
-int	 daemon_block(struct daemon *, const struct block *, int64_t timeout_us,
-	    char *err, size_t errlen);
-/* Ends a block: kernel set, engine release, record, state file, hook, log.
- * Unknown source: -1 with "not blocked" in err. */
-int	 daemon_unblock(struct daemon *, const struct key *, const char *why,
-	    char *err, size_t errlen);
-
-/*
- * The verdict path: called by nflog.c for every verdict engine_feed makes.
- * block, throttle and dry_run start a block (daemon_block with the
- * verdict's facts); allowed and breaker are logged.
- */
-void	 daemon_verdict(struct daemon *, const struct verdict *);
 
 /* --------------------------------------------------------------- loop.c */
 /*
@@ -142,7 +132,7 @@ void	 loop_stop(void);
 
 /* ------------------------------------------------------------- inputs.c */
 /* Opens the inputs of d->conf into the loop, their events going to the
- * engine and each verdict to daemon_verdict.  0, or -1 with err. */
+ * engine and each verdict to act_verdict.  0, or -1 with err. */
 int	 inputs_open(struct daemon *, char *err, size_t errlen);
 void	 inputs_close(struct daemon *);
 void	 inputs_reconf(struct daemon *, const struct conf *);
@@ -384,12 +374,13 @@ int		 listing_fill(struct listing *, struct daemon *, uint8_t *buf,
 		    size_t *len, size_t cap);
 void		 listing_free(struct listing *);
 
-/* -------------------------------------------------------------- state.c */
+/* ------------------------------------------------------- state_import.c */
 /*
- * The state file (DESIGN.md "State"): blocks and strike history, written
- * atomically, read as untrusted input.  Times are wall-clock microseconds.
- * A clean shutdown adds the window counters of the sources not under
- * judgement and the hash key their fanout slots were counted under.
+ * What survives a restart, in memory: blocks, strike history and (from a
+ * clean shutdown) the window counters with the hash key their fanout
+ * slots were counted under.  Times are wall-clock microseconds.  The
+ * store (store.c) loads into it; the first release's text file
+ * (state_import.c) parses into it and is imported.
  */
 struct state_block {
 	struct block	 b;
@@ -422,31 +413,98 @@ struct state {
 #define STATE_MAX_LINE		1024
 
 void	 state_free(struct state *);
-/* Pure: text <-> struct state.  parse returns 0, or -1 with err. */
+/* Pure: the first release's text <-> struct state.  parse returns 0, or
+ * -1 with err. */
 int	 state_parse(const char *buf, size_t len, int ipv6_prefix,
 	    struct state *, char *err, size_t errlen);
 int	 state_write(FILE *, const struct state *);
-/* Atomic save of st to path (temp, fsync, rename, fsync dir). */
-int	 state_save_file(const char *path, const struct state *, char *err,
-	    size_t errlen);
-/* 1 loaded, 0 no file, -1 corrupt (renamed aside, warning logged). */
-int	 state_load_file(const char *path, int ipv6_prefix, struct state *);
-/* Daemon side. */
-int	 state_collect(struct daemon *, struct state *);
-int	 state_save(struct daemon *);		/* logs its own errors */
-/* At a clean shutdown: state_save with the window counters too. */
-int	 state_save_shutdown(struct daemon *);
-/* At start, before the engine exists (it needs the saved hash key):
- * loads conf->state_file into st; as state_load_file. */
-int	 state_load(struct daemon *, struct state *);
-/* After backend init and engine: reconciles st (loaded by state_load)
- * with the kernel sets, restores it, and frees it. */
-void	 state_restore(struct daemon *, struct state *, bool sets_created);
+
+/* --------------------------------------------------------------- store.c */
+/*
+ * The state store: SQLite at state_file (DESIGN.md "State store").  Every
+ * write is one statement; store_begin/store_commit group them (nested:
+ * the outermost commits, or rolls back if any failed).  Every function
+ * takes a NULL store (no state_file) and does nothing.  Errors are logged
+ * and counted; the functions return 0 or -1.
+ */
+struct store;
+/* Opens path and loads it into st (database, imported text file, or
+ * nothing; a corrupt file renamed aside with its -wal and -shm).  Only an
+ * unusable path is fatal. */
+struct store	*store_open(const char *path, int ipv6_prefix, struct state *);
+/* After the privilege drop: the WAL checkpoint thread. */
+int		 store_checkpoints_start(struct store *);
+void		 store_close(struct store *);
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+int		 store_block_put(struct store *, const struct block *,
+		    uint32_t attempts);
+int		 store_block_delete(struct store *, const struct key *);
+int		 store_strike_add(struct store *, const struct key *,
+		    int64_t at_us);
+int		 store_attempts(struct store *, const struct key *,
+		    uint32_t attempts);
+int		 store_strikes_prune(struct store *, int64_t until_us);
+/* The window counters and hash key of st (has_hashkey), replacing any. */
+int		 store_counters_save(struct store *, const struct state *);
+int		 store_counters_drop(struct store *);
+uint64_t	 store_errors(const struct store *);
+/* store_load.c: the rows of an open database into st, each checked;
+ * -1 with err on a database error (corruption). */
+struct sqlite3;
+int		 store_load_rows(struct sqlite3 *, const char *path,
+		    int ipv6_prefix, struct state *, char *err, size_t errlen);
+/* The name -> id lookup of action_name() (a block's actions only); -1
+ * for an unknown name.  Rules: rule_from_name (rules.c). */
+int		 action_from_name(const char *);
+
+/* ----------------------------------------------------------- reconcile.c */
+/* At start, before the engine: opens the store into st (d->store). */
+void	 reconcile_load(struct daemon *, struct state *);
+/* After backend init and engine: reconciles st with the kernel sets
+ * through the act path, restores strikes and counters, frees st. */
+void	 reconcile_run(struct daemon *, struct state *, bool sets_created);
+/* At a clean stop: attempts and window counters to the store. */
+void	 reconcile_save_shutdown(struct daemon *);
+
+/* ----------------------------------------------------------------- act.c */
+/*
+ * The one act path, the only caller of the backend's verbs (see act.c).
+ * act_block/act_unblock: a manual block or unblock (control socket):
+ * kernel set (or the slow backend's queue), engine judgement, record,
+ * store, hook and one log line; 0, or -1 with a one-line reason in err.
+ * timeout_us DURATION_PERMANENT for permanent.  Unknown source: -1, "not
+ * blocked".
+ */
+int	 act_init(struct daemon *);		/* the backend, at start */
+int	 act_start(struct daemon *);		/* a slow backend's worker */
+void	 act_fini(struct daemon *);
+int	 act_block(struct daemon *, const struct block *, int64_t timeout_us,
+	    char *err, size_t errlen);
+int	 act_unblock(struct daemon *, const struct key *, const char *why,
+	    char *err, size_t errlen);
+/* block, throttle and dry_run start a block; allowed and breaker are
+ * logged. */
+void	 act_verdict(struct daemon *, const struct verdict *);
+void	 act_expire(struct daemon *, int64_t now_mono_us);	/* timer */
+void	 act_state_tick(struct daemon *, int64_t now_mono_us);	/* timer */
+void	 act_state_flush(struct daemon *);	/* at a clean stop */
+/* Reconcile's verbs: a block put back (kernel when to_kernel), and the
+ * kernel's entries. */
+void	 act_restore(struct daemon *, struct block *, uint32_t attempts,
+	    bool to_kernel, int64_t wall_to_mono_us);
+int	 act_list(struct daemon *, struct backend_entry **, size_t *,
+	    char *err, size_t errlen);
+/* Requests queued to a slow backend, not yet answered. */
+size_t	 act_queued(void);
 
 /* --------------------------------------------------------------- priv.c */
 /* Creates/chowns writable paths, switches user, keeps only CAP_NET_ADMIN.
  * Any failure is fatal. */
 void	 priv_drop(const struct conf *);
+/* At start, before the store opens: the state directory, made and given
+ * to the user as priv_drop would. */
+void	 priv_prepare_state(const struct conf *);
 
 /* ------------------------------------------------------------ metrics.c */
 /* Rewrites conf->metrics_file atomically (no-op when unset). */

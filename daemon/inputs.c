@@ -3,7 +3,7 @@
  * Opens each input the config asks for (the NFLOG groups; soon the policy
  * service and a followed mail log), puts its fd in the loop, and feeds
  * what it reads to the engine in batches; each verdict goes to the act
- * path (daemon_verdict).  The inputs know neither the engine nor the
+ * path (act_verdict).  The inputs know neither the engine nor the
  * daemon, so nothing flows back from here into capture.
  */
 #include <poll.h>
@@ -28,7 +28,7 @@ inputs_put(void *arg, const struct event *ev, size_t n)
 		for (j = 0; j < nv; j++) {
 			/* a judged account's login outlives the tables */
 			names_pin(&v[j].key);
-			daemon_verdict(d, &v[j]);
+			act_verdict(d, &v[j]);
 		}
 	}
 }

@@ -456,8 +456,9 @@ extern const struct rule_def rule_defs[RULE_MAX];
 const char	*rule_name(enum rule);
 /* The table of a key: accounts for account:NAME, else sources. */
 enum rule_table	 rule_table_of(const struct key *);
-/* The rule of a name, RULE_NONE when there is none. */
-enum rule	 rule_from_name(const char *);
+/* The rule of a name (a block's: none excluded), -1 when there is none:
+ * the one name -> id lookup (state, client). */
+int		 rule_from_name(const char *);
 /* The threshold of rule r for class cls (-1: none): the class's own, else
  * the section's.  The one place of that fallback. */
 const struct rate *rule_rate(const struct conf *, int cls, enum rule);
@@ -726,6 +727,9 @@ struct backend;
 
 struct backend_ops {
 	const char	*name;
+	/* Slow verbs (a parser, a network round trip): act.c runs them in a
+	 * worker thread fed by a bounded queue, never in the capture path. */
+	bool		 slow;
 	/* Checks or creates the sets; *created tells that a set was missing
 	 * (after a reboot) so the caller puts its blocks back. */
 	int	(*init)(struct backend *, const struct conf *, bool *created,

@@ -58,6 +58,28 @@ priv_prepare(const char *path, mode_t mode, uid_t uid, gid_t gid)
 		fatal("chown %s", path);
 }
 
+/* The store's WAL and shared-memory files, opened as root at start, are
+ * the user's too (its checkpoint connection opens them after the drop). */
+static void
+priv_prepare_sqlite(const char *path, uid_t uid, gid_t gid)
+{
+	static const char *const sfx[] = { "-wal", "-shm" };
+	char buf[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	if (path[0] == '\0')
+		return;
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if (snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]) >=
+		    (int)sizeof(buf))
+			fatalx("%s: path too long", path);
+		if (lstat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid != uid && chown(buf, uid, gid) == -1)
+			fatal("chown %s", buf);
+	}
+}
+
 /* After the switch: the daemon must still be able to replace the file. */
 static void
 priv_check_writable(const char *path)
@@ -114,15 +136,16 @@ priv_number(const char *s, uid_t *uid)
 	return true;
 }
 
-void
-priv_drop(const struct conf *conf)
+/* The configured user's uid and gid (0, 0 when none); fatal if unknown. */
+static void
+priv_user(const struct conf *conf, uid_t *uidp, gid_t *gidp,
+    capng_flags_t *flags)
 {
 	struct passwd *pw;
 	uid_t uid = 0;
 	gid_t gid = 0;
-	capng_flags_t flags = CAPNG_INIT_SUPP_GRP;
-	int rv;
 
+	*flags = CAPNG_INIT_SUPP_GRP;
 	if (conf->user[0] != '\0') {
 		if ((pw = getpwnam(conf->user)) != NULL) {
 			uid = pw->pw_uid;
@@ -134,12 +157,40 @@ priv_drop(const struct conf *conf)
 				gid = pw->pw_gid;
 			else {
 				gid = (gid_t)uid;
-				flags = CAPNG_DROP_SUPP_GRP;
+				*flags = CAPNG_DROP_SUPP_GRP;
 			}
 		} else
 			fatalx("unknown user %s", conf->user);
 	}
+	*uidp = uid;
+	*gidp = gid;
+}
+
+/* Before the store opens (as root, at start): its directory exists and is
+ * the user's, so that the files SQLite makes there are reachable after
+ * the drop. */
+void
+priv_prepare_state(const struct conf *conf)
+{
+	capng_flags_t flags;
+	uid_t uid;
+	gid_t gid;
+
+	priv_user(conf, &uid, &gid, &flags);
 	priv_prepare(conf->state_file, 0750, uid, gid);
+}
+
+void
+priv_drop(const struct conf *conf)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	capng_flags_t flags;
+	int rv;
+
+	priv_user(conf, &uid, &gid, &flags);
+	priv_prepare(conf->state_file, 0750, uid, gid);
+	priv_prepare_sqlite(conf->state_file, uid, gid);
 	priv_prepare(conf->metrics_file, 0755, uid, gid);
 	priv_prepare(conf->control_socket, 0755, uid, gid);
 

@@ -41,15 +41,15 @@ rule_name(enum rule r)
 	return rule_defs[r].name;
 }
 
-enum rule
+int
 rule_from_name(const char *name)
 {
 	int r;
 
 	for (r = 1; r < RULE_MAX; r++)
 		if (strcmp(rule_defs[r].name, name) == 0)
-			return (enum rule)r;
-	return RULE_NONE;
+			return r;
+	return -1;
 }
 
 static const struct conf_class *

@@ -803,6 +803,7 @@ nft_enforces(const struct backend *b, const struct key *k)
 
 const struct backend_ops backend_nft_ops = {
 	.name = "nft",
+	.slow = true,		/* libnftables parses text: ~0.3 ms */
 	.init = nft_init,
 	.block = nft_block,
 	.unblock = nft_unblock,

@@ -370,3 +370,10 @@ nfl_have_ctl() {
 	j=$(nfl_list_json) && [ -n "$j" ] &&
 	    echo "$j" | jq -e '.blocks | type == "array"' >/dev/null 2>&1
 }
+
+# One SQL query on the daemon's state store (an SQLite database), one row
+# a line, columns separated by '|'.  The daemon may be running (WAL).
+nfl_state_sql() {
+	command -v sqlite3 >/dev/null || nfl_fail "sqlite3 is not installed (scripts/install-deps.sh)"
+	sqlite3 "$NFL_WORK/state" "$1"
+}

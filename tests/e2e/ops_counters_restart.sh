@@ -28,12 +28,14 @@ connect_n $BOT4 $((BURST - 2))
 nfl_wait_until 5 talker_burst_is $BOT4 $((BURST - 2)) ||
     nfl_fail "the daemon did not count the bot: $(nfl_status_json)"
 nfl_daemon_stop
-grep -q '^counts 192.0.2.66 ' "$NFL_WORK/state" ||
-    nfl_fail "no counters in the state after SIGTERM: $(cat "$NFL_WORK/state")"
+[ "$(nfl_state_sql "SELECT count(*) FROM counters WHERE source = '192.0.2.66'")" = 1 ] ||
+    nfl_fail "no counters in the state after SIGTERM: $(nfl_state_sql 'SELECT * FROM counters')"
+[ "$(nfl_state_sql "SELECT count(*) FROM meta WHERE name = 'hashkey'")" = 1 ] ||
+    nfl_fail "no hash key in the state after SIGTERM"
 nfl_daemon_start
 talker_burst_is $BOT4 $((BURST - 2)) ||
     nfl_fail "the count was not restored: $(nfl_status_json)"
-grep -q '^counts ' "$NFL_WORK/state" &&
+[ "$(nfl_state_sql 'SELECT count(*) FROM counters')" = 0 ] ||
     nfl_fail "the counters were not dropped after the start"
 connect_n $BOT4 3
 nfl_wait_until 5 blocked_json $BOT4 ||

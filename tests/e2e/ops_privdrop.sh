@@ -32,9 +32,16 @@ ctl block 192.0.2.67 || nfl_fail "manual block"
 nfl_set_has "$SET4" 192.0.2.67 || nfl_fail "manual block not in the set"
 ctl unblock 192.0.2.67 || nfl_fail "unblock"
 nfl_set_has "$SET4" 192.0.2.67 && nfl_fail "unblock did not reach the set"
-grep -q "^block $BOT4 burst" "$NFL_WORK/nflogmon-lib/state" ||
-    nfl_fail "state not written after the drop: $(cat "$NFL_WORK/nflogmon-lib/state")"
-[ "$(stat -c %u "$NFL_WORK/nflogmon-lib/state")" = $U ] || nfl_fail "state owner"
+db=$NFL_WORK/nflogmon-lib/state
+[ "$(sqlite3 "$db" "SELECT rule FROM blocks WHERE source = '$BOT4'")" = burst ] ||
+    nfl_fail "state not written after the drop: $(sqlite3 "$db" 'SELECT * FROM blocks' 2>&1)"
+for f in "$db" "$db-wal" "$db-shm"; do
+	[ "$(stat -c %u "$f")" = $U ] || nfl_fail "owner of $f: $(stat -c %u "$f")"
+done
+# The store's checkpoints (a connection opened after the drop) work: the
+# WAL is moved into the database within a few seconds.
+checkpointed() { [ "$(sqlite3 "file:$db?immutable=1" "SELECT count(*) FROM blocks WHERE source = '$BOT4'")" = 1 ]; }
+nfl_wait_until 10 checkpointed || nfl_fail "no checkpoint after the drop"
 nfl_wait_until 8 grep -q '^nflogmon_blocks_active 1$' "$NFL_WORK/nflogmon-prom/nflogmon.prom" ||
     nfl_fail "metrics: $(cat "$NFL_WORK/nflogmon-prom/nflogmon.prom" 2>&1)"
 grep -q '^nflogmon_blocks_total{rule="burst"} 1$' "$NFL_WORK/nflogmon-prom/nflogmon.prom" ||

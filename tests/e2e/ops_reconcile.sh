@@ -26,6 +26,11 @@ echo "$b" | jq -e '.rule == "manual" and .reason == "adopted" and .enforced' \
     >/dev/null || nfl_fail "adopted block: $b"
 left=$(echo "$b" | jq '(.expires - .since) | floor')
 [ "$left" -gt 1700 ] && [ "$left" -le 1800 ] || nfl_fail "adopted expiry $left s, want ~1800"
+# The store followed: the forgotten row is gone, the adopted one is there.
+[ "$(nfl_state_sql "SELECT count(*) FROM blocks WHERE source = '192.0.2.67'")" = 0 ] ||
+    nfl_fail "the forgotten block is still in the store"
+[ "$(nfl_state_sql "SELECT rule, reason, enforced FROM blocks WHERE source = '192.0.2.69'")" = "manual|adopted|1" ] ||
+    nfl_fail "the adoption is not in the store: $(nfl_state_sql 'SELECT * FROM blocks')"
 # The adoption is in the state file now: it survives the next restart.
 nfl_daemon_stop
 nfl_daemon_start

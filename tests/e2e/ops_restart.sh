@@ -2,6 +2,8 @@
 # Blocks and strikes survive a SIGTERM restart and a kill -9 restart: the
 # kernel set, `list` and the strike count come back, and a second offence
 # after the restart is strike 2 with the second escalation step (1d).
+# A kill -9 in the middle of a stream of blocks loses none whose command
+# returned.  The state is the SQLite store.
 . "$(dirname "$0")/lib.sh"
 nfl_net_up
 nfl_conf block.escalate="1h, 1d, 7d"
@@ -56,4 +58,32 @@ blocked_json 192.0.2.68 | jq -e '.expires == null' >/dev/null ||
     nfl_fail "permanent block lost by kill -9"
 blocked_json 192.0.2.67 >/dev/null || nfl_fail "manual block lost by kill -9"
 nfl_connect_refused $BOT4 ${SRV4%.*}.140 25 || nfl_fail "bot not enforced after restart"
+# The store holds the rows an operator reads with sqlite3.
+[ "$(nfl_state_sql "SELECT rule, strikes FROM blocks WHERE source = '$BOT4'")" = "burst|2" ] ||
+    nfl_fail "store row of the bot: $(nfl_state_sql 'SELECT * FROM blocks')"
+[ "$(nfl_state_sql "SELECT count(*) FROM strikes WHERE source = '$BOT4'")" = 2 ] ||
+    nfl_fail "store strikes: $(nfl_state_sql 'SELECT * FROM strikes')"
+
+# --- kill -9 during a stream of blocks: every block acknowledged is kept.
+: > "$NFL_WORK/acked"
+(
+	for i in $(seq 1 60); do
+		ctl block 198.51.100.$i --timeout 2h >/dev/null 2>&1 &&
+		    echo 198.51.100.$i >> "$NFL_WORK/acked"
+	done
+) &
+stream=$!
+acked() { [ "$(wc -l < "$NFL_WORK/acked")" -ge "$1" ]; }
+nfl_wait_until 20 acked 10 || nfl_fail "the stream of blocks did not start"
+kill -KILL "$NFL_DAEMON_PID"; wait "$NFL_DAEMON_PID" 2>/dev/null
+wait $stream
+n=$(wc -l < "$NFL_WORK/acked")
+[ "$n" -lt 60 ] || nfl_fail "the kill came after the whole stream ($n blocks)"
+nfl_daemon_start
+listed=$(ctl list --json | jq -r '.blocks[].source')
+while read -r a; do
+	echo "$listed" | grep -qxF "$a" || nfl_fail "acknowledged block of $a lost by kill -9 ($n acknowledged)"
+	nfl_set_has "$SET4" "$a" || nfl_fail "acknowledged block of $a not in the set"
+done < "$NFL_WORK/acked"
+nfl_log "kill -9 after $n acknowledged blocks: none lost"
 echo PASS

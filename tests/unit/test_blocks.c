@@ -3,7 +3,7 @@
  * expected results, then a long deterministic random walk checked against
  * a plain array model (puts, replaces, removes through index rebuilds and
  * tombstones), so every lookup, count and next expiry is compared with an
- * independent answer.
+ * independent answer, and the expiry heap drained in order at the end.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,6 +147,14 @@ test_model(void **state)
 			model[uid] = 0;
 		}
 		assert_int_equal(blocks_count(bs), n);
+		if (step % 997 == 0) {
+			/* The heap against the model, stale entries and all. */
+			int64_t want = DURATION_PERMANENT;
+			for (i = 0; i < MODEL_KEYS; i++)
+				if (model[i] != 0 && model[i] < want)
+					want = model[i];
+			assert_int_equal(blocks_next_expiry(bs), want);
+		}
 		f = blocks_find(bs, &k);
 		if (model[uid] == 0)
 			assert_null(f);
@@ -171,6 +179,29 @@ test_model(void **state)
 	}
 	assert_int_equal(seen, n);
 	assert_null(blocks_at(bs, n));
+	/* Draining by blocks_due: earliest first, each exactly once, none
+	 * before its time, a permanent block never. */
+	{
+		struct block p = mkblock(MODEL_KEYS + 1, DURATION_PERMANENT);
+		struct key k;
+		int64_t last = 0, at;
+
+		assert_int_equal(blocks_put(bs, &p), 0);
+		assert_int_equal(blocks_due(bs, next - 1, &k), 0);
+		while (blocks_due(bs, 100000, &k) == 1) {
+			at = blocks_find(bs, &k)->expires_us;
+			assert_true(at >= last && at <= 100000);
+			assert_int_equal(at, model[k.uid]);
+			model[k.uid] = 0;
+			last = at;
+			assert_int_equal(blocks_remove(bs, &k), 0);
+			n--;
+		}
+		assert_int_equal(n, 0);
+		assert_int_equal(blocks_count(bs), 1);
+		assert_int_equal(blocks_next_expiry(bs), DURATION_PERMANENT);
+		assert_int_equal(blocks_due(bs, INT64_MAX - 1, &k), 0);
+	}
 	blocks_free(bs);
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_daemon.c: daemon_block and daemon_unblock against a backend that
+ * test_daemon.c: act_block and act_unblock against a backend that
  * fails on demand, read back through status (DESIGN.md "nflogmon status
  * --json"): backend "ok" tells whether the last operation succeeded,
  * "error" is that operation's error while not ok (null otherwise),
@@ -154,29 +154,29 @@ test_backend_ok(void **state)
 	check_backend(true, NULL, 0);
 
 	fake_fail = true;
-	assert_int_equal(daemon_block(&td, &b, 3600 * US_PER_S, err,
+	assert_int_equal(act_block(&td, &b, 3600 * US_PER_S, err,
 	    sizeof(err)), -1);
 	check_backend(false, "set full (1)", 1);
 
 	/* The next success makes it ok again; the count stays. */
 	fake_fail = false;
-	assert_int_equal(daemon_block(&td, &b, 3600 * US_PER_S, err,
+	assert_int_equal(act_block(&td, &b, 3600 * US_PER_S, err,
 	    sizeof(err)), 0);
 	check_backend(true, NULL, 1);
 
 	fake_fail = true;
-	assert_int_equal(daemon_unblock(&td, &b.key, "test", err,
+	assert_int_equal(act_unblock(&td, &b.key, "test", err,
 	    sizeof(err)), -1);
 	check_backend(false, "no answer (1)", 2);
 	assert_non_null(blocks_find(td.blocks, &b.key));
 
 	/* A second failure shows its own error. */
-	assert_int_equal(daemon_unblock(&td, &b.key, "test", err,
+	assert_int_equal(act_unblock(&td, &b.key, "test", err,
 	    sizeof(err)), -1);
 	check_backend(false, "no answer (2)", 3);
 
 	fake_fail = false;
-	assert_int_equal(daemon_unblock(&td, &b.key, "test", err,
+	assert_int_equal(act_unblock(&td, &b.key, "test", err,
 	    sizeof(err)), 0);
 	check_backend(true, NULL, 3);
 	assert_null(blocks_find(td.blocks, &b.key));

@@ -1,17 +1,14 @@
 /*
- * test_state.c: the state file format (write -> parse round trip, a table
- * of corrupt inputs that must all be refused) and the file operations
- * (atomic save, load, corrupt files set aside and never overwritten).
+ * test_state.c: the first release's state file format, now imported only
+ * (write -> parse round trip, a table of corrupt inputs that must all be
+ * refused).  The files themselves (import, corrupt set aside) are
+ * test_store.c's.
  */
-#include <sys/stat.h>
-
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -403,86 +400,6 @@ test_parse_limits(void **state)
 	assert_int_equal(state_parse(buf, n, 64, &st, err, sizeof(err)), -1);
 }
 
-static int
-count_aside(const char *dir)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (strstr(de->d_name, "state.corrupt-") != NULL)
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
-test_files(void **state)
-{
-	struct state_block blocks[1];
-	struct state st = { .saved_us = 5 }, back;
-	char dir[] = "/tmp/test_state.XXXXXX", path[256], err[256];
-	struct stat sbuf;
-	struct dirent *de;
-	DIR *d;
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/state", dir);
-
-	/* No file: nothing loaded, nothing created. */
-	assert_int_equal(state_load_file(path, 64, &back), 0);
-	assert_int_equal(stat(path, &sbuf), -1);
-
-	blocks[0] = sb("192.0.2.7", RULE_BURST, ACT_BLOCK, 99, "", 1);
-	st.blocks = blocks;
-	st.nblocks = 1;
-	assert_int_equal(state_save_file(path, &st, err, sizeof(err)), 0);
-	assert_int_equal(stat(path, &sbuf), 0);
-	assert_int_equal(sbuf.st_mode & 0777, 0600);
-	assert_int_equal(state_load_file(path, 64, &back), 1);
-	assert_int_equal(back.nblocks, 1);
-	assert_true(key_equal(&back.blocks[0].b.key, &blocks[0].b.key));
-	state_free(&back);
-
-	/* Corrupt twice (within one second): both kept aside. */
-	write_file(path, "nflogmon-state 1\nsaved 1\nblock 192.0.2.7 bu");
-	assert_int_equal(state_load_file(path, 64, &back), -1);
-	assert_int_equal(stat(path, &sbuf), -1);
-	assert_int_equal(count_aside(dir), 1);
-	write_file(path, "garbage\n");
-	assert_int_equal(state_load_file(path, 64, &back), -1);
-	assert_int_equal(count_aside(dir), 2);
-
-	/* A save leaves no temporary file behind. */
-	assert_int_equal(state_save_file(path, &st, err, sizeof(err)), 0);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		char p[512];
-		if (de->d_name[0] == '.')
-			continue;
-		assert_true(strcmp(de->d_name, "state") == 0 ||
-		    strstr(de->d_name, "corrupt") != NULL);
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 int
 main(void)
 {
@@ -491,7 +408,6 @@ main(void)
 		cmocka_unit_test(test_roundtrip_counts),
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_files),
 	};
 
 	log_init("test_state", true, false);

@@ -1,0 +1,781 @@
+/*
+ * act.c: the one act path.  Every block that starts or ends, whether from
+ * a verdict, the control socket, the state at start (restore, adoption)
+ * or an expiry, goes through here, and this is the only file that calls
+ * the backend's verbs, so the kernel set, the block records, the store,
+ * the hook and the log always tell the same story.
+ *
+ * The verdict path: an input -> inputs.c -> engine_feed_batch ->
+ * act_verdict -> act_start_block -> backend (or its queue), blocks_put,
+ * store, hook, one log line.
+ *
+ * A fast local backend (ipset: a few microseconds an add) is called in
+ * line.  A slow one (ops->slow: nft through libnftables, a network
+ * client) gets a bounded queue served by one worker thread, the only user
+ * of the backend's context once the daemon runs; its answers come back to
+ * the loop through an eventfd and update the record (enforced or not),
+ * the log and status.  So capture never waits on a slow backend, and it
+ * waits on the disk for one small transaction per block at most
+ * (store.c).  Never call ops-> anywhere else.
+ */
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+/* The ipset kernel limit on a timeout: 2,147,483 s.  A longer (or
+ * permanent) block is added without a kernel timeout and the daemon
+ * removes it when it ends. */
+#define KERNEL_TIMEOUT_MAX_US	(2147483LL * US_PER_S)
+#define ACT_QUEUE_LEN		4096	/* requests to a slow backend */
+
+/* ------------------------------------------------------ the queue */
+
+enum act_op { OP_BLOCK = 0, OP_UNBLOCK };
+
+struct act_req {
+	enum act_op	 op;
+	struct key	 key;
+	int64_t		 timeout_us;
+	enum response	 resp;
+	struct rate	 rate;
+	int64_t		 event_us;	/* verdict's event (trace), 0 none */
+	uint64_t	 gen;		/* the record's generation */
+};
+
+struct act_res {
+	struct act_req	 req;
+	int		 rc;
+	int64_t		 done_us;	/* monotonic, when the call returned */
+	char		 err[200];
+};
+
+/*
+ * Invariants: reqs[] and res[] are rings of ACT_QUEUE_LEN under mtx;
+ * outstanding counts requests accepted whose result the loop has not read
+ * (queued, running or answered), so neither ring can overflow while
+ * outstanding < ACT_QUEUE_LEN.  Only the worker calls the backend while
+ * running; the loop only enqueues and reads results.
+ */
+static struct {
+	bool		 running;
+	pthread_t	 th;
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	struct act_req	 reqs[ACT_QUEUE_LEN];
+	size_t		 rhead, rlen;
+	struct act_res	 res[ACT_QUEUE_LEN];
+	size_t		 shead, slen;
+	size_t		 outstanding;
+	bool		 stop;
+	int		 efd;
+	struct backend	*backend;
+} q = { .efd = -1, .mtx = PTHREAD_MUTEX_INITIALIZER,
+    .cv = PTHREAD_COND_INITIALIZER };
+
+static uint64_t	act_gen;	/* generation of the records' backend calls */
+
+static void *
+act_worker(void *arg)
+{
+	struct act_req r;
+	struct act_res res;
+	uint64_t one = 1;
+
+	(void)arg;
+	pthread_mutex_lock(&q.mtx);
+	for (;;) {
+		while (q.rlen == 0 && !q.stop)
+			pthread_cond_wait(&q.cv, &q.mtx);
+		if (q.rlen == 0)
+			break;		/* stop, and everything done */
+		r = q.reqs[q.rhead];
+		q.rhead = (q.rhead + 1) % ACT_QUEUE_LEN;
+		q.rlen--;
+		pthread_mutex_unlock(&q.mtx);
+		memset(&res, 0, sizeof(res));
+		res.req = r;
+		if (r.op == OP_BLOCK)
+			res.rc = q.backend->ops->block(q.backend, &r.key,
+			    r.timeout_us, r.resp, &r.rate, res.err,
+			    sizeof(res.err));
+		else
+			res.rc = q.backend->ops->unblock(q.backend, &r.key,
+			    res.err, sizeof(res.err));
+		res.done_us = clock_mono_us();
+		pthread_mutex_lock(&q.mtx);
+		q.res[(q.shead + q.slen) % ACT_QUEUE_LEN] = res;
+		q.slen++;
+		(void)write(q.efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&q.mtx);
+	return NULL;
+}
+
+/* 0 queued, -1 full. */
+static int
+act_enqueue(const struct act_req *r)
+{
+	pthread_mutex_lock(&q.mtx);
+	if (q.outstanding >= ACT_QUEUE_LEN) {
+		pthread_mutex_unlock(&q.mtx);
+		return -1;
+	}
+	q.reqs[(q.rhead + q.rlen) % ACT_QUEUE_LEN] = *r;
+	q.rlen++;
+	q.outstanding++;
+	pthread_cond_signal(&q.cv);
+	pthread_mutex_unlock(&q.mtx);
+	return 0;
+}
+
+/* ------------------------------------------------------ formatting */
+
+/* "2026-11-23 21:33:22" local time, or "never". */
+static char *
+fmt_wall(int64_t wall_us, char *buf, size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	if (wall_us == DURATION_PERMANENT) {
+		snprintf(buf, len, "never");
+		return buf;
+	}
+	t = (time_t)(wall_us / US_PER_S);
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+	return buf;
+}
+
+/* "block", "throttle 5/1m", "dry run (nothing blocked)" */
+static char *
+fmt_action(const struct block *b, char *buf, size_t len)
+{
+	char rate[32];
+
+	switch (b->action) {
+	case ACT_THROTTLE:
+		snprintf(buf, len, "throttle %s",
+		    fmt_rate(&b->throttle_rate, rate, sizeof(rate)));
+		break;
+	case ACT_DRY_RUN:
+		snprintf(buf, len, "dry run (nothing blocked)");
+		break;
+	default:
+		snprintf(buf, len, "block");
+		break;
+	}
+	return buf;
+}
+
+static int64_t
+kernel_timeout_us(int64_t timeout_us)
+{
+	if (timeout_us == DURATION_PERMANENT ||
+	    timeout_us > KERNEL_TIMEOUT_MAX_US)
+		return DURATION_PERMANENT;
+	return timeout_us;
+}
+
+/* status shows "ok" for the last operation, so a failure that the next
+ * operation does not repeat (a set briefly full, a transient netlink
+ * error) does not leave the backend reported broken forever. */
+void
+daemon_backend_result(struct daemon *d, const char *err)
+{
+	if (err == NULL) {
+		d->backend_ok = true;
+		d->backend_error[0] = '\0';
+		return;
+	}
+	d->backend_ok = false;
+	d->backend_errors++;
+	snprintf(d->backend_error, sizeof(d->backend_error), "%s", err);
+}
+
+static const char *
+act_backend_name(const struct daemon *d)
+{
+	return d->backend.ops != NULL ? d->backend.ops->name : "down";
+}
+
+/* One line carrying every fact of a block that starts. */
+static void
+block_log(struct daemon *d, const struct block *b, int64_t timeout_us,
+    const struct verdict *v)
+{
+	char src[KEY_STRLEN], act[64], tmo[32], until[32], dst[48] = "";
+	char unenf[64] = "";
+
+	key_format(&b->key, src, sizeof(src));
+	if (b->pending)
+		snprintf(unenf, sizeof(unenf), ", queued to backend %s",
+		    act_backend_name(d));
+	else if (!b->enforced && b->action != ACT_DRY_RUN)
+		snprintf(unenf, sizeof(unenf), ", not enforced (backend %s)",
+		    act_backend_name(d));
+	if (v != NULL)
+		snprintf(dst, sizeof(dst), ", %" PRIu32 " destinations",
+		    v->destinations);
+	log_info("%s %s: rule %s, %" PRIu32 " connections%s, strike %d, "
+	    "timeout %s, until %s%s%s%s", fmt_action(b, act, sizeof(act)), src,
+	    rule_name(b->rule), b->connections, dst, b->strikes,
+	    fmt_duration(timeout_us, tmo, sizeof(tmo)),
+	    fmt_wall(b->expires_us, until, sizeof(until)),
+	    unenf, b->reason[0] ? ", reason: " : "", b->reason);
+}
+
+static void
+trace_in_set(const char *src, int64_t at_us, int64_t event_us)
+{
+	/* make bench measures block latency from this line: the add
+	 * returned, so the element is in the set. */
+	log_debug("trace: %s in the set at %" PRId64 " us, its event read at %"
+	    PRId64 " us (monotonic)", src, at_us, event_us);
+}
+
+/*
+ * Puts rec in the kernel set: in line for a fast backend (rec->enforced
+ * set, 0, or -1 with err), queued for a slow one (rec->pending set, 0,
+ * or -1 with err when the queue is full).
+ */
+static int
+act_backend_block(struct daemon *d, struct block *rec, int64_t timeout_us,
+    int64_t event_us, char *err, size_t errlen)
+{
+	const struct backend_ops *ops = d->backend.ops;
+	struct act_req r;
+	char src[KEY_STRLEN];
+
+	rec->gen = ++act_gen;
+	if (q.running) {
+		memset(&r, 0, sizeof(r));
+		r.op = OP_BLOCK;
+		r.key = rec->key;
+		r.timeout_us = kernel_timeout_us(timeout_us);
+		r.resp = rec->action == ACT_THROTTLE ? RESP_THROTTLE :
+		    RESP_BLOCK;
+		r.rate = rec->throttle_rate;
+		r.event_us = event_us;
+		r.gen = rec->gen;
+		if (act_enqueue(&r) == -1) {
+			snprintf(err, errlen, "the %s backend's queue is full "
+			    "(%d requests)", ops->name, ACT_QUEUE_LEN);
+			return -1;
+		}
+		rec->pending = true;
+		return 0;
+	}
+	if (ops->block(&d->backend, &rec->key, kernel_timeout_us(timeout_us),
+	    rec->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
+	    &rec->throttle_rate, err, errlen) == -1)
+		return -1;
+	rec->enforced = true;
+	if (event_us != 0)
+		trace_in_set(key_format(&rec->key, src, sizeof(src)),
+		    clock_mono_us(), event_us);
+	return 0;
+}
+
+/* Takes a key out of the kernel set: in line or queued.  0 or -1, err. */
+static int
+act_backend_unblock(struct daemon *d, const struct key *k, char *err,
+    size_t errlen)
+{
+	struct act_req r;
+
+	if (q.running) {
+		memset(&r, 0, sizeof(r));
+		r.op = OP_UNBLOCK;
+		r.key = *k;
+		if (act_enqueue(&r) == 0)
+			return 0;
+		snprintf(err, errlen, "the %s backend's queue is full (%d "
+		    "requests)", d->backend.ops->name, ACT_QUEUE_LEN);
+		return -1;
+	}
+	return d->backend.ops->unblock(&d->backend, k, err, errlen);
+}
+
+/* ------------------------------------------------------ starting, ending */
+
+/* The record and its strike in one transaction: durable before the act
+ * returns (DESIGN.md "State store"). */
+static void
+act_store(struct daemon *d, const struct block *rec, const struct verdict *v)
+{
+	char src[KEY_STRLEN];
+
+	store_begin(d->store);
+	store_block_put(d->store, rec, engine_attempts(d->engine, &rec->key));
+	if (v != NULL)
+		store_strike_add(d->store, &rec->key,
+		    daemon_mono_to_wall(d, v->at_us));
+	if (store_commit(d->store) == -1) {
+		log_warnx("state: the block of a source was not saved");
+		return;
+	}
+	/* make bench measures "durable and in the set" from this line. */
+	if (v != NULL && d->store != NULL)
+		log_debug("trace: %s durable at %" PRId64 " us, its event read "
+		    "at %" PRId64 " us (monotonic)", key_format(&rec->key, src,
+		    sizeof(src)), clock_mono_us(), v->at_us);
+}
+
+/*
+ * Starts or refreshes a block.  v: the verdict behind it (NULL for a
+ * manual block, which also puts the source under the engine's judgement;
+ * a verdict's source is already judged by the engine).  A backend failure
+ * fails a manual block outright; a verdict's block is still recorded,
+ * unenforced, so status shows what was decided.
+ */
+static int
+act_start_block(struct daemon *d, const struct block *b, int64_t timeout_us,
+    const struct verdict *v, char *err, size_t errlen)
+{
+	const struct backend_ops *ops = d->backend.ops;
+	struct block rec = *b;
+	char src[KEY_STRLEN];
+	int64_t now_mono, until_mono;
+	int rc = 0;
+
+	key_format(&rec.key, src, sizeof(src));
+	rec.enforced = false;
+	rec.pending = false;
+	if (rec.action != ACT_DRY_RUN && ops != NULL &&
+	    ops->enforces(&d->backend, &rec.key)) {
+		if (act_backend_block(d, &rec, timeout_us,
+		    v != NULL ? v->at_us : 0, err, errlen) == -1) {
+			daemon_backend_result(d, err);
+			log_warnx("cannot block %s: %s", src, err);
+			if (v == NULL)
+				return -1;
+			rc = -1;
+		} else if (!rec.pending)
+			daemon_backend_result(d, NULL);
+	}
+	if (v == NULL) {
+		now_mono = clock_mono_us();
+		until_mono = rec.expires_us == DURATION_PERMANENT ?
+		    DURATION_PERMANENT :
+		    now_mono + (rec.expires_us - clock_wall_us());
+		if (engine_judge(d->engine, &rec.key, until_mono,
+		    engine_attempts(d->engine, &rec.key)) == -1)
+			log_warnx("%s: source table full, the block is not "
+			    "counted by the engine", src);
+	}
+	rec.attempts_saved = engine_attempts(d->engine, &rec.key);
+	if (blocks_put(d->blocks, &rec) == -1) {
+		snprintf(err, errlen, "out of memory recording the block of "
+		    "%s", src);
+		log_warnx("%s", err);
+		return -1;
+	}
+	act_store(d, &rec, v);
+	if (rec.action != ACT_DRY_RUN)
+		hook_run(d, rec.action == ACT_THROTTLE ? "throttle" : "block",
+		    &rec, timeout_us, v);
+	block_log(d, &rec, timeout_us, v);
+	if (rec.rule <= RULE_MANUAL)
+		d->blocks_by_rule[rec.rule]++;
+	return rc;
+}
+
+int
+act_block(struct daemon *d, const struct block *b, int64_t timeout_us,
+    char *err, size_t errlen)
+{
+	return act_start_block(d, b, timeout_us, NULL, err, errlen);
+}
+
+/*
+ * Ends a block.  A backend failure keeps the record (the kernel still
+ * blocks) and fails, unless force (expiry: the kernel's own timeout, if
+ * any, clears the entry; the record must not outlive its expiry).  With a
+ * slow backend the removal is queued and its failure only logged.
+ */
+static int
+act_end_block(struct daemon *d, const struct key *k, const char *why,
+    bool force, char *err, size_t errlen)
+{
+	struct block *b, rec;
+	char src[KEY_STRLEN], since[32];
+	int64_t timeout_us;
+	uint32_t attempts;
+
+	key_format(k, src, sizeof(src));
+	if ((b = blocks_find(d->blocks, k)) == NULL) {
+		snprintf(err, errlen, "%s is not blocked", src);
+		return -1;
+	}
+	rec = *b;
+	if ((rec.enforced || rec.pending) && d->backend.ops != NULL) {
+		if (act_backend_unblock(d, k, err, errlen) == -1) {
+			daemon_backend_result(d, err);
+			if (!force || q.running) {
+				/* A full queue: the expiry tries again. */
+				log_warnx("cannot unblock %s: %s", src, err);
+				return -1;
+			}
+			log_warnx("block of %s expired but the kernel refused "
+			    "to remove it: %s", src, err);
+		} else if (!q.running)
+			daemon_backend_result(d, NULL);
+	}
+	attempts = engine_attempts(d->engine, k);
+	engine_release(d->engine, k);
+	blocks_remove(d->blocks, k);
+	if (store_block_delete(d->store, k) == -1)
+		log_warnx("state: the end of the block of %s was not saved",
+		    src);
+	timeout_us = rec.expires_us == DURATION_PERMANENT ?
+	    DURATION_PERMANENT : rec.expires_us - rec.since_us;
+	if (rec.action != ACT_DRY_RUN)
+		hook_run(d, "unblock", &rec, timeout_us, NULL);
+	log_info("unblock %s: %s (rule %s, %" PRIu32 " connections, %"
+	    PRIu32 " attempts while blocked, since %s)", src, why,
+	    rule_name(rec.rule), rec.connections, attempts,
+	    fmt_wall(rec.since_us, since, sizeof(since)));
+	return 0;
+}
+
+int
+act_unblock(struct daemon *d, const struct key *k, const char *why,
+    char *err, size_t errlen)
+{
+	return act_end_block(d, k, why, false, err, errlen);
+}
+
+/* Every 200 ms: ends the blocks whose time is up, so the kernel set and
+ * status agree within a second.  The earliest first (blocks_due); a
+ * removal that fails (a slow backend's full queue) is tried next tick. */
+void
+act_expire(struct daemon *d, int64_t now_mono_us)
+{
+	int64_t now = clock_wall_us();
+	char err[256];
+	struct key k;
+
+	(void)now_mono_us;
+	while (blocks_due(d->blocks, now, &k) == 1)
+		if (act_end_block(d, &k, "expired", true, err,
+		    sizeof(err)) == -1)
+			break;
+}
+
+void
+act_verdict(struct daemon *d, const struct verdict *v)
+{
+	char src[KEY_STRLEN], err[256];
+	struct block b;
+
+	switch (v->action) {
+	case ACT_BLOCK:
+	case ACT_THROTTLE:
+	case ACT_DRY_RUN:
+		memset(&b, 0, sizeof(b));
+		b.key = v->key;
+		b.rule = v->rule;
+		b.action = v->action;
+		b.connections = v->connections;
+		b.destinations = v->destinations;
+		b.since_us = daemon_mono_to_wall(d, v->at_us);
+		b.expires_us = clock_add_sat(b.since_us, v->timeout_us);
+		b.strikes = v->strike;
+		b.throttle_rate = v->throttle_rate;
+		(void)act_start_block(d, &b, v->timeout_us, v, err,
+		    sizeof(err));
+		break;
+	case ACT_ALLOWED:
+		log_info("allowed %s: rule %s, %" PRIu32 " connections, %"
+		    PRIu32 " destinations (allowlisted, not blocked)",
+		    key_format(&v->key, src, sizeof(src)), rule_name(v->rule),
+		    v->connections, v->destinations);
+		break;
+	case ACT_BREAKER:
+		d->breaker_trips++;
+		log_warnx("breaker %s: rule %s, %" PRIu32 " connections, %"
+		    PRIu32 " destinations; not blocked: max_new_blocks "
+		    "reached", key_format(&v->key, src, sizeof(src)),
+		    rule_name(v->rule), v->connections, v->destinations);
+		break;
+	}
+}
+
+/* ------------------------------------------------------ slow backend answers */
+
+static void
+act_answer(struct daemon *d, const struct act_res *r)
+{
+	char src[KEY_STRLEN];
+	struct block *b;
+
+	key_format(&r->req.key, src, sizeof(src));
+	if (r->rc == -1) {
+		daemon_backend_result(d, r->err);
+		log_warnx("cannot %s %s: %s", r->req.op == OP_BLOCK ?
+		    "block" : "unblock", src, r->err);
+	} else
+		daemon_backend_result(d, NULL);
+	if (r->req.op != OP_BLOCK)
+		return;
+	if (r->rc == 0 && r->req.event_us != 0)
+		trace_in_set(src, r->done_us, r->req.event_us);
+	/* A record refreshed or ended since: its own answer decides. */
+	if ((b = blocks_find(d->blocks, &r->req.key)) == NULL ||
+	    b->gen != r->req.gen)
+		return;
+	b->pending = false;
+	b->enforced = r->rc == 0;
+	if (store_block_put(d->store, b,
+	    engine_attempts(d->engine, &b->key)) == -1)
+		log_warnx("state: the enforcement of %s was not saved", src);
+}
+
+static size_t
+act_drain(struct daemon *d)
+{
+	struct act_res r;
+	size_t n = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&q.mtx);
+		if (q.slen == 0) {
+			pthread_mutex_unlock(&q.mtx);
+			return n;
+		}
+		r = q.res[q.shead];
+		q.shead = (q.shead + 1) % ACT_QUEUE_LEN;
+		q.slen--;
+		q.outstanding--;
+		pthread_mutex_unlock(&q.mtx);
+		act_answer(d, &r);
+		n++;
+	}
+}
+
+static void
+act_ready(int fd, short revents, void *arg)
+{
+	uint64_t n;
+
+	(void)revents;
+	(void)!read(fd, &n, sizeof(n));
+	act_drain(arg);
+}
+
+/* Requests queued to a slow backend and not answered yet (status). */
+size_t
+act_queued(void)
+{
+	size_t n;
+
+	if (!q.running)
+		return 0;
+	pthread_mutex_lock(&q.mtx);
+	n = q.outstanding - q.slen;
+	pthread_mutex_unlock(&q.mtx);
+	return n;
+}
+
+/* ------------------------------------------------------ restore, list */
+
+/*
+ * Puts one saved or adopted block back at start (reconcile.c): kernel
+ * (when asked, in line: the worker is not running yet), engine
+ * judgement, record.  No hook and no log line: the start logs a count.
+ */
+void
+act_restore(struct daemon *d, struct block *b, uint32_t attempts,
+    bool to_kernel, int64_t wall_to_mono_us)
+{
+	static size_t unjudged;
+	char src[KEY_STRLEN], err[256];
+	int64_t left_us;
+
+	/* No formatting unless something is logged: a start may restore a
+	 * million of these. */
+	b->pending = false;
+	if (to_kernel && b->enforced && d->backend.ops != NULL) {
+		left_us = b->expires_us == DURATION_PERMANENT ?
+		    DURATION_PERMANENT : b->expires_us - clock_wall_us();
+		if (d->backend.ops->block(&d->backend, &b->key,
+		    kernel_timeout_us(left_us),
+		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
+		    &b->throttle_rate, err, sizeof(err)) == -1) {
+			log_warnx("state: cannot put %s back: %s",
+			    key_format(&b->key, src, sizeof(src)), err);
+			daemon_backend_result(d, err);
+			b->enforced = false;
+		} else
+			daemon_backend_result(d, NULL);
+	}
+	b->attempts_saved = attempts;
+	if (engine_judge(d->engine, &b->key, b->expires_us ==
+	    DURATION_PERMANENT ? DURATION_PERMANENT :
+	    b->expires_us + wall_to_mono_us, attempts) == -1 &&
+	    unjudged++ == 0)
+		log_warnx("state: source table full (max_sources), %s and "
+		    "later restored blocks are not counted by the engine",
+		    key_format(&b->key, src, sizeof(src)));
+	if (blocks_put(d->blocks, b) == -1)
+		fatalx("state: out of memory restoring %s",
+		    key_format(&b->key, src, sizeof(src)));
+}
+
+/* The kernel's entries (reconcile.c, before the worker starts). */
+int
+act_list(struct daemon *d, struct backend_entry **ents, size_t *n,
+    char *err, size_t errlen)
+{
+	*ents = NULL;
+	*n = 0;
+	if (d->backend.ops == NULL || d->backend.ops->list == NULL)
+		return 0;
+	if (d->backend.ops->list(&d->backend, ents, n, err, errlen) == -1) {
+		daemon_backend_result(d, err);
+		return -1;
+	}
+	daemon_backend_result(d, NULL);
+	return 0;
+}
+
+/* ------------------------------------------------------ state tick */
+
+/*
+ * Every second: the attempts of a slice of the blocks (those that changed,
+ * in one transaction), so a whole pass takes about a minute at 1,000,000
+ * blocks and no tick holds the loop long; after each whole pass the
+ * strikes past strike_memory are forgotten.
+ */
+#define ACT_STATE_SLICE		20000
+
+static void
+act_state_pass(struct daemon *d, size_t max)
+{
+	static size_t cursor;
+	size_t n = blocks_count(d->blocks), k;
+	struct block *b;
+	uint32_t a;
+
+	store_begin(d->store);
+	for (k = 0; k < max && k < n; k++) {
+		if (cursor >= n)
+			cursor = 0;
+		b = blocks_at(d->blocks, cursor++);
+		a = engine_attempts(d->engine, &b->key);
+		if (a != b->attempts_saved) {
+			store_attempts(d->store, &b->key, a);
+			b->attempts_saved = a;
+		}
+	}
+	if ((cursor >= n || max >= n) &&
+	    d->conf->strike_memory_us != DURATION_PERMANENT) {
+		store_strikes_prune(d->store, clock_wall_us() -
+		    d->conf->strike_memory_us);
+		cursor = 0;
+	}
+	if (store_commit(d->store) == -1)
+		log_warnx("state: attempts not saved");
+}
+
+void
+act_state_tick(struct daemon *d, int64_t now_mono_us)
+{
+	(void)now_mono_us;
+	if (d->store != NULL)
+		act_state_pass(d, ACT_STATE_SLICE);
+}
+
+/* At a clean stop: every block's attempts. */
+void
+act_state_flush(struct daemon *d)
+{
+	if (d->store != NULL)
+		act_state_pass(d, blocks_count(d->blocks));
+}
+
+/* ------------------------------------------------------ start, stop */
+
+/* The backend for the config (before the state is restored). */
+int
+act_init(struct daemon *d)
+{
+	char err[512] = "";
+
+	d->backend.ops = backend_ops_for(d->conf->backend);
+	d->backend.conf = d->conf;
+	d->backend.priv = NULL;
+	d->backend_conf = d->conf;
+	if (d->backend.ops == NULL) {
+		log_warnx("no backend for this configuration");
+		return -1;
+	}
+	if (d->backend.ops->init(&d->backend, d->conf, &d->sets_created,
+	    err, sizeof(err)) == -1) {
+		log_warnx("cannot start the %s backend: %s",
+		    d->backend.ops->name, err);
+		d->backend.ops = NULL;
+		return -1;
+	}
+	daemon_backend_result(d, NULL);
+	return 0;
+}
+
+/* After the restore: a slow backend gets its worker; from now on the
+ * backend's context is the worker's alone. */
+int
+act_start(struct daemon *d)
+{
+	if (d->backend.ops == NULL || !d->backend.ops->slow)
+		return 0;
+	if ((q.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		log_warn("eventfd");
+		return -1;
+	}
+	q.backend = &d->backend;
+	q.stop = false;
+	q.rhead = q.rlen = q.shead = q.slen = q.outstanding = 0;
+	if (loop_add(q.efd, POLLIN, act_ready, d) == -1 ||
+	    pthread_create(&q.th, NULL, act_worker, NULL) != 0) {
+		log_warnx("cannot start the %s backend's worker",
+		    d->backend.ops->name);
+		close(q.efd);
+		q.efd = -1;
+		return -1;
+	}
+	q.running = true;
+	return 0;
+}
+
+/* The queue is served to its end, its answers read, then the backend
+ * closed without flushing: the blocks must survive a restart. */
+void
+act_fini(struct daemon *d)
+{
+	if (q.running) {
+		pthread_mutex_lock(&q.mtx);
+		q.stop = true;
+		pthread_cond_signal(&q.cv);
+		pthread_mutex_unlock(&q.mtx);
+		pthread_join(q.th, NULL);
+		q.running = false;
+		act_drain(d);
+		loop_del(q.efd);
+		close(q.efd);
+		q.efd = -1;
+	}
+	if (d->backend.ops != NULL)
+		d->backend.ops->fini(&d->backend);
+	d->backend.ops = NULL;
+}
