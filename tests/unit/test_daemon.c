@@ -201,7 +201,7 @@ test_verdict_destinations(void **state)
 	v.at_us = clock_mono_us();
 	v.timeout_us = 3600 * US_PER_S;
 	v.strike = 1;
-	daemon_verdict(&td, &v);
+	act_verdict(&td, &v);
 	assert_non_null(b = blocks_find(td.blocks, &v.key));
 	assert_int_equal(b->destinations, 6);
 	assert_int_equal(b->connections, 16);
