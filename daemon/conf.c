@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf_internal.h"
 
@@ -48,6 +49,7 @@ const char *const section_names[] = {
 	[SEC_DETECT] = "detect",
 	[SEC_BLOCK] = "block",
 	[SEC_ALLOW] = "allow",
+	[SEC_ACCOUNTS] = "accounts",
 };
 
 #define D(f)	offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
@@ -75,7 +77,7 @@ const struct keydef keydefs[] = {
 	{ SEC_CAPTURE, "ipv6_prefix", K_INT, D(ipv6_prefix), 1, 128, 0, 0 },
 	{ SEC_CAPTURE, "max_sources", K_U32, D(max_sources), 1, UINT32_MAX,
 	    0, 0 },
-	RULES_COUNTED(RULE_KEY_)
+	RULES_SOURCES(RULE_KEY_)
 	{ SEC_BLOCK, "backend", K_BACKEND, D(backend), 0, 0, 0, 0 },
 	{ SEC_BLOCK, "create_sets", K_BOOL, D(create_sets), 0, 0, 0, 0 },
 	{ SEC_BLOCK, "ipset_name", K_IPSET_NAME, D(ipset_name), 0, 0, 0, 0 },
@@ -93,12 +95,22 @@ const struct keydef keydefs[] = {
 	{ SEC_BLOCK, "hook", K_PATH_OPT, D(hook), 0, 0, 0, 0 },
 	{ SEC_BLOCK, "hook_timeout", K_DURATION_FIN, D(hook_timeout_us), 0, 0,
 	    0, 0 },
+	RULES_ACCOUNTS(RULE_KEY_)
+	{ SEC_ACCOUNTS, "sender_domains", K_DOMAINS, D(sender_domains), 0, 0,
+	    0, 0 },
+	{ SEC_ACCOUNTS, "max_accounts", K_U32, D(max_accounts), 1, UINT32_MAX,
+	    0, 0 },
+	{ SEC_ACCOUNTS, "block_clients", K_BOOL, D(block_clients), 0, 0, 0,
+	    0 },
+	{ SEC_ACCOUNTS, "submission_ports", K_PORTS, D(submission_ports), 0,
+	    0, 0, 1 },
 	{ SEC_ALLOW, "addresses", K_ADDRS, D(allow_src), 0, 0, 0, 0 },
 	{ SEC_ALLOW, "networks", K_NETS, D(allow_src), 0, 0, 0, 1 },
 	{ SEC_ALLOW, "uids", K_UIDS, D(allow_uids), 0, 0, 0, 0 },
 	{ SEC_ALLOW, "destinations", K_NETS, D(allow_dst), 0, 0, 0, 0 },
+	{ SEC_ALLOW, "accounts", K_ACCOUNTS, D(allow_accounts), 0, 0, 0, 0 },
 	{ SEC_CLASS, "networks", K_CLASS_NETS, 0, 0, 0, 0, 0, 0 },
-	RULES_COUNTED(RULE_CLASS_KEY_)
+	RULES_SOURCES(RULE_CLASS_KEY_)
 	{ SEC_CLASS, "response", K_RESPONSE, C(response), 0, 0,
 	    HAS(has_response), 0 },
 	{ SEC_CLASS, "throttle_rate", K_RATE, C(throttle_rate), 0, 0,
@@ -210,7 +222,24 @@ conf_defaults(void)
 	c->response = RESP_BLOCK;
 	c->throttle_rate = (struct rate){ 5, 60 * US_PER_S, false };
 	c->hook_timeout_us = 10 * US_PER_S;
+	c->max_accounts = 100000;
+	c->submission_ports[0] = 25;
+	c->submission_ports[1] = 465;
+	c->submission_ports[2] = 587;
+	c->nsubmission_ports = 3;
 	return c;
+}
+
+static void
+strlist_free(struct strlist *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }
 
 void
@@ -222,6 +251,8 @@ conf_free(struct conf *c)
 	netset_free(c->allow_dst);
 	netset_free(c->class_nets);
 	free(c->allow_uids);
+	strlist_free(&c->sender_domains);
+	strlist_free(&c->allow_accounts);
 	free(c->classes);
 	free(c);
 }
@@ -289,7 +320,7 @@ conf_section(struct conf_ctx *ctx, char *name)
 
 	ctx->prev_key[0] = '\0';
 	ctx->sec = SEC_IGNORE;
-	for (i = SEC_DAEMON; i <= SEC_ALLOW; i++)
+	for (i = SEC_DAEMON; i <= SEC_ACCOUNTS; i++)
 		if (strcmp(name, section_names[i]) == 0) {
 			ctx->sec = i;
 			return;
@@ -555,6 +586,39 @@ conf_port_watched(const struct conf *c, uint16_t port)
 		if (c->ports[i] == port)
 			return true;
 	return false;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool
+conf_account_allowed(const struct conf *c, const char *login)
+{
+	return c->allow_accounts.n > 0 && bsearch(&login, c->allow_accounts.v,
+	    (size_t)c->allow_accounts.n, sizeof(char *), str_cmp) != NULL;
+}
+
+bool
+conf_sender_domain_ok(const struct conf *c, const char *domain, size_t len)
+{
+	int i;
+
+	for (i = 0; i < c->sender_domains.n; i++)
+		if (strlen(c->sender_domains.v[i]) == len &&
+		    strncasecmp(c->sender_domains.v[i], domain, len) == 0)
+			return true;
+	return false;
+}
+
+void
+conf_sort_accounts(struct conf *c)
+{
+	if (c->allow_accounts.n > 1)
+		qsort(c->allow_accounts.v, (size_t)c->allow_accounts.n,
+		    sizeof(char *), str_cmp);
 }
 
 bool

@@ -128,4 +128,8 @@ conf_check(struct conf_ctx *ctx)
 	if (c->nallow_uids > 1)
 		qsort(c->allow_uids, (size_t)c->nallow_uids,
 		    sizeof(*c->allow_uids), conf_uid_cmp);
+	conf_sort_accounts(c);
+	if (c->nsubmission_ports == 0)
+		conf_err(ctx, ctx->nsubmission_line, "submission_ports: at "
+		    "least one port is needed");
 }

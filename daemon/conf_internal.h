@@ -22,6 +22,7 @@ enum section {
 	SEC_DETECT,
 	SEC_BLOCK,
 	SEC_ALLOW,
+	SEC_ACCOUNTS,
 	SEC_CLASS,
 	SEC_IGNORE,		/* bad header, already reported */
 };
@@ -53,6 +54,8 @@ enum ktype {
 	K_NETS,		/* list of addresses or prefixes into a netset */
 	K_UIDS,
 	K_CLASS_NETS,	/* list of prefixes into class_nets */
+	K_DOMAINS,	/* list of domain names into a strlist */
+	K_ACCOUNTS,	/* list of logins into a strlist */
 };
 
 /*
@@ -75,7 +78,9 @@ struct keydef {
 /* The rows of keydefs (conf.c): the fixed keys and each counted rule's
  * threshold in its section and in [class NAME]; the compiler checks the
  * count. */
-#define NKEYDEFS	(32 + 2 * RULE_LAST_COUNTED)
+#define CONF_ONE_(...)	+ 1
+#define NKEYDEFS	(37 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
+			    (0 RULES_ACCOUNTS(CONF_ONE_)))
 
 extern const struct keydef keydefs[NKEYDEFS];
 
@@ -118,6 +123,7 @@ struct conf_ctx {
 	int		 key_line[NKEYDEFS];	/* fixed sections */
 	struct class_lines *clines;		/* one per class */
 	int		 nports_line;		/* line of an empty ports */
+	int		 nsubmission_line;	/* the same, submission_ports */
 
 	struct conf_msg	*msgs;			/* errors, printed at the end */
 	int		 nmsgs;
@@ -144,6 +150,9 @@ void	 conf_set_scalar(struct conf_ctx *, const struct keydef *,
 bool	 conf_is_list(const struct keydef *);
 void	 conf_set_list(struct conf_ctx *, const struct keydef *, const char *,
 	    bool first);
+
+/* conf.c: sorts [allow] accounts for conf_account_allowed. */
+void	 conf_sort_accounts(struct conf *);
 
 /* conf_check.c */
 void	 conf_check(struct conf_ctx *);

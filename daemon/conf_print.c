@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf_internal.h"
 
@@ -54,7 +55,8 @@ conf_print_key(FILE *f, const struct conf *c, const struct keydef *kd,
 	char buf[64];
 	int i;
 
-	fprintf(f, "%-15s=", kd->name);
+	/* aligned, and a space before '=' after a long name */
+	fprintf(f, "%-15s%s=", kd->name, strlen(kd->name) >= 15 ? " " : "");
 	switch (kd->type) {
 	case K_PATH:
 	case K_PATH_OPT:
@@ -71,8 +73,20 @@ conf_print_key(FILE *f, const struct conf *c, const struct keydef *kd,
 			fprintf(f, " %d", *(const int *)field);
 		break;
 	case K_PORTS:
-		for (i = 0; i < c->nports; i++)
-			fprintf(f, "%s%u", i ? ", " : " ", c->ports[i]);
+		if (kd->tag == 1)
+			for (i = 0; i < c->nsubmission_ports; i++)
+				fprintf(f, "%s%u", i ? ", " : " ",
+				    c->submission_ports[i]);
+		else
+			for (i = 0; i < c->nports; i++)
+				fprintf(f, "%s%u", i ? ", " : " ",
+				    c->ports[i]);
+		break;
+	case K_DOMAINS:
+	case K_ACCOUNTS:
+		for (i = 0; i < ((const struct strlist *)field)->n; i++)
+			fprintf(f, "%s%s", i ? ", " : " ",
+			    ((const struct strlist *)field)->v[i]);
 		break;
 	case K_INT:
 		fprintf(f, " %d", *(const int *)field);

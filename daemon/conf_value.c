@@ -127,30 +127,107 @@ conf_field(struct conf_ctx *ctx, const struct keydef *kd)
 	return (char *)ctx->conf + kd->off;
 }
 
+/* The port list of a K_PORTS key: tag 0 ports, 1 submission_ports. */
+static uint16_t *
+port_list(struct conf *c, const struct keydef *kd, int **n)
+{
+	if (kd->tag == 1) {
+		*n = &c->nsubmission_ports;
+		return c->submission_ports;
+	}
+	*n = &c->nports;
+	return c->ports;
+}
+
 static void
 item_port(struct conf_ctx *ctx, const struct keydef *kd, const char *s)
 {
-	struct conf *c = ctx->conf;
 	uint64_t v;
-	int i;
+	int i, *n;
+	uint16_t *ports = port_list(ctx->conf, kd, &n);
 
 	if (conf_number(s, 65535, &v) == -1 || v == 0) {
 		conf_err(ctx, ctx->lineno, "%s: bad port '%s' (1..65535)",
 		    kd->name, s);
 		return;
 	}
-	for (i = 0; i < c->nports; i++)
-		if (c->ports[i] == v) {
+	for (i = 0; i < *n; i++)
+		if (ports[i] == v) {
 			conf_err(ctx, ctx->lineno, "%s: port %s listed twice",
 			    kd->name, s);
 			return;
 		}
-	if (c->nports == CONF_MAX_PORTS) {
+	if (*n == CONF_MAX_PORTS) {
 		conf_err(ctx, ctx->lineno, "%s: more than %d ports", kd->name,
 		    CONF_MAX_PORTS);
 		return;
 	}
-	c->ports[c->nports++] = (uint16_t)v;
+	ports[(*n)++] = (uint16_t)v;
+}
+
+/* A domain name: labels of letters, digits and '-', at most 253 bytes. */
+static bool
+domain_ok(const char *s)
+{
+	size_t len = strlen(s), lab = 0;
+	const char *p;
+
+	if (len == 0 || len > 253 || s[0] == '.' || s[len - 1] == '.')
+		return false;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (lab == 0)
+				return false;
+			lab = 0;
+		} else if (isalnum((unsigned char)*p) || *p == '-') {
+			if (++lab > 63)
+				return false;
+		} else
+			return false;
+	}
+	return true;
+}
+
+/* Domains and logins: lower-cased into the key's strlist, once each. */
+static void
+item_string(struct conf_ctx *ctx, const struct keydef *kd, const char *s)
+{
+	struct strlist *l = conf_field(ctx, kd);
+	struct key k;
+	char *v, **nv;
+	int i;
+
+	if (kd->type == K_DOMAINS && !domain_ok(s)) {
+		conf_err(ctx, ctx->lineno, "%s: bad domain '%s'", kd->name, s);
+		return;
+	}
+	if (kd->type == K_ACCOUNTS && key_from_account(&k, s,
+	    strlen(s)) == -1) {
+		conf_err(ctx, ctx->lineno, "%s: bad login '%.80s' (1-%d "
+		    "printable characters, no space)", kd->name, s,
+		    ACCOUNT_MAX);
+		return;
+	}
+	if ((v = strdup(s)) == NULL) {
+		conf_err(ctx, ctx->lineno, "out of memory");
+		return;
+	}
+	for (i = 0; v[i] != '\0'; i++)
+		v[i] = (char)tolower((unsigned char)v[i]);
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], v) == 0) {
+			conf_err(ctx, ctx->lineno, "%s: '%s' listed twice",
+			    kd->name, s);
+			free(v);
+			return;
+		}
+	if ((nv = reallocarray(l->v, (size_t)l->n + 1, sizeof(*nv))) == NULL) {
+		conf_err(ctx, ctx->lineno, "out of memory");
+		free(v);
+		return;
+	}
+	l->v = nv;
+	l->v[l->n++] = v;
 }
 
 static void
@@ -477,6 +554,8 @@ conf_is_list(const struct keydef *kd)
 	case K_NETS:
 	case K_UIDS:
 	case K_CLASS_NETS:
+	case K_DOMAINS:
+	case K_ACCOUNTS:
 		return true;
 	default:
 		return false;
@@ -493,10 +572,19 @@ conf_set_list(struct conf_ctx *ctx, const struct keydef *kd, const char *v,
 	switch (kd->type) {
 	case K_PORTS:
 		if (first) {
-			c->nports = 0;
-			ctx->nports_line = ctx->lineno;
+			if (kd->tag == 1) {
+				c->nsubmission_ports = 0;
+				ctx->nsubmission_line = ctx->lineno;
+			} else {
+				c->nports = 0;
+				ctx->nports_line = ctx->lineno;
+			}
 		}
 		conf_items(ctx, kd, v, item_port);
+		return;
+	case K_DOMAINS:
+	case K_ACCOUNTS:
+		conf_items(ctx, kd, v, item_string);
 		return;
 	case K_DURLIST:
 		if (first)

@@ -99,18 +99,32 @@ struct recent {
 	struct addr	 dst;
 };
 
+/*
+ * One table: its rules (in verdict order; a source's peak[i] is of
+ * ids[i]) and its bounded source table.  Accounts have no classes: their
+ * rules array has the one entry of no class.
+ */
+struct etable {
+	enum rule_table	 id;
+	enum rule	 ids[RULE_TABLE_MAX];
+	int		 nids;
+	enum rule	 distinct;	/* the RULE_DISTINCT rule, or none */
+	struct rules	*rules;		/* [0] defaults, [1 + i] class i */
+	int		 nrules;
+	struct sources	 src;
+	uint32_t	 reap;		/* engine_reap's cursor */
+	uint64_t	 sources;	/* entries ever inserted */
+	uint64_t	 evicted;
+};
+
 struct engine {
 	const struct conf *conf;
 	uint8_t		 hashkey[HASH_KEYLEN];
-	struct rules	*rules;		/* [0] defaults, [1 + i] class i */
-	int		 nrules;
-	enum rule	 distinct;	/* the RULE_DISTINCT rule, or none */
-	struct sources	 src;
+	struct etable	 t[TABLE_N];
 	struct policy	 pol;
 	struct recent	 recent[RECENT_LEN];
 	uint32_t	 recent_next, recent_len;
 	uint32_t	 scratch[RECENT_LEN];	/* distinct dsthashes */
-	uint32_t	 reap;			/* engine_reap's cursor */
 	struct engine_stats st;
 };
 
@@ -138,33 +152,45 @@ add_sat(int64_t t_us, int64_t d_us)
 
 /* ------------------------------------------------------------ rules */
 
-/* The RULE_DISTINCT rule of the table, RULE_NONE when there is none. */
-static enum rule
-rules_distinct(void)
+/* The rules of table tab in verdict order and its RULE_DISTINCT rule. */
+static void
+table_rules(struct etable *t, enum rule_table tab)
 {
 	int r;
 
-	for (r = 1; r <= RULE_LAST_COUNTED; r++)
-		if (rule_defs[r].counts == RULE_DISTINCT)
-			return (enum rule)r;
-	return RULE_NONE;
+	t->id = tab;
+	t->nids = 0;
+	t->distinct = RULE_NONE;
+	for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+		if (rule_defs[r].table != tab || t->nids == RULE_TABLE_MAX)
+			continue;
+		t->ids[t->nids++] = (enum rule)r;
+		if (rule_defs[r].counts == RULE_DISTINCT &&
+		    t->distinct == RULE_NONE)
+			t->distinct = (enum rule)r;
+	}
 }
 
+/* What the rules of table t are for class cls (-1: none). */
 static void
-rules_resolve(const struct conf *c, int cls, struct rules *ru)
+rules_resolve(const struct conf *c, const struct etable *t, int cls,
+    struct rules *ru)
 {
-	enum rule d = rules_distinct();
+	enum rule d = t->distinct;
 	const struct rate *dr;
-	int r, win = 0;
+	int i, r, win = 0;
 
-	for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+	for (i = 0; i < t->nids; i++) {
+		r = t->ids[i];
 		ru->r[r].rate = *rule_rate(c, cls, (enum rule)r);
 		if (rule_defs[r].counts != RULE_EVENTS)
 			continue;
 		ru->r[r].win = win++;
 		ru->r[r].bucket_us = window_bucket_us(ru->r[r].rate.w_us);
 	}
-	ru->response = rule_response(c, cls);
+	/* accounts are blocked, never throttled */
+	ru->response = t->id == TABLE_ACCOUNTS ? RESP_BLOCK :
+	    rule_response(c, cls);
 	ru->throttle_rate = *rule_throttle_rate(c, cls);
 	ru->distinct_w_us = FIGURE_FANOUT_W_US;
 	if (d != RULE_NONE) {
@@ -177,20 +203,22 @@ rules_resolve(const struct conf *c, int cls, struct rules *ru)
 	ru->distinct_tick_us = fanout_tick_us(ru->distinct_w_us);
 }
 
-/* The rules of every class and the distinct slots they need. */
+/* The rules of every class (packet sources; accounts have none) and the
+ * distinct slots they need. */
 static struct rules *
-rules_build(const struct conf *c, int *nrules, int *nslots)
+rules_build(const struct conf *c, const struct etable *t, int *nrules,
+    int *nslots)
 {
-	enum rule d = rules_distinct();
+	enum rule d = t->distinct;
 	struct rules *r;
-	int i, n = c->nclasses + 1;
+	int i, n = t->id == TABLE_SOURCES ? c->nclasses + 1 : 1;
 	uint64_t want;
 
 	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
 		return NULL;
 	*nslots = FANOUT_MIN_SLOTS;
 	for (i = 0; i < n; i++) {
-		rules_resolve(c, i - 1, &r[i]);
+		rules_resolve(c, t, i - 1, &r[i]);
 		if (d == RULE_NONE || r[i].r[d].rate.off)
 			continue;
 		want = (uint64_t)r[i].r[d].rate.n + 1;
@@ -208,11 +236,33 @@ rules_build(const struct conf *c, int *nrules, int *nslots)
 }
 
 static const struct rules *
-engine_rules(const struct engine *e, const struct source *s)
+engine_rules(const struct etable *t, const struct source *s)
 {
 	int i = s->cls + 1;
 
-	return &e->rules[i >= 0 && i < e->nrules ? i : 0];
+	return &t->rules[i >= 0 && i < t->nrules ? i : 0];
+}
+
+/* The table a key is counted in. */
+static struct etable *
+engine_table(struct engine *e, const struct key *k)
+{
+	return &e->t[rule_table_of(k)];
+}
+
+static const struct etable *
+engine_ctable(const struct engine *e, const struct key *k)
+{
+	return &e->t[rule_table_of(k)];
+}
+
+/* The table's capacity in the config. */
+static uint32_t
+table_cap(const struct conf *c, enum rule_table tab)
+{
+	uint32_t n = tab == TABLE_ACCOUNTS ? c->max_accounts : c->max_sources;
+
+	return n > 0 ? n : 1;
 }
 
 /* The class of a key: its address (an IPv6 prefix's first address). */
@@ -246,24 +296,30 @@ engine_class(const struct conf *c, const struct key *k)
 size_t
 engine_bytes_per_source(const struct engine *e)
 {
-	return e->src.stride;
+	return e->t[TABLE_SOURCES].src.stride;
 }
 
 struct engine *
 engine_new(const struct conf *c, const uint8_t hashkey[16])
 {
 	struct engine *e;
-	int nslots;
+	struct etable *t;
+	int nslots, tab;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->conf = c;
-	e->distinct = rules_distinct();
 	memcpy(e->hashkey, hashkey, HASH_KEYLEN);
-	if ((e->rules = rules_build(c, &e->nrules, &nslots)) == NULL)
-		goto fail;
-	if (sources_init(&e->src, c->max_sources, nslots, hashkey) == -1)
-		goto fail;
+	for (tab = 0; tab < TABLE_N; tab++) {
+		t = &e->t[tab];
+		table_rules(t, (enum rule_table)tab);
+		if ((t->rules = rules_build(c, t, &t->nrules, &nslots)) ==
+		    NULL)
+			goto fail;
+		if (sources_init(&t->src, table_cap(c, t->id), nslots,
+		    hashkey) == -1)
+			goto fail;
+	}
 	if (policy_init(&e->pol, STRIKES_MAX_KEYS, &c->max_new_blocks,
 	    hashkey) == -1)
 		goto fail;
@@ -276,21 +332,25 @@ fail:
 void
 engine_free(struct engine *e)
 {
+	int tab;
+
 	if (e == NULL)
 		return;
-	sources_fini(&e->src);
+	for (tab = 0; tab < TABLE_N; tab++) {
+		sources_fini(&e->t[tab].src);
+		free(e->t[tab].rules);
+	}
 	policy_fini(&e->pol);
-	free(e->rules);
 	free(e);
 }
 
 /* ------------------------------------------------------- judgement */
 
 static void
-engine_judge_source(struct engine *e, struct source *s, int64_t until_us)
+engine_judge_source(struct etable *t, struct source *s, int64_t until_us)
 {
 	if (!s->judged)
-		sources_lru_unlink(&e->src, s);
+		sources_lru_unlink(&t->src, s);
 	s->judged = 1;
 	s->until_us = until_us;
 	s->attempts = 0;
@@ -298,11 +358,11 @@ engine_judge_source(struct engine *e, struct source *s, int64_t until_us)
 
 /* Ends a judgement: the source starts over as if first seen. */
 static void
-engine_afresh(struct engine *e, struct source *s)
+engine_afresh(struct etable *t, struct source *s)
 {
 	if (s->judged) {
 		s->judged = 0;
-		sources_lru_link(&e->src, s);
+		sources_lru_link(&t->src, s);
 	}
 	s->until_us = 0;
 	s->attempts = 0;
@@ -311,7 +371,7 @@ engine_afresh(struct engine *e, struct source *s)
 	s->breaker_epoch = 0;
 	for (int w = 0; w < RULE_WINDOWS; w++)
 		window_clear(&s->win[w]);
-	fanout_clear(s->fanout, e->src.nslots);
+	fanout_clear(s->fanout, t->src.nslots);
 }
 
 /* ------------------------------------------------------------- feed */
@@ -381,10 +441,11 @@ engine_recent(struct engine *e, uint64_t keyhash, int64_t first_us,
 
 /* Fills what every verdict carries. */
 static void
-engine_figures(struct engine *e, const struct source *s, uint64_t keyhash,
-    enum rule rule, int64_t now_us, struct verdict *v)
+engine_figures(struct engine *e, const struct etable *t,
+    const struct source *s, uint64_t keyhash, enum rule rule, int64_t now_us,
+    struct verdict *v)
 {
-	const struct rules *ru = engine_rules(e, s);
+	const struct rules *ru = engine_rules(t, s);
 	uint32_t ring;
 
 	memset(v, 0, sizeof(*v));
@@ -394,7 +455,7 @@ engine_figures(struct engine *e, const struct source *s, uint64_t keyhash,
 	v->first_seen_us = s->first_us;
 	v->at_us = now_us;
 	v->cls = s->cls;
-	v->destinations = fanout_count(s->fanout, e->src.nslots,
+	v->destinations = fanout_count(s->fanout, t->src.nslots,
 	    ru->distinct_tick_us, s->last_us);
 	ring = engine_recent(e, keyhash, s->first_us, now_us,
 	    ru->distinct_w_us, v);
@@ -404,18 +465,19 @@ engine_figures(struct engine *e, const struct source *s, uint64_t keyhash,
 
 /* A rule triggered: allowed, breaker (or nothing) or a strike. */
 static bool
-engine_decide(struct engine *e, struct source *s, uint64_t keyhash,
-    enum rule rule, bool allowed, int64_t now_us, struct verdict *v)
+engine_decide(struct engine *e, struct etable *t, struct source *s,
+    uint64_t keyhash, enum rule rule, bool allowed, int64_t now_us,
+    struct verdict *v)
 {
 	const struct conf *c = e->conf;
-	const struct rules *ru = engine_rules(e, s);
+	const struct rules *ru = engine_rules(t, s);
 	enum action act;
 	int64_t timeout_us = 0;
 	int n = 0;
 
 	if (allowed) {
 		act = ACT_ALLOWED;
-		engine_judge_source(e, s, add_sat(now_us, c->timeout_us));
+		engine_judge_source(t, s, add_sat(now_us, c->timeout_us));
 	} else if (!policy_breaker_room(&e->pol, &c->max_new_blocks, now_us)) {
 		if (s->breaker_epoch == e->pol.brk_epoch)
 			return false;	/* reported in this episode */
@@ -433,9 +495,9 @@ engine_decide(struct engine *e, struct source *s, uint64_t keyhash,
 			act = ACT_THROTTLE;
 		else
 			act = ACT_BLOCK;
-		engine_judge_source(e, s, add_sat(now_us, timeout_us));
+		engine_judge_source(t, s, add_sat(now_us, timeout_us));
 	}
-	engine_figures(e, s, keyhash, rule, now_us, v);
+	engine_figures(e, t, s, keyhash, rule, now_us, v);
 	v->action = act;
 	v->timeout_us = timeout_us;
 	v->strike = n;
@@ -492,11 +554,11 @@ span_head(const struct span *c, int64_t div, int64_t last_us)
 /* Counts one event of a source not under judgement in the windows of
  * the rules that count its kind; the first rule it breaks. */
 static enum rule
-engine_count(struct engine *e, struct source *s, uint64_t keyhash,
-    const struct event *ev)
+engine_count(struct engine *e, struct etable *t, struct source *s,
+    uint64_t keyhash, const struct event *ev)
 {
 	int ri = s->cls + 1;	/* engine_rules, for writing the spans */
-	struct rules *ru = &e->rules[ri >= 0 && ri < e->nrules ? ri : 0];
+	struct rules *ru = &t->rules[ri >= 0 && ri < t->nrules ? ri : 0];
 	const struct rule_def *def;
 	struct rule_rt *rt;
 	bool fresh = s->connections == 0;
@@ -505,22 +567,23 @@ engine_count(struct engine *e, struct source *s, uint64_t keyhash,
 	enum rule trig = RULE_NONE;
 	uint32_t n, dh;
 	int64_t idx;
-	int r;
+	int i, r;
 
 	dh = engine_dsthash(e, &ev->value);	/* for the ring too */
 	if (fresh)
 		s->first_us = ev->t_us;
-	if (e->distinct != RULE_NONE &&
+	if (t->distinct != RULE_NONE &&
 	    (fresh || t_us - s->last_us >= ru->distinct_w_us))
-		fanout_clear(s->fanout, e->src.nslots);
-	for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+		fanout_clear(s->fanout, t->src.nslots);
+	for (i = 0; i < t->nids; i++) {
+		r = t->ids[i];
 		def = &rule_defs[r];
 		rt = &ru->r[r];
 		if ((def->kinds & kind) == 0 || (def->flags & ~ev->flags) != 0)
 			continue;
 		if (def->counts == RULE_DISTINCT) {
 			/* kept while off too: the destinations figure */
-			n = fanout_add_tick(s->fanout, e->src.nslots, dh,
+			n = fanout_add_tick(s->fanout, t->src.nslots, dh,
 			    (uint16_t)(uint64_t)span_index(&rt->span,
 			    ru->distinct_tick_us, t_us));
 		} else if (!rt->rate.off) {
@@ -532,8 +595,8 @@ engine_count(struct engine *e, struct source *s, uint64_t keyhash,
 			continue;
 		if (rt->rate.off)
 			continue;
-		if (sat16(n) > s->peak[r - 1])
-			s->peak[r - 1] = sat16(n);
+		if (sat16(n) > s->peak[i])
+			s->peak[i] = sat16(n);
 		if (n > rt->rate.n && trig == RULE_NONE)
 			trig = (enum rule)r;
 	}
@@ -541,7 +604,7 @@ engine_count(struct engine *e, struct source *s, uint64_t keyhash,
 	s->connections = ev->count > UINT32_MAX - s->connections ?
 	    UINT32_MAX : s->connections + ev->count;
 	engine_remember(e, keyhash, dh, &ev->value, t_us);
-	sources_touch(&e->src, s);
+	sources_touch(&t->src, s);
 	return trig;
 }
 
@@ -552,45 +615,45 @@ engine_count(struct engine *e, struct source *s, uint64_t keyhash,
  * within a few events, without a scan of the whole table per event.
  */
 static void
-engine_reap(struct engine *e, int64_t now_us)
+engine_reap(struct etable *t, int64_t now_us)
 {
 	struct source *s;
 	int i;
 
-	for (i = 0; i < REAP_SCAN && e->src.used > 0; i++) {
-		if (e->reap >= e->src.used)
-			e->reap = 0;
-		s = sources_at(&e->src, e->reap++);
+	for (i = 0; i < REAP_SCAN && t->src.used > 0; i++) {
+		if (t->reap >= t->src.used)
+			t->reap = 0;
+		s = sources_at(&t->src, t->reap++);
 		if (s->judged && now_us >= s->until_us)
-			engine_afresh(e, s);
+			engine_afresh(t, s);
 	}
 }
 
 /* The entry of k, inserted when new; NULL when the table is all judged. */
 static struct source *
-engine_source(struct engine *e, const struct key *k, uint64_t h,
-    int64_t now_us)
+engine_source(struct engine *e, struct etable *t, const struct key *k,
+    uint64_t h, int64_t now_us)
 {
 	struct source *s;
 	bool evicted;
 
-	if ((s = sources_lookup(&e->src, k, h)) != NULL)
+	if ((s = sources_lookup(&t->src, k, h)) != NULL)
 		return s;
-	if ((s = sources_insert(&e->src, k, h, &evicted)) == NULL) {
-		engine_reap(e, now_us);
-		if ((s = sources_insert(&e->src, k, h, &evicted)) == NULL)
+	if ((s = sources_insert(&t->src, k, h, &evicted)) == NULL) {
+		engine_reap(t, now_us);
+		if ((s = sources_insert(&t->src, k, h, &evicted)) == NULL)
 			return NULL;
 	}
 	if (evicted)
-		e->st.evicted++;
-	e->st.sources++;
+		t->evicted++;
+	t->sources++;
 	s->cls = (int16_t)engine_class(e->conf, k);
 	return s;
 }
 
-/* engine_feed given the hash of the event's key. */
+/* engine_feed given the event's table and the hash of its key. */
 static bool
-engine_feed_hashed(struct engine *e, const struct event *ev,
+engine_feed_hashed(struct engine *e, struct etable *t, const struct event *ev,
     uint64_t keyhash, struct verdict *v)
 {
 	struct source *s;
@@ -598,7 +661,7 @@ engine_feed_hashed(struct engine *e, const struct event *ev,
 
 	e->st.events++;
 	/* A table full of judged sources: the event is counted, untracked. */
-	if ((s = engine_source(e, &ev->key, keyhash, ev->t_us)) == NULL)
+	if ((s = engine_source(e, t, &ev->key, keyhash, ev->t_us)) == NULL)
 		return false;
 	if (s->judged) {
 		if (ev->t_us < s->until_us) {
@@ -607,19 +670,22 @@ engine_feed_hashed(struct engine *e, const struct event *ev,
 			e->st.attempts++;
 			return false;
 		}
-		engine_afresh(e, s);
+		engine_afresh(t, s);
 	}
-	rule = engine_count(e, s, keyhash, ev);
+	rule = engine_count(e, t, s, keyhash, ev);
 	if (rule == RULE_NONE)
 		return false;
-	return engine_decide(e, s, keyhash, rule,
+	return engine_decide(e, t, s, keyhash, rule,
 	    (ev->flags & EVENT_ALLOWED) != 0, ev->t_us, v);
 }
 
 bool
 engine_feed(struct engine *e, const struct event *ev, struct verdict *v)
 {
-	return engine_feed_hashed(e, ev, sources_hash(&e->src, &ev->key), v);
+	struct etable *t = engine_table(e, &ev->key);
+
+	return engine_feed_hashed(e, t, ev, sources_hash(&t->src, &ev->key),
+	    v);
 }
 
 /* Sources in the table from which engine_feed_batch prefetches: about
@@ -660,6 +726,7 @@ engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
 	uint64_t h[ENGINE_BATCH];
 	uint32_t ent[ENGINE_BATCH];
 	const struct source *s;
+	struct etable *t = n > 0 ? engine_table(e, &ev[0].key) : NULL;
 	size_t i, nv = 0;
 
 	if (n > ENGINE_BATCH) {
@@ -669,39 +736,42 @@ engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
 			    v + nv);
 		return nv;
 	}
-	if (e->src.used < ENGINE_PREFETCH_MIN) {	/* in the cache */
-		for (i = 0; i < n; i++)
+	for (i = 1; i < n && t != NULL; i++)	/* one table only */
+		if (engine_table(e, &ev[i].key) != t)
+			t = NULL;
+	if (t == NULL || t->src.used < ENGINE_PREFETCH_MIN) {
+		for (i = 0; i < n; i++)	/* in the cache, or mixed */
 			if (engine_feed(e, &ev[i], &v[nv]))
 				nv++;
 		return nv;
 	}
 	for (i = 0; i < n; i++) {
-		h[i] = sources_hash(&e->src, &ev[i].key);
-		__builtin_prefetch(&e->src.buckets[h[i] & e->src.mask]);
+		h[i] = sources_hash(&t->src, &ev[i].key);
+		__builtin_prefetch(&t->src.buckets[h[i] & t->src.mask]);
 	}
 	for (i = 0; i < n; i++) {
-		ent[i] = e->src.buckets[h[i] & e->src.mask];
+		ent[i] = t->src.buckets[h[i] & t->src.mask];
 		if (ent[i] != 0)
-			ENGINE_PREFETCH_ENTRY(&e->src, ent[i]);
+			ENGINE_PREFETCH_ENTRY(&t->src, ent[i]);
 	}
 	for (i = 0; i < n; i++) {
 		if (ent[i] == 0)
 			continue;
-		s = sources_at(&e->src, ent[i] - 1);
+		s = sources_at(&t->src, ent[i] - 1);
 		if (!key_equal(&s->key, &ev[i].key)) {
 			if (s->hnext != 0)
-				ENGINE_PREFETCH_ENTRY(&e->src, s->hnext);
+				ENGINE_PREFETCH_ENTRY(&t->src, s->hnext);
 			continue;
 		}
 		if (s->lru_prev != 0)
-			__builtin_prefetch(&sources_at(&e->src,
+			__builtin_prefetch(&sources_at(&t->src,
 			    s->lru_prev - 1)->lru_next, 1);
 		if (s->lru_next != 0)
-			__builtin_prefetch(&sources_at(&e->src,
+			__builtin_prefetch(&sources_at(&t->src,
 			    s->lru_next - 1)->lru_prev, 1);
 	}
 	for (i = 0; i < n; i++)
-		if (engine_feed_hashed(e, &ev[i], h[i], &v[nv]))
+		if (engine_feed_hashed(e, t, &ev[i], h[i], &v[nv]))
 			nv++;
 	return nv;
 }
@@ -712,13 +782,14 @@ int
 engine_judge(struct engine *e, const struct key *k, int64_t until_us,
     uint32_t attempts)
 {
+	struct etable *t = engine_table(e, k);
 	struct source *s;
 
 	/* no clock here: nothing is reaped for a manual block */
-	if ((s = engine_source(e, k, sources_hash(&e->src, k),
+	if ((s = engine_source(e, t, k, sources_hash(&t->src, k),
 	    INT64_MIN)) == NULL)
 		return -1;
-	engine_judge_source(e, s, until_us);
+	engine_judge_source(t, s, until_us);
 	s->attempts = attempts;
 	return 0;
 }
@@ -726,17 +797,19 @@ engine_judge(struct engine *e, const struct key *k, int64_t until_us,
 void
 engine_release(struct engine *e, const struct key *k)
 {
-	struct source *s = sources_lookup(&e->src, k, sources_hash(&e->src, k));
+	struct etable *t = engine_table(e, k);
+	struct source *s = sources_lookup(&t->src, k, sources_hash(&t->src, k));
 
 	if (s != NULL && s->judged)
-		engine_afresh(e, s);
+		engine_afresh(t, s);
 }
 
 uint32_t
 engine_attempts(const struct engine *e, const struct key *k)
 {
-	const struct source *s = sources_lookup(&e->src, k,
-	    sources_hash(&e->src, k));
+	const struct etable *t = engine_ctable(e, k);
+	const struct source *s = sources_lookup(&t->src, k,
+	    sources_hash(&t->src, k));
 
 	return s != NULL && s->judged ? s->attempts : 0;
 }
@@ -764,7 +837,12 @@ void
 engine_stats(const struct engine *e, struct engine_stats *st)
 {
 	*st = e->st;
-	st->tracked = e->src.used;
+	st->sources = e->t[TABLE_SOURCES].sources;
+	st->evicted = e->t[TABLE_SOURCES].evicted;
+	st->tracked = e->t[TABLE_SOURCES].src.used;
+	st->accounts = e->t[TABLE_ACCOUNTS].sources;
+	st->accounts_evicted = e->t[TABLE_ACCOUNTS].evicted;
+	st->accounts_tracked = e->t[TABLE_ACCOUNTS].src.used;
 }
 
 /* ---------------------------------------------------------------- top */
@@ -778,22 +856,24 @@ ratio(uint32_t count, const struct rate *r)
 }
 
 static double
-talker_ratio(const struct engine *e, const struct engine_talker *t)
+talker_ratio(const struct engine *e, const struct engine_talker *tk)
 {
-	const struct rules *ru = &e->rules[t->cls + 1 < e->nrules ?
-	    t->cls + 1 : 0];
+	const struct etable *t = engine_ctable(e, &tk->key);
+	const struct rules *ru = &t->rules[tk->cls + 1 < t->nrules ?
+	    tk->cls + 1 : 0];
 	double a = 0, b;
-	int r;
+	int i;
 
-	for (r = 1; r <= RULE_LAST_COUNTED; r++)
-		if ((b = ratio(t->count[r], &ru->r[r].rate)) > a)
+	for (i = 0; i < t->nids; i++)
+		if ((b = ratio(tk->count[t->ids[i]], &ru->r[t->ids[i]].rate)) >
+		    a)
 			a = b;
 	return a;
 }
 
 /* The count of rule r in the window of s at now_us (0 when off). */
 static uint32_t
-engine_count_at(const struct engine *e, const struct source *s,
+engine_count_at(const struct etable *t, const struct source *s,
     const struct rules *ru, int r, int64_t now_us)
 {
 	const struct rule_rt *rt = &ru->r[r];
@@ -802,7 +882,7 @@ engine_count_at(const struct engine *e, const struct source *s,
 		return 0;
 	if (rule_defs[r].counts == RULE_DISTINCT)
 		return now_us - s->last_us < ru->distinct_w_us ?
-		    fanout_count(s->fanout, e->src.nslots,
+		    fanout_count(s->fanout, t->src.nslots,
 		    ru->distinct_tick_us, now_us) : 0;
 	return window_count(&s->win[rt->win], rt->bucket_us, s->last_us,
 	    now_us);
@@ -810,25 +890,26 @@ engine_count_at(const struct engine *e, const struct source *s,
 
 /* The talker row of s: its peaks, or its counts at now_us. */
 static void
-engine_talker(const struct engine *e, const struct source *s, bool peak,
-    int64_t now_us, struct engine_talker *t)
+engine_talker(const struct etable *t, const struct source *s, bool peak,
+    int64_t now_us, struct engine_talker *tk)
 {
-	const struct rules *ru = engine_rules(e, s);
-	int r;
+	const struct rules *ru = engine_rules(t, s);
+	int i;
 
-	memset(t, 0, sizeof(*t));
-	t->key = s->key;
-	t->cls = s->cls;
-	t->connections = s->connections;
+	memset(tk, 0, sizeof(*tk));
+	tk->key = s->key;
+	tk->cls = s->cls;
+	tk->connections = s->connections;
 	if (peak) {
-		for (r = 1; r <= RULE_LAST_COUNTED; r++)
-			t->count[r] = s->peak[r - 1];
+		for (i = 0; i < t->nids; i++)
+			tk->count[t->ids[i]] = s->peak[i];
 		return;
 	}
 	if (s->judged || s->connections == 0)
 		return;
-	for (r = 1; r <= RULE_LAST_COUNTED; r++)
-		t->count[r] = engine_count_at(e, s, ru, r, now_us);
+	for (i = 0; i < t->nids; i++)
+		tk->count[t->ids[i]] = engine_count_at(t, s, ru, t->ids[i],
+		    now_us);
 }
 
 /* Whether a ranks before b: higher ratio, then key bytes (stable). */
@@ -847,23 +928,30 @@ size_t
 engine_top(const struct engine *e, struct engine_talker *out, size_t max,
     bool peak, int64_t now_us)
 {
-	struct engine_talker t;
+	const struct etable *t;
+	struct engine_talker tk;
 	size_t n = 0, j;
 	uint32_t i;
 	double r;
+	int tab;
 
 	if (max == 0)
 		return 0;
-	for (i = 0; i < e->src.used; i++) {
-		engine_talker(e, sources_at(&e->src, i), peak, now_us, &t);
-		if ((r = talker_ratio(e, &t)) <= 0)
-			continue;
-		if (n == max && !talker_before(e, &t, r, &out[n - 1]))
-			continue;
-		j = n < max ? n++ : n - 1;
-		for (; j > 0 && talker_before(e, &t, r, &out[j - 1]); j--)
-			out[j] = out[j - 1];
-		out[j] = t;
+	for (tab = 0; tab < TABLE_N; tab++) {
+		t = &e->t[tab];
+		for (i = 0; i < t->src.used; i++) {
+			engine_talker(t, sources_at(&t->src, i), peak, now_us,
+			    &tk);
+			if ((r = talker_ratio(e, &tk)) <= 0)
+				continue;
+			if (n == max && !talker_before(e, &tk, r, &out[n - 1]))
+				continue;
+			j = n < max ? n++ : n - 1;
+			for (; j > 0 && talker_before(e, &tk, r, &out[j - 1]);
+			    j--)
+				out[j] = out[j - 1];
+			out[j] = tk;
+		}
 	}
 	return n;
 }
@@ -908,9 +996,9 @@ engine_copy_source(struct sources *dt, struct source *d,
  * Sources that do not fit are counted as evicted.
  */
 static void
-engine_move(struct engine *e, struct sources *nt)
+engine_move(struct etable *t, struct sources *nt)
 {
-	struct sources *ot = &e->src;
+	struct sources *ot = &t->src;
 	struct source *s, *d;
 	uint32_t i;
 	bool evicted;
@@ -922,7 +1010,7 @@ engine_move(struct engine *e, struct sources *nt)
 		d = sources_insert(nt, &s->key, sources_hash(nt, &s->key),
 		    &evicted);
 		if (d == NULL) {
-			e->st.evicted++;
+			t->evicted++;
 			continue;
 		}
 		engine_copy_source(nt, d, ot, s);
@@ -932,58 +1020,79 @@ engine_move(struct engine *e, struct sources *nt)
 		d = sources_insert(nt, &s->key, sources_hash(nt, &s->key),
 		    &evicted);
 		if (evicted || d == NULL)
-			e->st.evicted++;
+			t->evicted++;
 		if (d != NULL)
 			engine_copy_source(nt, d, ot, s);
 	}
 }
 
-int
-engine_reconf(struct engine *e, const struct conf *c)
+/* Table t under its new rules nr (of nslots distinct slots). */
+static int
+table_reconf(struct engine *e, struct etable *t, const struct conf *c,
+    struct rules *nr, int nrules, int nslots)
 {
-	struct rules *nr, *or = e->rules;
 	const struct rules *a, *b;
 	struct sources nt;
 	struct source *s;
-	int nrules, nslots, r;
 	uint32_t i;
+	int k, r;
 
-	if ((nr = rules_build(c, &nrules, &nslots)) == NULL)
-		return -1;
-	if (policy_reconf(&e->pol, &c->max_new_blocks) == -1)
-		goto fail;
-	if (nslots < e->src.nslots)
-		nslots = e->src.nslots;		/* grow only */
-	if (nslots != e->src.nslots ||
-	    (c->max_sources > 0 ? c->max_sources : 1) != e->src.cap) {
-		if (sources_init(&nt, c->max_sources, nslots, e->hashkey) == -1)
-			goto fail;
-		engine_move(e, &nt);
-		sources_fini(&e->src);
-		e->src = nt;
+	if (nslots < t->src.nslots)
+		nslots = t->src.nslots;		/* grow only */
+	if (nslots != t->src.nslots || table_cap(c, t->id) != t->src.cap) {
+		if (sources_init(&nt, table_cap(c, t->id), nslots,
+		    e->hashkey) == -1)
+			return -1;
+		engine_move(t, &nt);
+		sources_fini(&t->src);
+		t->src = nt;
 	}
 	/* New classes; a window whose length changed starts empty. */
-	for (i = 0; i < e->src.used; i++) {
-		s = sources_at(&e->src, i);
-		a = &or[s->cls + 1 < e->nrules ? s->cls + 1 : 0];
+	for (i = 0; i < t->src.used; i++) {
+		s = sources_at(&t->src, i);
+		a = &t->rules[s->cls + 1 < t->nrules ? s->cls + 1 : 0];
 		s->cls = (int16_t)engine_class(c, &s->key);
-		b = &nr[s->cls + 1];
+		b = &nr[s->cls + 1 < nrules ? s->cls + 1 : 0];
 		/* an off window was not kept up to date: clear it too */
-		for (r = 1; r <= RULE_LAST_COUNTED; r++)
+		for (k = 0; k < t->nids; k++) {
+			r = t->ids[k];
 			if (rule_defs[r].counts == RULE_EVENTS &&
 			    (a->r[r].rate.off || b->r[r].rate.off ||
 			    a->r[r].bucket_us != b->r[r].bucket_us))
 				window_clear(&s->win[a->r[r].win]);
+		}
 		if (a->distinct_tick_us != b->distinct_tick_us)
-			fanout_clear(s->fanout, e->src.nslots);
+			fanout_clear(s->fanout, t->src.nslots);
 	}
-	e->rules = nr;
-	e->nrules = nrules;
+	free(t->rules);
+	t->rules = nr;
+	t->nrules = nrules;
+	return 0;
+}
+
+int
+engine_reconf(struct engine *e, const struct conf *c)
+{
+	struct rules *nr[TABLE_N] = { NULL };
+	int nrules[TABLE_N], nslots[TABLE_N], tab;
+
+	for (tab = 0; tab < TABLE_N; tab++)
+		if ((nr[tab] = rules_build(c, &e->t[tab], &nrules[tab],
+		    &nslots[tab])) == NULL)
+			goto fail;
+	if (policy_reconf(&e->pol, &c->max_new_blocks) == -1)
+		goto fail;
+	for (tab = 0; tab < TABLE_N; tab++) {
+		if (table_reconf(e, &e->t[tab], c, nr[tab], nrules[tab],
+		    nslots[tab]) == -1)
+			goto fail;
+		nr[tab] = NULL;
+	}
 	e->conf = c;
-	free(or);
 	return 0;
 fail:
-	free(nr);
+	for (tab = 0; tab < TABLE_N; tab++)
+		free(nr[tab]);
 	return -1;
 }
 
@@ -991,13 +1100,13 @@ fail:
 
 /* Whether s has anything at now_us in the window of an enabled rule. */
 static bool
-engine_live(const struct engine *e, const struct source *s,
+engine_live(const struct etable *t, const struct source *s,
     const struct rules *ru, int64_t now_us)
 {
-	int r;
+	int i;
 
-	for (r = 1; r <= RULE_LAST_COUNTED; r++)
-		if (engine_count_at(e, s, ru, r, now_us) > 0)
+	for (i = 0; i < t->nids; i++)
+		if (engine_count_at(t, s, ru, t->ids[i], now_us) > 0)
 			return true;
 	return false;
 }
@@ -1008,25 +1117,28 @@ engine_export(const struct engine *e, int64_t now_us,
 {
 	struct engine_slot slots[ENGINE_MAX_SLOTS];
 	struct engine_counters c;
+	const struct etable *t;
 	const struct source *s;
 	const struct rules *ru;
 	const struct rule_rt *rt;
 	uint32_t i;
 	size_t n = 0;
-	int r;
+	int k, r, tab;
 
 	/* The LRU list holds exactly the sources not under judgement. */
-	for (i = e->src.lru_tail; i != 0; i = s->lru_prev) {
-		s = sources_at(&e->src, i - 1);
-		ru = engine_rules(e, s);
-		if (s->connections == 0 || !engine_live(e, s, ru, now_us))
+	for (tab = 0; tab < TABLE_N; tab++)
+	for (t = &e->t[tab], i = t->src.lru_tail; i != 0; i = s->lru_prev) {
+		s = sources_at(&t->src, i - 1);
+		ru = engine_rules(t, s);
+		if (s->connections == 0 || !engine_live(t, s, ru, now_us))
 			continue;
 		memset(&c, 0, sizeof(c));
 		c.key = s->key;
 		c.connections = s->connections;
 		c.first_us = s->first_us;
 		c.last_us = s->last_us;
-		for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+		for (k = 0; k < t->nids; k++) {
+			r = t->ids[k];
 			rt = &ru->r[r];
 			if (rule_defs[r].counts != RULE_EVENTS || rt->rate.off)
 				continue;
@@ -1035,7 +1147,7 @@ engine_export(const struct engine *e, int64_t now_us,
 			    s->last_us, c.buckets[r]);
 		}
 		c.distinct_tick_us = ru->distinct_tick_us;
-		c.nslots = fanout_save(s->fanout, e->src.nslots,
+		c.nslots = fanout_save(s->fanout, t->src.nslots,
 		    ru->distinct_tick_us, s->last_us, slots);
 		c.slots = slots;
 		fn(&c, arg);
@@ -1065,6 +1177,7 @@ int
 engine_import(struct engine *e, const struct engine_counters *c,
     int64_t shift_us, int64_t now_us)
 {
+	struct etable *t = engine_table(e, &c->key);
 	const struct rules *ru;
 	const struct rule_rt *rt;
 	struct window w[RULE_WINDOWS];
@@ -1072,10 +1185,11 @@ engine_import(struct engine *e, const struct engine_counters *c,
 	int64_t first_us, last_us, age_us;
 	uint64_t h;
 	bool live = false, slots_ok;
-	int r;
+	int k, r;
 
 	if ((c->key.kind != KEY_V4 && c->key.kind != KEY_V6 &&
-	    c->key.kind != KEY_UID) || c->connections == 0 ||
+	    c->key.kind != KEY_UID && c->key.kind != KEY_ACCOUNT) ||
+	    c->connections == 0 ||
 	    c->first_us > c->last_us)
 		return 0;
 	if (__builtin_add_overflow(c->last_us, shift_us, &last_us) ||
@@ -1092,13 +1206,15 @@ engine_import(struct engine *e, const struct engine_counters *c,
 	if (__builtin_sub_overflow(now_us, last_us, &age_us) ||
 	    age_us > INT64_MAX / 4)
 		return 0;
-	h = sources_hash(&e->src, &c->key);
-	if (sources_lookup(&e->src, &c->key, h) != NULL)
+	h = sources_hash(&t->src, &c->key);
+	if (sources_lookup(&t->src, &c->key, h) != NULL)
 		return 0;
-	ru = &e->rules[engine_class(e->conf, &c->key) + 1];
+	k = engine_class(e->conf, &c->key) + 1;
+	ru = &t->rules[k < t->nrules ? k : 0];
 	for (r = 0; r < RULE_WINDOWS; r++)
 		window_clear(&w[r]);
-	for (r = 1; r <= RULE_LAST_COUNTED; r++) {
+	for (k = 0; k < t->nids; k++) {
+		r = t->ids[k];
 		rt = &ru->r[r];
 		if (rule_defs[r].counts != RULE_EVENTS || rt->rate.off ||
 		    c->bucket_us[r] != rt->bucket_us)
@@ -1110,23 +1226,24 @@ engine_import(struct engine *e, const struct engine_counters *c,
 	}
 	slots_ok = c->distinct_tick_us == ru->distinct_tick_us &&
 	    c->nslots <= ENGINE_MAX_SLOTS && (c->nslots == 0 || c->slots != NULL);
-	if (slots_ok && e->distinct != RULE_NONE &&
-	    !ru->r[e->distinct].rate.off && age_us < ru->distinct_w_us)
+	if (slots_ok && t->distinct != RULE_NONE &&
+	    !ru->r[t->distinct].rate.off && age_us < ru->distinct_w_us)
 		live = live || import_slots_live(c, ru->distinct_tick_us,
 		    last_us, now_us);
 	if (!live)
 		return 0;
 
-	if ((s = engine_source(e, &c->key, h, now_us)) == NULL)
+	if ((s = engine_source(e, t, &c->key, h, now_us)) == NULL)
 		return -1;
 	s->connections = c->connections;
 	s->first_us = first_us;
 	s->last_us = last_us;
 	memcpy(s->win, w, sizeof(s->win));
 	if (slots_ok)
-		fanout_load(s->fanout, e->src.nslots, ru->distinct_tick_us,
+		fanout_load(s->fanout, t->src.nslots, ru->distinct_tick_us,
 		    last_us, c->slots, c->nslots);
-	for (r = 1; r <= RULE_LAST_COUNTED; r++)
-		s->peak[r - 1] = sat16(engine_count_at(e, s, ru, r, last_us));
+	for (k = 0; k < t->nids; k++)
+		s->peak[k] = sat16(engine_count_at(t, s, ru, t->ids[k],
+		    last_us));
 	return 1;
 }

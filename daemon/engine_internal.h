@@ -37,9 +37,22 @@ uint64_t	hash_key(const uint8_t key[HASH_KEYLEN], const struct key *);
  */
 #define WINDOW_BUCKETS	16
 
-/* The number of RULE_EVENTS rules: each has a window in every source. */
+/* The rules of each table, and the RULE_EVENTS rules among them (each
+ * has a window in every entry of its table); RULE_TABLE_MAX and
+ * RULE_WINDOWS are the larger of the two tables'. */
+#define RULE_ONE_(...)			+ 1
 #define RULE_WIN_(id, nm, cnt, ...)	+ ((cnt) == RULE_EVENTS)
-enum { RULE_WINDOWS = 0 RULES_COUNTED(RULE_WIN_) };
+enum {
+	RULE_NSOURCES = 0 RULES_SOURCES(RULE_ONE_),
+	RULE_NACCOUNTS = 0 RULES_ACCOUNTS(RULE_ONE_),
+	RULE_WSOURCES = 0 RULES_SOURCES(RULE_WIN_),
+	RULE_WACCOUNTS = 0 RULES_ACCOUNTS(RULE_WIN_),
+	RULE_TABLE_MAX = RULE_NSOURCES > RULE_NACCOUNTS ? RULE_NSOURCES :
+	    RULE_NACCOUNTS,
+	RULE_WINDOWS = RULE_WSOURCES > RULE_WACCOUNTS ? RULE_WSOURCES :
+	    RULE_WACCOUNTS,
+};
+#undef RULE_ONE_
 #undef RULE_WIN_
 
 struct window {
@@ -126,9 +139,10 @@ struct source {
 	int64_t		first_us;	/* first counted event since afresh */
 	int64_t		last_us;	/* latest counted event (max) */
 	int64_t		until_us;	/* judged: end, DURATION_PERMANENT */
-	struct window	win[RULE_WINDOWS];	/* RULE_EVENTS rules' */
-	uint16_t	peak[RULE_LAST_COUNTED];	/* highest count of
-							   rule r at [r - 1] */
+	struct window	win[RULE_WINDOWS];	/* its table's RULE_EVENTS
+						   rules' */
+	uint16_t	peak[RULE_TABLE_MAX];	/* highest count of the i-th
+						   rule of its table */
 	uint8_t		judged;
 	uint8_t		pad;
 	uint8_t		fanout[];	/* fanout area, nslots slots */

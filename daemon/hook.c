@@ -32,7 +32,7 @@ struct hook_child {
 	pid_t		 pid;
 	int64_t		 deadline_us;	/* CLOCK_MONOTONIC */
 	bool		 killed;
-	char		 what[96];	/* "block 192.0.2.7" for the log */
+	char		 what[KEY_STRLEN + 16];	/* "block 192.0.2.7" for the log */
 };
 
 static struct hook_child children[HOOK_MAX_RUNNING];

@@ -7,7 +7,8 @@
  *
  * Text forms: "192.0.2.7", "2001:db8:1:2::/64", "2001:db8::25" (a /128 is
  * printed as the bare address) and "uid:1001".  key_parse takes those and
- * "2001:db8::25/128"; host bits set under a prefix are masked off, not
+ * "2001:db8::25/128" and "account:NAME" (a login, lower-cased; its key is
+ * a hash, the name lives in names.c); host bits set under a prefix are masked off, not
  * refused, so "2001:db8:1:2::9/64" is 2001:db8:1:2::/64.
  */
 #include <sys/socket.h>
@@ -62,6 +63,54 @@ key_from_addr(struct key *k, const struct addr *a, int ipv6_prefix)
 }
 
 void
+addr_aggregate(struct addr *a, int ipv6_prefix)
+{
+	if (a->family == AF_INET6)
+		mask_v6(a->b, ipv6_prefix < 0 ? 0 : ipv6_prefix > 128 ? 128 :
+		    ipv6_prefix);
+}
+
+/* Lower-cases login into buf (ACCOUNT_MAX + 1 bytes); -1 when it is not
+ * 1-255 bytes of 0x21-0x7e. */
+static int
+account_name(const char *login, size_t len, char *buf)
+{
+	size_t i;
+
+	if (len == 0 || len > ACCOUNT_MAX)
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)login[i];
+
+		if (c < 0x21 || c > 0x7e)
+			return -1;
+		buf[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
+static int
+key_account(struct key *k, const char *login, size_t len, bool pin)
+{
+	char name[ACCOUNT_MAX + 1];
+
+	memset(k, 0, sizeof(*k));
+	if (account_name(login, len, name) == -1)
+		return -1;
+	k->kind = KEY_ACCOUNT;
+	names_hash(name, len, k->addr);
+	names_put(k->addr, name, len, pin);
+	return 0;
+}
+
+int
+key_from_account(struct key *k, const char *login, size_t len)
+{
+	return key_account(k, login, len, false);
+}
+
+void
 key_from_uid(struct key *k, uint32_t uid)
 {
 	memset(k, 0, sizeof(*k));
@@ -73,6 +122,7 @@ char *
 key_format(const struct key *k, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
+	const char *name;
 
 	if (len == 0)
 		return buf;
@@ -94,6 +144,15 @@ key_format(const struct key *k, char *buf, size_t len)
 		return buf;
 	case KEY_UID:
 		snprintf(buf, len, "uid:%lu", (unsigned long)k->uid);
+		return buf;
+	case KEY_ACCOUNT:
+		if ((name = names_get(k)) != NULL)
+			snprintf(buf, len, "account:%s", name);
+		else	/* the name is gone (a flood of logins): the hash */
+			snprintf(buf, len, "account:#%02x%02x%02x%02x%02x%02x"
+			    "%02x%02x", k->addr[0], k->addr[1], k->addr[2],
+			    k->addr[3], k->addr[4], k->addr[5], k->addr[6],
+			    k->addr[7]);
 		return buf;
 	default:
 		break;
@@ -142,10 +201,18 @@ key_parse(const char *s, int ipv6_prefix, struct key *k, char *err,
 		key_from_uid(k, (uint32_t)n);
 		return 0;
 	}
+	if (strncmp(s, "account:", 8) == 0) {
+		if (key_account(k, s + 8, strlen(s + 8), true) == -1) {
+			snprintf(err, errlen, "%.80s: bad account (1-255 "
+			    "printable characters, no space)", s);
+			return -1;
+		}
+		return 0;
+	}
 
 	if (strlen(s) >= sizeof(buf)) {
-		snprintf(err, errlen, "%.64s...: not an address, prefix or "
-		    "uid:N", s);
+		snprintf(err, errlen, "%.64s...: not an address, prefix, "
+		    "uid:N or account:NAME", s);
 		return -1;
 	}
 	strcpy(buf, s);
@@ -174,6 +241,6 @@ key_parse(const char *s, int ipv6_prefix, struct key *k, char *err,
 		key_from_addr(k, &a, plen == -1 ? ipv6_prefix : plen);
 		return 0;
 	}
-	snprintf(err, errlen, "%s: not an address, prefix or uid:N", s);
+	snprintf(err, errlen, "%.80s: not an address, prefix, uid:N or account:NAME", s);
 	return -1;
 }

@@ -83,7 +83,8 @@ struct key {
 	uint8_t		addr[16];	/* v4 in addr[0..3] */
 };
 
-#define KEY_STRLEN	64	/* "uid:4294967295", "ffff:...:ffff/128" */
+#define ACCOUNT_MAX	255	/* bytes of a login */
+#define KEY_STRLEN	272	/* "account:" and 255 bytes; "ffff:...:ffff/128" */
 
 /* key.c */
 void	key_from_addr(struct key *, const struct addr *, int ipv6_prefix);
@@ -98,6 +99,15 @@ int	key_from_account(struct key *, const char *login, size_t len);
 /* Masks an address to its key's length: a /ipv6_prefix for IPv6 (the
  * value an account's clients rule counts distinct). */
 void	addr_aggregate(struct addr *, int ipv6_prefix);
+
+/* names.c: the login behind each account key, for printing (bounded). */
+void	names_init(const uint8_t key[32]);	/* the daemon: random */
+void	names_hash(const char *name, size_t len, uint8_t out[16]);
+void	names_put(const uint8_t h[16], const char *name, size_t len,
+	    bool pin);
+/* Keeps the name of k through sweeps (a block, a parsed SOURCE). */
+void	names_pin(const struct key *);
+const char *names_get(const struct key *);	/* NULL: not known */
 /* Inline: the source table compares keys on every packet. */
 static inline bool
 key_equal(const struct key *a, const struct key *b)
@@ -219,13 +229,34 @@ void		 netset_foreach(const struct netset *,
  * A rule counts an event whose input kind is among its kinds and whose
  * flags include all of its flags.
  */
-#define RULES_COUNTED(X)						\
+#define RULES_SOURCES(X)						\
 	X(BURST, burst, RULE_EVENTS, INPUT_PACKETS, 0, DETECT,		\
 	    20, 60, "new connections")					\
 	X(SUSTAINED, sustained, RULE_EVENTS, INPUT_PACKETS, 0, DETECT,	\
 	    120, 3600, "new connections")				\
 	X(FANOUT, fanout, RULE_DISTINCT, INPUT_PACKETS, 0, DETECT,	\
 	    15, 600, "distinct destination addresses")
+#define RULES_ACCOUNTS(X)						\
+	X(CLIENTS, clients, RULE_DISTINCT, INPUT_ACCOUNTS, 0, ACCOUNTS,	\
+	    5, 600, "distinct client addresses")			\
+	X(RECIPIENTS, recipients, RULE_EVENTS, INPUT_ACCOUNTS, 0,	\
+	    ACCOUNTS, 500, 3600, "recipients")				\
+	X(FOREIGN_SENDERS, foreign_senders, RULE_EVENTS, INPUT_ACCOUNTS,	\
+	    EVENT_MESSAGE | EVENT_FOREIGN, ACCOUNTS, 20, 3600,		\
+	    "messages from a foreign sender domain")
+#define RULES_COUNTED(X)	RULES_SOURCES(X) RULES_ACCOUNTS(X)
+
+/*
+ * The rules count in one of two bounded tables: packet sources (keyed by
+ * address, prefix or uid: RULES_SOURCES, which classes may override) and
+ * accounts (RULES_ACCOUNTS), so a flood of spoofed packet sources never
+ * evicts an account.
+ */
+enum rule_table {
+	TABLE_SOURCES = 0,
+	TABLE_ACCOUNTS,
+	TABLE_N,
+};
 
 /* Inputs and events (DESIGN.md "Inputs and events"). */
 enum input_kind {
@@ -238,6 +269,7 @@ enum input_kind {
 
 #define INPUT_BIT(k)	(1u << (k))
 #define INPUT_PACKETS	(INPUT_BIT(INPUT_FORWARD) | INPUT_BIT(INPUT_OUTPUT))
+#define INPUT_ACCOUNTS	(INPUT_BIT(INPUT_POLICY) | INPUT_BIT(INPUT_MAILLOG))
 
 enum rule_counts {
 	RULE_EVENTS = 0,
@@ -273,6 +305,12 @@ enum backend_kind {
 #define CONF_MAX_ESCALATE	16
 #define CONF_GROUP_OFF		(-1)
 #define CONF_MAX_NEW_BLOCKS	1000000	/* max_new_blocks N */
+
+/* A list of strings of the config (domains, logins). */
+struct strlist {
+	char		**v;
+	int		 n;
+};
 
 struct conf_class {
 	char		 name[64];
@@ -328,7 +366,15 @@ struct conf {
 	char		 hook[4096];		/* "" none */
 	int64_t		 hook_timeout_us;
 
+	/* [accounts] (the thresholds are in rate[]) */
+	struct strlist	 sender_domains;	/* lower case */
+	uint32_t	 max_accounts;
+	bool		 block_clients;
+	uint16_t	 submission_ports[CONF_MAX_PORTS];
+	int		 nsubmission_ports;
+
 	/* [allow] */
+	struct strlist	 allow_accounts;	/* lower case, sorted */
 	struct netset	*allow_src;		/* addresses and networks */
 	uint32_t	*allow_uids;
 	int		 nallow_uids;
@@ -355,12 +401,19 @@ void		 conf_free(struct conf *);
 void		 conf_print(const struct conf *, FILE *);	/* check-config */
 bool		 conf_port_watched(const struct conf *, uint16_t port);
 bool		 conf_uid_allowed(const struct conf *, uint32_t uid);
+/* Whether a login (lower-cased, as in an account key) is allowlisted. */
+bool		 conf_account_allowed(const struct conf *, const char *login);
+/* Whether a sender domain (any case) is one of [accounts]
+ * sender_domains. */
+bool		 conf_sender_domain_ok(const struct conf *, const char *domain,
+		    size_t len);
 /* conf_load of an open stream; name is the file name of the messages. */
 struct conf	*conf_load_stream(FILE *, const char *name, FILE *errs);
 
 /* rules.c, continued: the table (the list is above struct conf). */
 struct rule_def {
 	const char	*name;
+	enum rule_table	 table;
 	enum rule_counts counts;
 	unsigned	 kinds;		/* INPUT_BIT()s */
 	unsigned	 flags;		/* EVENT_* all required */
@@ -372,6 +425,8 @@ struct rule_def {
 extern const struct rule_def rule_defs[RULE_MAX];
 /* "burst"...; "none" for RULE_NONE, "unknown" out of range. */
 const char	*rule_name(enum rule);
+/* The table of a key: accounts for account:NAME, else sources. */
+enum rule_table	 rule_table_of(const struct key *);
 /* The rule of a name, RULE_NONE when there is none. */
 enum rule	 rule_from_name(const char *);
 /* The threshold of rule r for class cls (-1: none): the class's own, else
@@ -504,6 +559,9 @@ struct engine_stats {
 	uint64_t	sources;	/* sources ever inserted */
 	uint64_t	tracked;	/* sources in the table now */
 	uint64_t	evicted;
+	uint64_t	accounts;	/* the same of the account table */
+	uint64_t	accounts_tracked;
+	uint64_t	accounts_evicted;
 	uint64_t	attempts;	/* events of sources under judgement */
 	uint64_t	verdicts[ACT_BREAKER + 1];
 };

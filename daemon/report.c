@@ -134,6 +134,8 @@ report_talker_json(const struct engine_talker *t, const struct conf *conf)
 	key_format(&t->key, src, sizeof(src));
 	rc |= obj_set(o, "source", json_string(src));
 	for (int r = 1; r <= RULE_LAST_COUNTED; r++) {
+		if (rule_defs[r].table != rule_table_of(&t->key))
+			continue;
 		const struct rate *lim = rule_rate(conf, t->cls, (enum rule)r);
 		char name[64];
 
@@ -236,65 +238,74 @@ talker_cell(uint32_t count, const struct rate *r, char *buf, size_t len)
 	return buf;
 }
 
-/* "burst 20/1m, sustained 120/1h, fanout 15/10m" for class cls. */
+/* "burst 20/1m, sustained 120/1h, fanout 15/10m": the rules of table
+ * tab for class cls. */
 static void
-limits_print(const struct conf *conf, int cls, FILE *f)
+limits_print(const struct conf *conf, enum rule_table tab, int cls, FILE *f)
 {
 	char buf[32];
-	int r;
+	int r, n = 0;
 
 	for (r = 1; r <= RULE_LAST_COUNTED; r++)
-		fprintf(f, "%s%s %s", r > 1 ? ", " : "", rule_name((enum rule)r),
-		    fmt_rate(rule_rate(conf, cls, (enum rule)r), buf,
-		    sizeof(buf)));
+		if (rule_defs[r].table == tab)
+			fprintf(f, "%s%s %s", n++ ? ", " : "",
+			    rule_name((enum rule)r), fmt_rate(rule_rate(conf,
+			    cls, (enum rule)r), buf, sizeof(buf)));
 }
 
 /*
- * The talkers with their counts next to their thresholds, then one legend
- * line per set of thresholds used (defaults, each class that appears), so
- * an operator can pick thresholds from a normal day's capture.
+ * The talkers of one table with their counts next to their thresholds,
+ * then one legend line per set of thresholds used (defaults, each class
+ * that appears), so an operator can pick thresholds from a normal day's
+ * capture or mail log.
  */
-void
-report_talkers_print(const struct engine_talker *t, size_t n,
-    const struct conf *conf, FILE *f)
+static void
+talkers_print_table(const struct engine_talker *t, size_t n,
+    const struct conf *conf, enum rule_table tab, FILE *f)
 {
 	char src[KEY_STRLEN], cell[24];
-	bool dflt = false;
+	bool dflt = false, any = false;
 	size_t i, j;
 	int r;
 
-	if (n == 0) {
-		fprintf(f, "top talkers: none\n");
+	for (i = 0; i < n && !any; i++)
+		any = rule_table_of(&t[i].key) == tab;
+	if (!any)
 		return;
-	}
-	fprintf(f, "top talkers (peak count in a window / threshold):\n");
-	fprintf(f, "%-19s %-14s", "source", "class");
+	fprintf(f, "top %s (peak count in a window / threshold):\n",
+	    tab == TABLE_ACCOUNTS ? "accounts" : "talkers");
+	fprintf(f, "%-19s %-14s", tab == TABLE_ACCOUNTS ? "account" :
+	    "source", "class");
 	for (r = 1; r <= RULE_LAST_COUNTED; r++)
-		fprintf(f, " %12s", rule_name((enum rule)r));
-	fprintf(f, " %8s\n", "conns");
+		if (rule_defs[r].table == tab)
+			fprintf(f, " %12s", rule_name((enum rule)r));
+	fprintf(f, " %8s\n", tab == TABLE_ACCOUNTS ? "rcpts" : "conns");
 	for (i = 0; i < n; i++) {
 		const char *cname = class_name(conf, t[i].cls);
 
+		if (rule_table_of(&t[i].key) != tab)
+			continue;
 		fprintf(f, "%-19s %-14s", key_format(&t[i].key, src,
 		    sizeof(src)), cname ? cname : "-");
 		for (r = 1; r <= RULE_LAST_COUNTED; r++)
-			fprintf(f, " %12s", talker_cell(t[i].count[r],
-			    rule_rate(conf, t[i].cls, (enum rule)r), cell,
-			    sizeof(cell)));
+			if (rule_defs[r].table == tab)
+				fprintf(f, " %12s", talker_cell(t[i].count[r],
+				    rule_rate(conf, t[i].cls, (enum rule)r),
+				    cell, sizeof(cell)));
 		fprintf(f, " %8" PRIu32 "\n", t[i].connections);
 		if (cname == NULL)
 			dflt = true;
 	}
 	if (dflt) {
 		fprintf(f, "thresholds: ");
-		limits_print(conf, -1, f);
+		limits_print(conf, tab, -1, f);
 		fputc('\n', f);
 	}
 	/* Each class once, in the order of first appearance. */
 	for (i = 0; i < n; i++) {
 		const char *cname = class_name(conf, t[i].cls);
 
-		if (cname == NULL)
+		if (cname == NULL || rule_table_of(&t[i].key) != tab)
 			continue;
 		for (j = 0; j < i; j++)
 			if (t[j].cls == t[i].cls)
@@ -302,7 +313,19 @@ report_talkers_print(const struct engine_talker *t, size_t n,
 		if (j < i)
 			continue;
 		fprintf(f, "class %s: ", cname);
-		limits_print(conf, t[i].cls, f);
+		limits_print(conf, tab, t[i].cls, f);
 		fputc('\n', f);
 	}
+}
+
+void
+report_talkers_print(const struct engine_talker *t, size_t n,
+    const struct conf *conf, FILE *f)
+{
+	if (n == 0) {
+		fprintf(f, "top talkers: none\n");
+		return;
+	}
+	talkers_print_table(t, n, conf, TABLE_SOURCES, f);
+	talkers_print_table(t, n, conf, TABLE_ACCOUNTS, f);
 }

@@ -8,19 +8,30 @@
 
 #include "nflogmon.h"
 
-#define RULE_DEF_(id, nm, cnt, knd, flg, sec, n, w, wh)			\
-	[RULE_##id] = { #nm, cnt, knd, flg, #sec,			\
+#define RULE_DEF_(tab, id, nm, cnt, knd, flg, sec, n, w, wh)		\
+	[RULE_##id] = { #nm, tab, cnt, knd, flg, #sec,			\
 	    { n, (int64_t)(w) * US_PER_S, false }, wh },
+#define RULE_SRC_(...)	RULE_DEF_(TABLE_SOURCES, __VA_ARGS__)
+#define RULE_ACC_(...)	RULE_DEF_(TABLE_ACCOUNTS, __VA_ARGS__)
 
 const struct rule_def rule_defs[RULE_MAX] = {
-	[RULE_NONE] = { "none", RULE_NOT_COUNTED, 0, 0, NULL,
+	[RULE_NONE] = { "none", TABLE_SOURCES, RULE_NOT_COUNTED, 0, 0, NULL,
 	    { 0, 0, true }, NULL },
-	RULES_COUNTED(RULE_DEF_)
-	[RULE_MANUAL] = { "manual", RULE_NOT_COUNTED, 0, 0, NULL,
-	    { 0, 0, true }, NULL },
+	RULES_SOURCES(RULE_SRC_)
+	RULES_ACCOUNTS(RULE_ACC_)
+	[RULE_MANUAL] = { "manual", TABLE_SOURCES, RULE_NOT_COUNTED, 0, 0,
+	    NULL, { 0, 0, true }, NULL },
 };
 
 #undef RULE_DEF_
+#undef RULE_SRC_
+#undef RULE_ACC_
+
+enum rule_table
+rule_table_of(const struct key *k)
+{
+	return k->kind == KEY_ACCOUNT ? TABLE_ACCOUNTS : TABLE_SOURCES;
+}
 
 const char *
 rule_name(enum rule r)
@@ -55,7 +66,9 @@ rule_rate(const struct conf *c, int cls, enum rule r)
 
 	if (!RULE_COUNTED(r))
 		return &off;
-	return k != NULL && k->has_rate[r] ? &k->rate[r] : &c->rate[r];
+	/* classes are of packet sources only */
+	return k != NULL && k->has_rate[r] && rule_defs[r].table ==
+	    TABLE_SOURCES ? &k->rate[r] : &c->rate[r];
 }
 
 enum response

@@ -164,6 +164,9 @@ tkey_fmt(const struct key *k, char *buf, size_t len)
 	case KEY_UID:
 		snprintf(buf, len, "uid:%u", k->uid);
 		break;
+	case KEY_ACCOUNT:
+		key_format(k, buf, len);
+		break;
 	default:
 		snprintf(buf, len, "none");
 	}

@@ -151,8 +151,12 @@ static const struct {
 	    -1, 0, NULL, false, 0, NULL, "out of range" },
 	{ "{\"cmd\":\"block\",\"source\":\"192.0.2.7\",\"reason\":\"a\\nb\"}",
 	    -1, 0, NULL, false, 0, NULL, "control character" },
-	{ "{\"cmd\":\"block\",\"source\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", -1, 0,
+	/* a SOURCE of KEY_STRLEN (272) bytes or more */
+	{ "{\"cmd\":\"block\",\"source\":\"account:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}", -1, 0,
 	    NULL, false, 0, NULL, "longer than" },
 };
 
