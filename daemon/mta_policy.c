@@ -8,12 +8,17 @@
  * the request are bounded, nothing is allocated, no length is trusted,
  * and anything out of the protocol is malformed.  It must never log, read
  * a clock or do I/O: the input (input_policy.c) and the fuzz target
- * drive it alike.
+ * drive it alike.  The syntax checks of [mta] policy_listen and
+ * policy_reply live here too: they are the protocol's, and the config and
+ * the input share them.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nflogmon.h"
@@ -175,4 +180,137 @@ mta_policy_domain(const char *address)
 	const char *at = strrchr(address, '@');
 
 	return at != NULL ? at + 1 : "";
+}
+
+int
+mta_listen_parse(const char *s, struct mta_listen *l, char *err,
+    size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h;
+	unsigned long port;
+	size_t hlen;
+	char *end;
+
+	memset(l, 0, sizeof(*l));
+	if (strncmp(s, "unix:", 5) == 0) {
+		if (s[5] != '/') {
+			snprintf(err, errlen, "unix: needs an absolute path");
+			return -1;
+		}
+		if (strlen(s + 5) >= sizeof(l->path)) {
+			snprintf(err, errlen, "socket path longer than %zu "
+			    "bytes", sizeof(l->path) - 1);
+			return -1;
+		}
+		l->family = AF_UNIX;
+		snprintf(l->path, sizeof(l->path), "%s", s + 5);
+		return 0;
+	}
+	if (strncmp(s, "inet:", 5) != 0 ||
+	    (colon = strrchr(s + 5, ':')) == NULL) {
+		snprintf(err, errlen, "unix:PATH or inet:127.0.0.1:PORT");
+		return -1;
+	}
+	h = s + 5;
+	hlen = (size_t)(colon - h);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	} else if (memchr(h, ':', hlen) != NULL) {
+		snprintf(err, errlen, "an IPv6 address needs brackets: "
+		    "inet:[::1]:PORT");
+		return -1;
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		snprintf(err, errlen, "unix:PATH or inet:127.0.0.1:PORT");
+		return -1;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
+	    port == 0 || port > 65535) {
+		snprintf(err, errlen, "bad port '%s' (1..65535)", colon + 1);
+		return -1;
+	}
+	l->port = (uint16_t)port;
+	if (inet_pton(AF_INET, host, l->addr.b) == 1)
+		l->family = l->addr.family = AF_INET;
+	else if (inet_pton(AF_INET6, host, l->addr.b) == 1)
+		l->family = l->addr.family = AF_INET6;
+	else {
+		snprintf(err, errlen, "bad address '%s' (inet: takes a "
+		    "loopback address)", host);
+		return -1;
+	}
+	if ((l->family == AF_INET && l->addr.b[0] != 127) ||
+	    (l->family == AF_INET6 && !IN6_IS_ADDR_LOOPBACK(
+	    (const struct in6_addr *)(const void *)l->addr.b))) {
+		snprintf(err, errlen, "%s is not a loopback address (every "
+		    "host that reaches it could forge requests; use "
+		    "unix:PATH)", host);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The access(5) actions a policy service may answer, and whether each
+ * needs an argument (FILTER transport:destination, REDIRECT address...).
+ * "4NN" and "5NN" are the numeric codes with an optional text.
+ */
+static const struct {
+	const char	*word;
+	bool		 arg;
+} mta_reply_actions[] = {
+	{ "OK", false }, { "DUNNO", false }, { "REJECT", false },
+	{ "DEFER", false }, { "DEFER_IF_REJECT", false },
+	{ "DEFER_IF_PERMIT", false }, { "HOLD", false }, { "DISCARD", false },
+	{ "WARN", false }, { "INFO", false }, { "FILTER", true },
+	{ "REDIRECT", true }, { "BCC", true }, { "PREPEND", true },
+	{ "4NN", false }, { "5NN", false },
+};
+
+int
+mta_reply_check(const char *s, char *err, size_t errlen)
+{
+	char word[32];
+	size_t i, n, len = strlen(s);
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e) {
+			snprintf(err, errlen, "one line of printable ASCII");
+			return -1;
+		}
+	if (len == 0 || len >= MTA_POLICY_REPLY_MAX) {
+		snprintf(err, errlen, "an access(5) action of 1..%d "
+		    "characters", MTA_POLICY_REPLY_MAX - 1);
+		return -1;
+	}
+	n = strcspn(s, " \t");
+	if (n >= sizeof(word))
+		n = sizeof(word) - 1;
+	for (i = 0; i < n; i++)
+		word[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+	word[n] = '\0';
+	if (n == 3 && (word[0] == '4' || word[0] == '5') &&
+	    word[1] >= '0' && word[1] <= '9' && word[2] >= '0' &&
+	    word[2] <= '9') {
+		word[1] = word[2] = 'N';
+	}
+	for (i = 0; i < sizeof(mta_reply_actions) /
+	    sizeof(mta_reply_actions[0]); i++)
+		if (strcmp(word, mta_reply_actions[i].word) == 0)
+			break;
+	if (i == sizeof(mta_reply_actions) / sizeof(mta_reply_actions[0])) {
+		snprintf(err, errlen, "'%.*s' is not an access(5) action "
+		    "(e.g. DEFER text, REJECT text, 450 text)", (int)n, s);
+		return -1;
+	}
+	if (mta_reply_actions[i].arg && s[n + strspn(s + n, " \t")] == '\0') {
+		snprintf(err, errlen, "%s needs an argument", word);
+		return -1;
+	}
+	return 0;
 }

@@ -305,6 +305,8 @@ enum backend_kind {
 #define CONF_MAX_ESCALATE	16
 #define CONF_GROUP_OFF		(-1)
 #define CONF_MAX_NEW_BLOCKS	1000000	/* max_new_blocks N */
+#define MTA_POLICY_LISTEN_MAX	128	/* [mta] policy_listen */
+#define MTA_POLICY_REPLY_MAX	512	/* [mta] policy_reply */
 
 /* A list of strings of the config (domains, logins). */
 struct strlist {
@@ -372,6 +374,11 @@ struct conf {
 	bool		 block_clients;
 	uint16_t	 submission_ports[CONF_MAX_PORTS];
 	int		 nsubmission_ports;
+
+	/* [mta] */
+	char		 policy_listen[MTA_POLICY_LISTEN_MAX];	/* "" off */
+	char		 policy_group[64];
+	char		 policy_reply[MTA_POLICY_REPLY_MAX];
 
 	/* [allow] */
 	struct strlist	 allow_accounts;	/* lower case, sorted */
@@ -841,5 +848,25 @@ enum mta_policy_result mta_policy_feed(struct mta_policy *,
 	    const uint8_t *buf, size_t len, size_t *used, const char **why);
 /* The domain of an envelope address (after its last '@'), "" for none. */
 const char *mta_policy_domain(const char *address);
+
+/*
+ * [mta] policy_listen: "unix:PATH" (absolute, fits a socket address) or
+ * "inet:ADDR:PORT" with a loopback ADDR (127.0.0.0/8, or [::1]): every
+ * local user can reach a TCP port and forge requests, so nothing wider.
+ * 0, or -1 with the reason in err.
+ */
+#define MTA_LISTEN_PATH_MAX	108	/* sun_path */
+struct mta_listen {
+	int		 family;	/* AF_UNIX, AF_INET, AF_INET6 */
+	char		 path[MTA_LISTEN_PATH_MAX];
+	struct addr	 addr;
+	uint16_t	 port;
+};
+int	mta_listen_parse(const char *, struct mta_listen *, char *err,
+	    size_t errlen);
+/* [mta] policy_reply: one line of a valid access(5) action (the action
+ * word, and its text or argument where access(5) wants one).  0 or -1
+ * with err. */
+int	mta_reply_check(const char *, char *err, size_t errlen);
 
 #endif /* NFLOGMON_H */

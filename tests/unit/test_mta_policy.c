@@ -297,6 +297,102 @@ test_domain(void **state)
 	assert_string_equal(mta_policy_domain("a@"), "");
 }
 
+/* [mta] policy_listen: loopback only, brackets for IPv6. */
+static void
+test_listen(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 family;	/* 0: refused */
+		uint16_t	 port;
+		const char	*why;
+	} t[] = {
+		{ "unix:/var/spool/postfix/private/nflogmon", AF_UNIX, 0, NULL },
+		{ "inet:127.0.0.1:10040", AF_INET, 10040, NULL },
+		{ "inet:127.1.2.3:1", AF_INET, 1, NULL },
+		{ "inet:[::1]:65535", AF_INET6, 65535, NULL },
+		{ "inet:192.0.2.1:10040", 0, 0, "not a loopback" },
+		{ "inet:0.0.0.0:10040", 0, 0, "not a loopback" },
+		{ "inet:[::]:10040", 0, 0, "not a loopback" },
+		{ "inet:[2001:db8::1]:10040", 0, 0, "not a loopback" },
+		{ "inet:[::ffff:127.0.0.1]:10040", 0, 0, "not a loopback" },
+		{ "inet:::1:10040", 0, 0, "brackets" },
+		{ "inet:localhost:10040", 0, 0, "bad address" },
+		{ "inet:127.0.0.1:0", 0, 0, "bad port" },
+		{ "inet:127.0.0.1:65536", 0, 0, "bad port" },
+		{ "inet:127.0.0.1:+1", 0, 0, "bad port" },
+		{ "inet:127.0.0.1:", 0, 0, "bad port" },
+		{ "inet:127.0.0.1", 0, 0, "unix:PATH or" },
+		{ "inet::10040", 0, 0, "unix:PATH or" },
+		{ "unix:private/nflogmon", 0, 0, "absolute" },
+		{ "unix:/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0, 0,
+		    "longer" },
+		{ "tcp:127.0.0.1:10040", 0, 0, "unix:PATH or" },
+		{ "", 0, 0, "unix:PATH or" },
+	};
+	struct mta_listen l;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		err[0] = '\0';
+		if (mta_listen_parse(t[i].in, &l, err, sizeof(err)) == 0) {
+			if (t[i].family == 0)
+				fail_msg("\"%s\" accepted", t[i].in);
+			assert_int_equal(l.family, t[i].family);
+			assert_int_equal(l.port, t[i].port);
+			continue;
+		}
+		if (t[i].family != 0)
+			fail_msg("\"%s\" refused: %s", t[i].in, err);
+		if (strstr(err, t[i].why) == NULL)
+			fail_msg("\"%s\": reason \"%s\" lacks \"%s\"",
+			    t[i].in, err, t[i].why);
+	}
+}
+
+/* [mta] policy_reply: one line of an access(5) action. */
+static void
+test_reply(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 ret;
+	} t[] = {
+		{ "DEFER 4.7.1 Sending from this account is suspended: unusual "
+		    "activity", 0 },
+		{ "REJECT", 0 },
+		{ "reject 5.7.1 no", 0 },
+		{ "450 4.7.1 later", 0 },
+		{ "554", 0 },
+		{ "DEFER_IF_PERMIT suspended", 0 },
+		{ "HOLD", 0 },
+		{ "FILTER smtp:[192.0.2.25]", 0 },
+		{ "FILTER", -1 },
+		{ "FILTER  ", -1 },
+		{ "REDIRECT", -1 },
+		{ "", -1 },
+		{ " REJECT", -1 },
+		{ "REJECTX", -1 },
+		{ "250 ok", -1 },
+		{ "45x no", -1 },
+		{ "4500 no", -1 },
+		{ "DEFER tab\tinside", -1 },
+		{ "DEFER line\nbreak", -1 },
+		{ "DEFER \xc3\xa9", -1 },
+		{ "action=DEFER", -1 },
+	};
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (mta_reply_check(t[i].in, err, sizeof(err)) != t[i].ret)
+			fail_msg("\"%s\": want %d", t[i].in, t[i].ret);
+}
+
 int
 main(void)
 {
@@ -305,6 +401,8 @@ main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_field_lengths),
 		cmocka_unit_test(test_domain),
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_reply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
