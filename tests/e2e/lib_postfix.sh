@@ -90,6 +90,8 @@ pf_net_up() {
 	trap 'exit 1' INT TERM
 	NFL_WORK=$(mktemp -d /tmp/nflogmon-e2e.XXXXXX)
 	chmod 755 "$NFL_WORK"		# the postfix user reads below it
+	PF_DIR=$NFL_WORK/postfix
+	PF_POLICY_SOCK=$PF_DIR/queue/private/nflogmon
 	nfl_ns_add "$NS_MTA"
 	nfl_ns_add "$NS_CLI"
 	ip -n "$NS_MTA" link add eth0 type veth peer name eth0 netns "$NS_CLI" ||
@@ -127,7 +129,6 @@ pf_accounts() {
 pf_setup() {
 	local rcpt=${1:-permit_sasl_authenticated, reject_unauth_destination}
 	local d
-	PF_DIR=$NFL_WORK/postfix
 	mkdir -p "$PF_DIR/etc/sasl" "$PF_DIR/data"
 	for d in active bounce corrupt defer deferred flush hold incoming \
 	    private saved trace; do
@@ -142,7 +143,6 @@ pf_setup() {
 	chmod 2710 "$PF_DIR/queue/public"
 	chown postfix "$PF_DIR/data"
 	chmod 700 "$PF_DIR/data"
-	PF_POLICY_SOCK=$PF_DIR/queue/private/nflogmon
 
 	cat > "$PF_DIR/etc/sasl/smtpd.conf" <<-EOF
 	pwcheck_method: auxprop
