@@ -61,6 +61,7 @@ struct policy_conn {
 	char		 instance[MTA_POLICY_SHORT_MAX];
 	char		 out[POLICY_OUT_MAX];
 	size_t		 outlen, outoff;
+	bool		 pollout;	/* EPOLLOUT watched: out is stuck */
 };
 
 struct policy {
@@ -165,6 +166,7 @@ policy_accept(struct policy *p, int64_t now_us)
 		c->active_us = now_us;
 		c->instance[0] = '\0';
 		c->outlen = c->outoff = 0;
+		c->pollout = false;
 		mta_policy_init(&c->parser);
 		ev.data.u64 = (uint64_t)i;
 		p->nconns++;
@@ -276,12 +278,12 @@ policy_request(struct policy *p, struct policy_conn *c,
 	return 0;
 }
 
-/* Sends what the peer takes; -1: close it. */
+/* Sends what the peer takes, watching for room only while it is full;
+ * -1: close it. */
 static int
 policy_flush(struct policy *p, struct policy_conn *c, int idx)
 {
 	struct epoll_event ev = { .data.u64 = (uint64_t)idx };
-	bool was_waiting = false;
 	ssize_t n;
 
 	while (c->outoff < c->outlen) {
@@ -290,15 +292,18 @@ policy_flush(struct policy *p, struct policy_conn *c, int idx)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
+			if (c->pollout)
+				return 0;
+			c->pollout = true;
 			ev.events = EPOLLIN | EPOLLOUT;
 			return epoll_ctl(p->in.fd, EPOLL_CTL_MOD, c->fd, &ev);
 		}
 		if (n <= 0)
 			return -1;
 		c->outoff += (size_t)n;
-		was_waiting = true;
 	}
-	if (was_waiting) {
+	if (c->pollout) {
+		c->pollout = false;
 		ev.events = EPOLLIN;
 		return epoll_ctl(p->in.fd, EPOLL_CTL_MOD, c->fd, &ev);
 	}
