@@ -69,6 +69,7 @@ struct policy {
 	const struct conf *conf;
 	int		 lfd;
 	char		 path[MTA_LISTEN_PATH_MAX];	/* unix: to unlink */
+	char		 listen[MTA_POLICY_LISTEN_MAX];	/* as started */
 	struct input_stats st;
 	struct policy_conn *conns;	/* POLICY_MAX_CONNS */
 	int		 nconns;
@@ -390,11 +391,16 @@ policy_stats(const struct input *in, struct input_stats *st)
 	*st = p->st;
 }
 
+/* A reload takes the new policy_reply and thresholds' conf at once; the
+ * socket is the one of the start. */
 static void
 policy_reconf(struct input *in, const struct conf *c)
 {
 	struct policy *p = in->priv;
 
+	if (strcmp(c->policy_listen, p->listen) != 0)
+		log_warnx("policy_listen changed: it takes effect at the next "
+		    "start (still listening on %s)", p->listen);
 	p->conf = c;
 }
 
@@ -565,6 +571,7 @@ input_policy_open(const struct conf *cf, char *err, size_t errlen)
 		return NULL;
 	}
 	p->conf = cf;
+	snprintf(p->listen, sizeof(p->listen), "%s", cf->policy_listen);
 	p->lfd = p->in.fd = -1;
 	p->in.ops = &policy_ops;
 	p->in.priv = p;
