@@ -38,8 +38,9 @@ struct hook_child {
 static struct hook_child children[HOOK_MAX_RUNNING];
 
 #define HOOK_NENV	16
-#define HOOK_ENVLEN	256
+#define HOOK_ENVLEN	(KEY_STRLEN + 32)	/* NFLOGMON_SOURCE=account:... */
 #define HOOK_DSTS_VAR	"NFLOGMON_RECENT_DESTINATIONS="
+#define HOOK_CLIENTS_VAR	"NFLOGMON_CLIENTS="
 
 /* dsts holds its variable whole: eight IPv6 addresses do not fit in
  * HOOK_ENVLEN, and a hook must never see half an address. */
@@ -101,9 +102,14 @@ hook_env_build(struct hook_env *e, const char *event, const char *source,
 	hook_setenv(e, "NFLOGMON_CONNECTIONS=%" PRIu32, b->connections);
 	/* From the block, so that unblock tells the same facts as block. */
 	hook_setenv(e, "NFLOGMON_DESTINATIONS=%" PRIu32, b->destinations);
-	snprintf(e->dsts, sizeof(e->dsts), "%s", HOOK_DSTS_VAR);
-	hook_dsts(v, e->dsts + strlen(HOOK_DSTS_VAR),
-	    sizeof(e->dsts) - strlen(HOOK_DSTS_VAR));
+	/* An account's recent values are its client addresses. */
+	snprintf(e->dsts, sizeof(e->dsts), "%s", b->key.kind == KEY_ACCOUNT ?
+	    HOOK_CLIENTS_VAR : HOOK_DSTS_VAR);
+	hook_dsts(v, e->dsts + strlen(e->dsts), sizeof(e->dsts) -
+	    strlen(e->dsts));
+	if (b->key.kind == KEY_ACCOUNT)	/* the login alone, for scripts */
+		hook_setenv(e, "NFLOGMON_ACCOUNT=%s", source +
+		    sizeof("account:") - 1);
 	if (e->n < HOOK_NENV)
 		e->envp[e->n++] = e->dsts;
 	hook_setenv(e, "NFLOGMON_STRIKE=%d", b->strikes);
