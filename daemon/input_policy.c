@@ -35,6 +35,7 @@
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -242,7 +243,7 @@ policy_reply(struct policy_conn *c, const char *action)
 
 	if (c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
-	if (len > sizeof(c->out) - c->outlen)
+	if (len >= sizeof(c->out) - c->outlen)	/* and snprintf's NUL */
 		return -1;
 	c->outlen += (size_t)snprintf(c->out + c->outlen,
 	    sizeof(c->out) - c->outlen, "action=%s\n\n", action);
