@@ -23,6 +23,7 @@ enum section {
 	SEC_BLOCK,
 	SEC_ALLOW,
 	SEC_ACCOUNTS,
+	SEC_MTA,
 	SEC_FLEET,
 	SEC_CLASS,
 	SEC_IGNORE,		/* bad header, already reported */
@@ -58,6 +59,9 @@ enum ktype {
 	K_CLASS_NETS,	/* list of prefixes into class_nets */
 	K_DOMAINS,	/* list of domain names into a strlist */
 	K_ACCOUNTS,	/* list of logins into a strlist */
+	K_POLICY_LISTEN, /* unix:PATH or inet:LOOPBACK:PORT, or empty */
+	K_POLICY_REPLY,	/* one access(5) action */
+	K_POLICY_GROUP,	/* a group name or number, resolved at start */
 	K_URL,		/* http:// or https:// URL, or empty */
 	K_IDENT,	/* a name (conf_ident_ok), or empty */
 	K_SECRET,	/* path of a secret file (read by conf_fleet.c) */
@@ -84,7 +88,7 @@ struct keydef {
  * threshold in its section and in [class NAME]; the compiler checks the
  * count. */
 #define CONF_ONE_(...)	+ 1
-#define NKEYDEFS	(47 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
+#define NKEYDEFS	(50 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
 			    (0 RULES_ACCOUNTS(CONF_ONE_)))
 
 extern const struct keydef keydefs[NKEYDEFS];

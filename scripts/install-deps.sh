@@ -34,7 +34,16 @@ done
 
 if [ -z "$missing" ] && [ -z "$csmissing" ]; then
 	echo "install-deps: all packages present"
-	exit 0
+else
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: missing packages:$missing; run as root to install them" >&2
+		exit 1
+	fi
+	echo "install-deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -76,3 +85,7 @@ if [ -n "$csmissing" ]; then
 	# The packages enable their units; the tests run their own LAPI.
 	systemctl disable crowdsec crowdsec-firewall-bouncer >/dev/null 2>&1 || true
 fi
+
+# The real-MTA tests (tests/e2e/policy_*.sh): Postfix with Cyrus sasldb and
+# swaks, installed without starting any service and never over another MTA.
+"$(dirname "$0")/install-mta.sh"
