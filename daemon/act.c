@@ -70,16 +70,15 @@ static struct {
 	pthread_t	 th;
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 cv;
-	struct act_req	 reqs[ACT_QUEUE_LEN];
+	struct act_req	*reqs;		/* ACT_QUEUE_LEN, made by act_start */
 	size_t		 rhead, rlen;
-	struct act_res	 res[ACT_QUEUE_LEN];
+	struct act_res	*res;		/* ACT_QUEUE_LEN */
 	size_t		 shead, slen;
 	size_t		 outstanding;
 	bool		 stop;
 	int		 efd;
 	struct backend	*backend;
-} q = { .efd = -1, .mtx = PTHREAD_MUTEX_INITIALIZER,
-    .cv = PTHREAD_COND_INITIALIZER };
+} q;
 
 static uint64_t	act_gen;	/* generation of the records' backend calls */
 
@@ -739,10 +738,17 @@ act_start(struct daemon *d)
 {
 	if (d->backend.ops == NULL || !d->backend.ops->slow)
 		return 0;
+	if ((q.reqs = calloc(ACT_QUEUE_LEN, sizeof(*q.reqs))) == NULL ||
+	    (q.res = calloc(ACT_QUEUE_LEN, sizeof(*q.res))) == NULL) {
+		log_warnx("out of memory for the backend's queue");
+		return -1;
+	}
 	if ((q.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
 		log_warn("eventfd");
 		return -1;
 	}
+	pthread_mutex_init(&q.mtx, NULL);
+	pthread_cond_init(&q.cv, NULL);
 	q.backend = &d->backend;
 	q.stop = false;
 	q.rhead = q.rlen = q.shead = q.slen = q.outstanding = 0;
@@ -750,6 +756,7 @@ act_start(struct daemon *d)
 	    pthread_create(&q.th, NULL, act_worker, NULL) != 0) {
 		log_warnx("cannot start the %s backend's worker",
 		    d->backend.ops->name);
+		loop_del(q.efd);
 		close(q.efd);
 		q.efd = -1;
 		return -1;
@@ -774,7 +781,13 @@ act_fini(struct daemon *d)
 		loop_del(q.efd);
 		close(q.efd);
 		q.efd = -1;
+		pthread_cond_destroy(&q.cv);
+		pthread_mutex_destroy(&q.mtx);
 	}
+	free(q.reqs);
+	free(q.res);
+	q.reqs = NULL;
+	q.res = NULL;
 	if (d->backend.ops != NULL)
 		d->backend.ops->fini(&d->backend);
 	d->backend.ops = NULL;
