@@ -212,6 +212,39 @@ test_top(void **state)
 	tconf_free(c);
 }
 
+/* Two accounts interleaved: each verdict's figures are its own (the
+ * accounts' hashes differ: one chain, one ring entry each). */
+static void
+test_apart(void **state)
+{
+	struct conf *c = tconf_new();
+	struct engine *e;
+	struct verdict v;
+	struct event ev;
+	char client[64];
+	int i;
+	bool hit = false;
+
+	(void)state;
+	assert_non_null(e = engine_new(c, test_hashkey));
+	for (i = 0; i < 6 && !hit; i++) {
+		snprintf(client, sizeof(client), "192.0.2.%d", 100 + i % 3);
+		ev = tacct("busy@example.com", client, 0, i * SEC);
+		assert_false(engine_feed(e, &ev, &v));
+		snprintf(client, sizeof(client), "198.51.100.%d", i + 1);
+		ev = tacct("victim@example.com", client, 0, i * SEC + 1);
+		hit = engine_feed(e, &ev, &v);
+	}
+	assert_true(hit);
+	assert_int_equal(v.rule, RULE_CLIENTS);
+	assert_int_equal(v.destinations, 6);
+	assert_int_equal(v.ndsts, 6);
+	for (i = 0; i < v.ndsts; i++)
+		assert_int_equal(v.dsts[i].b[0], 198);
+	engine_free(e);
+	tconf_free(c);
+}
+
 int
 main(void)
 {
@@ -220,6 +253,7 @@ main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_tables_apart),
 		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_apart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
