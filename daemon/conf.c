@@ -50,6 +50,7 @@ const char *const section_names[] = {
 	[SEC_BLOCK] = "block",
 	[SEC_ALLOW] = "allow",
 	[SEC_ACCOUNTS] = "accounts",
+	[SEC_MTA] = "mta",
 };
 
 #define D(f)	offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
@@ -104,6 +105,11 @@ const struct keydef keydefs[] = {
 	    0 },
 	{ SEC_ACCOUNTS, "submission_ports", K_PORTS, D(submission_ports), 0,
 	    0, 0, 1 },
+	{ SEC_MTA, "policy_listen", K_POLICY_LISTEN, D(policy_listen), 0, 0, 0,
+	    0 },
+	{ SEC_MTA, "policy_group", K_GROUP, D(policy_group), 0, 0, 0, 0 },
+	{ SEC_MTA, "policy_reply", K_POLICY_REPLY, D(policy_reply), 0, 0, 0,
+	    0 },
 	{ SEC_ALLOW, "addresses", K_ADDRS, D(allow_src), 0, 0, 0, 0 },
 	{ SEC_ALLOW, "networks", K_NETS, D(allow_src), 0, 0, 0, 1 },
 	{ SEC_ALLOW, "uids", K_UIDS, D(allow_uids), 0, 0, 0, 0 },
@@ -227,6 +233,10 @@ conf_defaults(void)
 	c->submission_ports[1] = 465;
 	c->submission_ports[2] = 587;
 	c->nsubmission_ports = 3;
+	snprintf(c->policy_group, sizeof(c->policy_group), "postfix");
+	snprintf(c->policy_reply, sizeof(c->policy_reply), "%s",
+	    "DEFER 4.7.1 Sending from this account is suspended: "
+	    "unusual activity");
 	return c;
 }
 
@@ -320,7 +330,7 @@ conf_section(struct conf_ctx *ctx, char *name)
 
 	ctx->prev_key[0] = '\0';
 	ctx->sec = SEC_IGNORE;
-	for (i = SEC_DAEMON; i <= SEC_ACCOUNTS; i++)
+	for (i = SEC_DAEMON; i <= SEC_MTA; i++)
 		if (strcmp(name, section_names[i]) == 0) {
 			ctx->sec = i;
 			return;

@@ -23,6 +23,7 @@ enum section {
 	SEC_BLOCK,
 	SEC_ALLOW,
 	SEC_ACCOUNTS,
+	SEC_MTA,
 	SEC_CLASS,
 	SEC_IGNORE,		/* bad header, already reported */
 };
@@ -56,6 +57,8 @@ enum ktype {
 	K_CLASS_NETS,	/* list of prefixes into class_nets */
 	K_DOMAINS,	/* list of domain names into a strlist */
 	K_ACCOUNTS,	/* list of logins into a strlist */
+	K_POLICY_LISTEN, /* unix:PATH or inet:LOOPBACK:PORT, or empty */
+	K_POLICY_REPLY,	/* one access(5) action */
 };
 
 /*
@@ -79,7 +82,7 @@ struct keydef {
  * threshold in its section and in [class NAME]; the compiler checks the
  * count. */
 #define CONF_ONE_(...)	+ 1
-#define NKEYDEFS	(37 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
+#define NKEYDEFS	(40 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
 			    (0 RULES_ACCOUNTS(CONF_ONE_)))
 
 extern const struct keydef keydefs[NKEYDEFS];

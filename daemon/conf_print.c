@@ -63,6 +63,8 @@ conf_print_key(FILE *f, const struct conf *c, const struct keydef *kd,
 	case K_GROUP:
 	case K_USER:
 	case K_IPSET_NAME:
+	case K_POLICY_LISTEN:
+	case K_POLICY_REPLY:
 		if (*field != '\0')
 			fprintf(f, " %s", field);
 		break;

@@ -448,6 +448,32 @@ conf_word_name(const struct word *w, int v)
 	return "?";
 }
 
+/* [mta] policy_listen and policy_reply: the protocol's own checks. */
+static void
+set_mta(struct conf_ctx *ctx, const struct keydef *kd, char *dst,
+    const char *v)
+{
+	struct mta_listen l;
+	char err[256];
+
+	if (kd->type == K_POLICY_LISTEN && *v != '\0' &&
+	    mta_listen_parse(v, &l, err, sizeof(err)) == -1) {
+		conf_err(ctx, ctx->lineno, "%s: %s", kd->name, err);
+		return;
+	}
+	if (kd->type == K_POLICY_REPLY &&
+	    mta_reply_check(v, err, sizeof(err)) == -1) {
+		conf_err(ctx, ctx->lineno, "%s: %s", kd->name, err);
+		return;
+	}
+	if (strlen(v) >= kd->size) {
+		conf_err(ctx, ctx->lineno, "%s: longer than %zu characters",
+		    kd->name, kd->size - 1);
+		return;
+	}
+	snprintf(dst, kd->size, "%s", v);
+}
+
 /* Sets one scalar key from its value; errors are reported, never fatal. */
 void
 conf_set_scalar(struct conf_ctx *ctx, const struct keydef *kd, const char *v)
@@ -538,6 +564,10 @@ conf_set_scalar(struct conf_ctx *ctx, const struct keydef *kd, const char *v)
 		return;
 	case K_NFT_TABLE:
 		set_nft_table(ctx, kd, v);
+		return;
+	case K_POLICY_LISTEN:
+	case K_POLICY_REPLY:
+		set_mta(ctx, kd, field, v);
 		return;
 	default:
 		return;

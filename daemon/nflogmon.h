@@ -305,6 +305,8 @@ enum backend_kind {
 #define CONF_MAX_ESCALATE	16
 #define CONF_GROUP_OFF		(-1)
 #define CONF_MAX_NEW_BLOCKS	1000000	/* max_new_blocks N */
+#define MTA_POLICY_LISTEN_MAX	128	/* [mta] policy_listen */
+#define MTA_POLICY_REPLY_MAX	512	/* [mta] policy_reply */
 
 /* A list of strings of the config (domains, logins). */
 struct strlist {
@@ -372,6 +374,11 @@ struct conf {
 	bool		 block_clients;
 	uint16_t	 submission_ports[CONF_MAX_PORTS];
 	int		 nsubmission_ports;
+
+	/* [mta] */
+	char		 policy_listen[MTA_POLICY_LISTEN_MAX];	/* "" off */
+	char		 policy_group[64];
+	char		 policy_reply[MTA_POLICY_REPLY_MAX];
 
 	/* [allow] */
 	struct strlist	 allow_accounts;	/* lower case, sorted */
@@ -773,5 +780,93 @@ int	cmd_list(int argc, char **argv);		/* client.c */
 int	cmd_block(int argc, char **argv);		/* client.c */
 int	cmd_unblock(int argc, char **argv);		/* client.c */
 void	usage_print(FILE *);				/* main.c */
+
+/* -------------------------------------------------------- mta_policy.c */
+/*
+ * Postfix's policy delegation protocol (SMTPD_POLICY_README), the parser
+ * alone: requests are "name=value" lines ended by an empty line.  Pure and
+ * incremental: bytes arrive in pieces of any size; nothing is allocated;
+ * every line, the attribute count and the request are bounded; no length
+ * is trusted.  NUL bytes, a line without '=' or with an empty name, an
+ * over-long line or request, too many attributes, an attribute it keeps
+ * given twice or longer than its field, an empty request, or a
+ * client_address that is not an IP address: malformed, and the connection
+ * is closed.  Attributes it does not keep are skipped (Postfix adds new
+ * ones in new versions).
+ */
+#define MTA_POLICY_LINE_MAX	2048	/* bytes of a line, newline excluded */
+#define MTA_POLICY_ATTRS_MAX	64	/* attributes of one request */
+#define MTA_POLICY_REQ_MAX	(32 * 1024)	/* bytes of one request */
+#define MTA_POLICY_SHORT_MAX	64	/* request, protocol_state, ... */
+#define MTA_POLICY_LOGIN_MAX	256	/* sasl_username (keys: <= 255) */
+#define MTA_POLICY_ADDR_MAX	512	/* sender, recipient */
+
+/* What nflogmon uses of one request: NUL-terminated, "" when absent. */
+struct mta_policy_request {
+	char		 request[MTA_POLICY_SHORT_MAX];	/* smtpd_access_policy */
+	char		 protocol_state[MTA_POLICY_SHORT_MAX];	/* RCPT... */
+	char		 sasl_username[MTA_POLICY_LOGIN_MAX];
+	char		 sender[MTA_POLICY_ADDR_MAX];	/* "" null sender */
+	char		 recipient[MTA_POLICY_ADDR_MAX];
+	char		 instance[MTA_POLICY_SHORT_MAX];
+	char		 queue_id[MTA_POLICY_SHORT_MAX];
+	bool		 has_client;	/* a client_address was given */
+	struct addr	 client;	/* IPv4-mapped IPv6 made IPv4 */
+	uint32_t	 nattrs;	/* lines of the request */
+};
+
+/*
+ * Invariant: line[0..linelen) is the start of the current line (no
+ * newline in it, linelen <= MTA_POLICY_LINE_MAX); req holds the kept
+ * attributes of the lines before it, seen a bit for each; done: req was
+ * handed out, so the next byte starts a new request.
+ */
+struct mta_policy {
+	char		 line[MTA_POLICY_LINE_MAX];
+	size_t		 linelen;
+	size_t		 reqlen;	/* bytes of the request so far */
+	uint32_t	 seen;
+	bool		 done;
+	struct mta_policy_request req;
+};
+
+enum mta_policy_result {
+	MTA_POLICY_MORE = 0,	/* every byte taken, no request complete */
+	MTA_POLICY_REQUEST,	/* a request is complete in p->req */
+	MTA_POLICY_MALFORMED,	/* the connection must be closed */
+};
+
+void	mta_policy_init(struct mta_policy *);
+/*
+ * Takes bytes from buf[0..len) up to the end of the first request
+ * completed, and says how many in *used.  After MTA_POLICY_REQUEST the
+ * request stays in p->req until the next call, which starts a new one.
+ * After MTA_POLICY_MALFORMED, *why is a static reason and p is spent
+ * (init it again to reuse it).
+ */
+enum mta_policy_result mta_policy_feed(struct mta_policy *,
+	    const uint8_t *buf, size_t len, size_t *used, const char **why);
+/* The domain of an envelope address (after its last '@'), "" for none. */
+const char *mta_policy_domain(const char *address);
+
+/*
+ * [mta] policy_listen: "unix:PATH" (absolute, fits a socket address) or
+ * "inet:ADDR:PORT" with a loopback ADDR (127.0.0.0/8, or [::1]): every
+ * local user can reach a TCP port and forge requests, so nothing wider.
+ * 0, or -1 with the reason in err.
+ */
+#define MTA_LISTEN_PATH_MAX	108	/* sun_path */
+struct mta_listen {
+	int		 family;	/* AF_UNIX, AF_INET, AF_INET6 */
+	char		 path[MTA_LISTEN_PATH_MAX];
+	struct addr	 addr;
+	uint16_t	 port;
+};
+int	mta_listen_parse(const char *, struct mta_listen *, char *err,
+	    size_t errlen);
+/* [mta] policy_reply: one line of a valid access(5) action (the action
+ * word, and its text or argument where access(5) wants one).  0 or -1
+ * with err. */
+int	mta_reply_check(const char *, char *err, size_t errlen);
 
 #endif /* NFLOGMON_H */
