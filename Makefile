@@ -18,7 +18,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 10
 
 PKGS	:= libnetfilter_log libnfnetlink libmnl libipset libpcap libnftables \
-	   inih jansson libcap-ng libsystemd
+	   inih jansson libcap-ng libsystemd zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

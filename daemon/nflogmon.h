@@ -379,6 +379,7 @@ struct conf {
 	char		 policy_listen[MTA_POLICY_LISTEN_MAX];	/* "" off */
 	char		 policy_group[64];
 	char		 policy_reply[MTA_POLICY_REPLY_MAX];
+	char		 maillog[4096];		/* followed log; "" off */
 
 	/* [allow] */
 	struct strlist	 allow_accounts;	/* lower case, sorted */
