@@ -284,8 +284,11 @@ maillog_clock_init(struct maillog_clock *c, int64_t ref_s)
 	memset(c, 0, sizeof(*c));
 	c->ref_s = ref_s;
 	c->ref_year = 1970;
-	if (localtime_r(&t, &tm) != NULL)
+	c->ref_naive_s = ref_s;
+	if (localtime_r(&t, &tm) != NULL) {
 		c->ref_year = tm.tm_year + 1900;
+		c->ref_naive_s = ref_s + tm.tm_gmtoff;
+	}
 }
 
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -339,7 +342,7 @@ hdr_time(struct maillog_clock *c, const char *s, size_t len, struct hdr *h)
 		/* The latest year that puts the line at most a day after the
 		 * reference (a log is read after it is written). */
 		year = c->ref_year + 1;
-		t = -1;
+		naive = -1;
 		do {
 			if (mon == 2 && day == 29 && !(year % 4 == 0 &&
 			    (year % 100 != 0 || year % 400 == 0))) {
@@ -347,11 +350,13 @@ hdr_time(struct maillog_clock *c, const char *s, size_t len, struct hdr *h)
 				continue;
 			}
 			naive = days_from_civil(year, mon, day) * 86400 + sod;
-			t = naive - local_offset(c, naive);
-			if (t <= c->ref_s + 86400)
+			if (naive <= c->ref_naive_s + 86400)
 				break;
 			year--;
 		} while (year > c->ref_year - 8);
+		if (naive < 0)
+			return -1;
+		t = naive - local_offset(c, naive);
 		return t < 0 ? -1 : t * US_PER_S + frac;
 	}
 	if (len < 19 || s[4] != '-' || s[7] != '-' ||

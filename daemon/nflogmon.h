@@ -892,6 +892,7 @@ enum maillog_result {
  * offset of the last hour seen and the last header parsed. */
 struct maillog_clock {
 	int64_t		 ref_s;
+	int64_t		 ref_naive_s;	/* ref_s in local time's numbers */
 	int		 ref_year;
 	bool		 off_valid;
 	int64_t		 off_hour, off_s;
