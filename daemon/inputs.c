@@ -25,8 +25,11 @@ inputs_put(void *arg, const struct event *ev, size_t n)
 	for (i = 0; i < n; i += k) {
 		k = n - i < ENGINE_BATCH ? n - i : ENGINE_BATCH;
 		nv = engine_feed_batch(d->engine, ev + i, k, v);
-		for (j = 0; j < nv; j++)
+		for (j = 0; j < nv; j++) {
+			/* a judged account's login outlives the tables */
+			names_pin(&v[j].key);
 			daemon_verdict(d, &v[j]);
+		}
 	}
 }
 
