@@ -72,6 +72,32 @@ grep -q 'thresholds: clients 5/10m, recipients 500/1h, foreign_senders 20/1h' \
 grep -Eq '^account:busy@example.com .*300/500' <<<"$out" ||
     fail "human: the busy account's peak"
 
+# An over-long line, binary data: reported with file and line, the rest
+# still read (the victim's messages after them block it).
+{
+	head -c 10000 /dev/zero | tr '\0' x; echo
+	printf 'Dec  4 08:00:00 mx postfix/smtpd[1]: \0\1\2 binary\n'
+	grep -i victim "$tmp/postfix.log"
+} >"$tmp/bad.log"
+touch -d "2026-12-04 12:00:00 UTC" "$tmp/bad.log"
+out=$("$NFLOGMON" replay -c $M --json --maillog "$tmp/bad.log" 2>"$tmp/err")
+expect "bad lines exit" "$?" 0
+grep -q "bad.log:1: a line over 8192 bytes, skipped" "$tmp/err" ||
+    fail "over-long line not reported: $(cat "$tmp/err")"
+grep -q "bad.log:2: binary data" "$tmp/err" ||
+    fail "binary data not reported: $(cat "$tmp/err")"
+expect "bad lines verdicts" "$(short <<<"$out")" \
+"account:victim@example.com clients 16 block 750"
+expect "bad lines malformed" "$(jq .malformed <<<"$out")" 2
+
+# A gzip file cut short: reported, what was read replayed, exit 1.
+gzip -c "$tmp/postfix.log" | head -c 20000 >"$tmp/cut.gz"
+"$NFLOGMON" replay -c $M --json --maillog "$tmp/cut.gz" >"$tmp/out" 2>"$tmp/err"
+expect "cut gzip exit" "$?" 1
+grep -q "cut.gz: .*the lines before it are replayed" "$tmp/err" ||
+    fail "cut gzip not reported: $(cat "$tmp/err")"
+[ "$(jq .packets "$tmp/out")" -gt 100 ] || fail "cut gzip: nothing replayed"
+
 # A missing file, a directory: one line, exit 1, nothing on stdout.
 out=$("$NFLOGMON" replay -c $M --maillog "$tmp/nope" 2>"$tmp/err")
 rc=$?
