@@ -106,7 +106,8 @@ fuzz: $(FUZZ_BINS)
 
 BENCH_BINS := $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline \
 	      $(BUILD)/bench/engine-mem $(BUILD)/bench/synflood \
-	      $(BUILD)/bench/nflog-baseline
+	      $(BUILD)/bench/nflog-baseline $(BUILD)/bench/policy-load \
+	      $(BUILD)/bench/policy-responder
 
 $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline: $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -115,6 +116,11 @@ $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline: $(BUILD)/bench/%: bench/%.c
 $(BUILD)/bench/engine-mem: bench/engine-mem.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
+
+$(BUILD)/bench/policy-load $(BUILD)/bench/policy-responder: $(BUILD)/bench/%: \
+    bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $<
 
 $(BUILD)/bench/synflood: bench/synflood.c
 	@mkdir -p $(dir $@)

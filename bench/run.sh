@@ -103,13 +103,16 @@ if [ "$(id -u)" -eq 0 ]; then
 	mapfile -t live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/live.sh)
 	wait $! || live_rc=$?
 fi
+# The policy service against a do-nothing responder (no root needed).
+echo "policy service rows..." >&2
+mapfile -t policy < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/policy.sh)
 
 echo
 row "figure" "nflogmon" "baseline" "ratio" "goal"
 printf '%s\n' "${results[@]}"
 row "engine entry, bytes/source" "$entry" "-" "-" "<= 256: $(verdict "$ok_entry")"
 row "resident growth, bytes/source" "$rss" "-" "-" "<= 256: $(verdict "$ok_rss")"
-for l in "${live[@]}"; do
+for l in "${live[@]}" "${policy[@]}"; do
 	IFS='|' read -r -a f <<< "$l"
 	row "${f[@]}"
 done

@@ -59,6 +59,7 @@ enum ktype {
 	K_ACCOUNTS,	/* list of logins into a strlist */
 	K_POLICY_LISTEN, /* unix:PATH or inet:LOOPBACK:PORT, or empty */
 	K_POLICY_REPLY,	/* one access(5) action */
+	K_POLICY_GROUP,	/* a group name or number, resolved at start */
 };
 
 /*

@@ -65,6 +65,7 @@ conf_print_key(FILE *f, const struct conf *c, const struct keydef *kd,
 	case K_IPSET_NAME:
 	case K_POLICY_LISTEN:
 	case K_POLICY_REPLY:
+	case K_POLICY_GROUP:
 		if (*field != '\0')
 			fprintf(f, " %s", field);
 		break;

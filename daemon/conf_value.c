@@ -448,7 +448,12 @@ conf_word_name(const struct word *w, int v)
 	return "?";
 }
 
-/* [mta] policy_listen and policy_reply: the protocol's own checks. */
+/*
+ * [mta] policy_listen and policy_reply: the protocol's own checks.
+ * policy_group is checked for its syntax only: its default, postfix, must
+ * load on a host without Postfix; the start resolves it (and fails there,
+ * naming it) when a unix socket is made.
+ */
 static void
 set_mta(struct conf_ctx *ctx, const struct keydef *kd, char *dst,
     const char *v)
@@ -464,6 +469,11 @@ set_mta(struct conf_ctx *ctx, const struct keydef *kd, char *dst,
 	if (kd->type == K_POLICY_REPLY &&
 	    mta_reply_check(v, err, sizeof(err)) == -1) {
 		conf_err(ctx, ctx->lineno, "%s: %s", kd->name, err);
+		return;
+	}
+	if (kd->type == K_POLICY_GROUP && *v != '\0' && !conf_name_ok(v)) {
+		conf_err(ctx, ctx->lineno, "%s: bad group name '%s'",
+		    kd->name, v);
 		return;
 	}
 	if (strlen(v) >= kd->size) {
@@ -567,6 +577,7 @@ conf_set_scalar(struct conf_ctx *ctx, const struct keydef *kd, const char *v)
 		return;
 	case K_POLICY_LISTEN:
 	case K_POLICY_REPLY:
+	case K_POLICY_GROUP:
 		set_mta(ctx, kd, field, v);
 		return;
 	default:

@@ -159,6 +159,17 @@ struct input	*input_nflog_open(const struct conf *, int group,
 /* The fds of the NFLOG sockets (for closing in children): count filled. */
 int		 capture_fds(int *fds, int max);
 
+/* ------------------------------------------------------- input_policy.c */
+/*
+ * The Postfix policy service where [mta] policy_listen says (a unix
+ * socket of group policy_group, mode 0660, or loopback TCP).  Opening
+ * creates the socket, so it runs before the privilege drop.  NULL with
+ * one line naming the cause in err.  The input's fd is a private epoll
+ * instance holding the listener and every connection.
+ */
+struct input	*input_policy_open(const struct conf *, char *err,
+		    size_t errlen);
+
 /* --------------------------------------------------------------- hook.c */
 #define HOOK_MAX_RUNNING	16
 

@@ -1,7 +1,7 @@
 /*
  * inputs.c: the daemon's inputs and the one sink their events go to.
- * Opens each input the config asks for (the NFLOG groups; soon the policy
- * service and a followed mail log), puts its fd in the loop, and feeds
+ * Opens each input the config asks for (the NFLOG groups, the policy
+ * service; soon a followed mail log), puts its fd in the loop, and feeds
  * what it reads to the engine in batches; each verdict goes to the act
  * path (daemon_verdict).  The inputs know neither the engine nor the
  * daemon, so nothing flows back from here into capture.
@@ -31,6 +31,17 @@ inputs_put(void *arg, const struct event *ev, size_t n)
 			daemon_verdict(d, &v[j]);
 		}
 	}
+}
+
+/* Whether a key is blocked now, for the policy service's answer: a block
+ * record that is enforced as a block (a dry run's record is not). */
+static bool
+inputs_blocked(void *arg, const struct key *k)
+{
+	struct daemon *d = arg;
+	const struct block *b = blocks_find(d->blocks, k);
+
+	return b != NULL && b->action == ACT_BLOCK;
 }
 
 static void
@@ -65,6 +76,7 @@ inputs_open(struct daemon *d, char *err, size_t errlen)
 	inputs_d = d;
 	d->sink.put = inputs_put;
 	d->sink.arg = d;
+	d->sink.blocked = inputs_blocked;
 	d->ninputs = 0;
 	if (c->forward_group != CONF_GROUP_OFF) {
 		if ((in = input_nflog_open(c, c->forward_group, INPUT_FORWARD,
@@ -76,6 +88,11 @@ inputs_open(struct daemon *d, char *err, size_t errlen)
 		if ((in = input_nflog_open(c, c->output_group, INPUT_OUTPUT,
 		    err, errlen)) == NULL || inputs_add(d, in, err,
 		    errlen) == -1)
+			goto fail;
+	}
+	if (c->policy_listen[0] != '\0') {
+		if ((in = input_policy_open(c, err, errlen)) == NULL ||
+		    inputs_add(d, in, err, errlen) == -1)
 			goto fail;
 	}
 	if (c->maillog[0] != '\0') {

@@ -186,6 +186,7 @@ int
 mta_listen_parse(const char *s, struct mta_listen *l, char *err,
     size_t errlen)
 {
+	static const uint8_t loopback6[16] = { [15] = 1 };	/* ::1 */
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon, *h;
 	unsigned long port;
@@ -245,8 +246,7 @@ mta_listen_parse(const char *s, struct mta_listen *l, char *err,
 		return -1;
 	}
 	if ((l->family == AF_INET && l->addr.b[0] != 127) ||
-	    (l->family == AF_INET6 && !IN6_IS_ADDR_LOOPBACK(
-	    (const struct in6_addr *)(const void *)l->addr.b))) {
+	    (l->family == AF_INET6 && memcmp(l->addr.b, loopback6, 16) != 0)) {
 		snprintf(err, errlen, "%s is not a loopback address (every "
 		    "host that reaches it could forge requests; use "
 		    "unix:PATH)", host);

@@ -493,10 +493,12 @@ struct input_stats {
 };
 
 /* Where an input puts its events: the daemon's engine and act path, or
- * replay's.  Events are valid during the call only. */
+ * replay's.  Events are valid during the call only.  blocked: whether a
+ * key is blocked now (the policy service answers by it; NULL: never). */
 struct event_sink {
 	void	(*put)(void *arg, const struct event *, size_t n);
 	void	*arg;
+	bool	(*blocked)(void *arg, const struct key *);
 };
 
 struct input;

@@ -117,7 +117,7 @@ replay_feed(struct engine *e, struct input **in, int n, bool maillog,
     struct verdicts *vs, int64_t *last_us)
 {
 	struct replay_sink rs = { .e = e, .vs = vs, .now_us = INT64_MIN };
-	struct event_sink sink = { replay_put, &rs };
+	struct event_sink sink = { replay_put, &rs, NULL };
 	int64_t t, best_t;
 	int i, best, rc = 0;
 

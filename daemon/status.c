@@ -107,6 +107,14 @@ inputs_json(const struct daemon *d)
 			json_decref(o);
 			o = NULL;
 		}
+		/* the policy service: connections it closed (over the
+		 * limit, idle, replies unread) */
+		if (o != NULL && st.kind == INPUT_POLICY &&
+		    json_object_set_new(o, "dropped",
+		    json_integer((json_int_t)st.dropped)) == -1) {
+			json_decref(o);
+			o = NULL;
+		}
 		if (o == NULL || json_array_append_new(arr, o) == -1) {
 			json_decref(arr);
 			return NULL;

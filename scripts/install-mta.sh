@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what the real-MTA tests need (postfix, swaks, sasl2-bin,
-# libsasl2-modules) without starting or enabling any service and without
+# libsasl2-modules, and swaks' IPv6 module) without starting or enabling any service and without
 # configuring Postfix: the tests run a private instance with its own
 # config and queue in a temp dir, never the system one, never /etc/postfix.
 # It never replaces another MTA: where a package other than postfix
@@ -9,7 +9,7 @@
 # quick when everything is present.
 set -eu
 
-PKGS="postfix swaks sasl2-bin libsasl2-modules"
+PKGS="postfix swaks sasl2-bin libsasl2-modules libio-socket-inet6-perl"
 
 # Installed packages other than postfix that provide an MTA (one per line).
 other_mta() {

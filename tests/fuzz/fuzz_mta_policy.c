@@ -2,8 +2,11 @@
  * fuzz_mta_policy.c: the policy protocol parser on arbitrary bytes, fed
  * whole and again in pieces whose sizes the first byte chooses: both must
  * give the same requests and the same end, every kept string must end
- * within its field, and a malformed end must say why.
+ * within its field, and a malformed end must say why.  The same bytes,
+ * as a string, go through the [mta] value checks.
  */
+#include <sys/socket.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,12 +75,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	static struct mta_policy p;
 	static struct run whole, pieces;
 
+	struct mta_listen l;
+	char str[600], err[256];
+
 	if (len == 0)
 		return 0;
+	/* the [mta] value checks on the same bytes as a string */
+	memcpy(str, data, len < sizeof(str) ? len : sizeof(str) - 1);
+	str[len < sizeof(str) ? len : sizeof(str) - 1] = '\0';
+	if (mta_listen_parse(str, &l, err, sizeof(err)) == 0 &&
+	    l.family != AF_UNIX && l.port == 0)
+		abort();
+	(void)mta_reply_check(str, err, sizeof(err));
 	run(&p, data + 1, len - 1, 0, &whole);
 	run(&p, data + 1, len - 1, (size_t)data[0] % 17 + 1, &pieces);
+	/* where in its piece a malformed byte was is not said */
 	if (whole.end != pieces.end || whole.nreq != pieces.nreq ||
-	    whole.used != pieces.used ||
+	    (whole.end != MTA_POLICY_MALFORMED && whole.used != pieces.used) ||
 	    memcmp(&whole.last, &pieces.last, sizeof(whole.last)) != 0)
 		abort();
 	return 0;
