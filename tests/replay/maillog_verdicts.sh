@@ -48,6 +48,17 @@ expect "exim verdicts" "$(short <<<"$j")" \
 account:newsletter@example.com clients 11 allowed 1325
 account:sales@example.com foreign_senders 21 block 2401"
 
+# Lines written by the real Postfix of tests/e2e/maillog_postfix.sh (its
+# maillog_file): busy@ from one address, victim@ from six.
+cp tests/maillog/postfix-real.log "$tmp/real.log"
+touch -d "2026-12-04 12:00:00 UTC" "$tmp/real.log"
+j=$(mlj "$tmp/real.log")
+expect "real postfix counts" "$(jq -r '[.packets, .malformed] | join(" ")' \
+    <<<"$j")" "67 0"
+expect "real postfix verdicts" "$(jq -r '.verdicts[] | [.source, .rule,
+    .connections, .action] | join(" ")' <<<"$j")" \
+"account:victim@example.org clients 6 block"
+
 # Rotated: the first half gzipped, named after the second on the command
 # line; one log again, in time order.
 head -n 1200 "$tmp/postfix.log" | gzip -n >"$tmp/postfix.log.1.gz"
