@@ -109,6 +109,14 @@ grep -q "cut.gz: .*the lines before it are replayed" "$tmp/err" ||
     fail "cut gzip not reported: $(cat "$tmp/err")"
 [ "$(jq .packets "$tmp/out")" -gt 100 ] || fail "cut gzip: nothing replayed"
 
+# check-config refuses the policy service and the log together.
+printf '[mta]\npolicy_listen = unix:/run/x.sock\nmaillog = /var/log/mail.log\n' \
+    >"$tmp/both.conf"
+"$NFLOGMON" check-config -c "$tmp/both.conf" >/dev/null 2>"$tmp/err"
+expect "both exit" "$?" 1
+grep -q "both.conf:3: policy_listen and maillog together" "$tmp/err" ||
+    fail "both: $(cat "$tmp/err")"
+
 # A missing file, a directory: one line, exit 1, nothing on stdout.
 out=$("$NFLOGMON" replay -c $M --maillog "$tmp/nope" 2>"$tmp/err")
 rc=$?
