@@ -72,6 +72,11 @@ lines_next(struct lines *l, size_t *n, bool eof)
 				l->skipping = true;	/* drop what we have */
 				l->pos = l->len;
 			}
+			if (eof && l->skipping) {	/* it ends here */
+				l->skipping = false;
+				l->lineno++;
+				l->toolong++;
+			}
 			if (!eof || l->pos == l->len)
 				return NULL;
 			nl = l->buf + l->len;
@@ -135,14 +140,14 @@ file_advance(struct ml_file *f)
 	int64_t t;
 
 	while (!f->done) {
-		if ((f->line = lines_next(&f->l, &f->linelen, f->eof)) !=
-		    NULL) {
-			if (f->l.toolong > f->toolong_told) {
-				fprintf(stderr, "nflogmon: %s:%" PRIu64 ": a "
-				    "line over %d bytes, skipped\n", f->path,
-				    f->l.lineno - 1, MAILLOG_LINE_MAX);
-				f->toolong_told = f->l.toolong;
-			}
+		f->line = lines_next(&f->l, &f->linelen, f->eof);
+		if (f->l.toolong > f->toolong_told) {
+			fprintf(stderr, "nflogmon: %s:%" PRIu64 ": a line over "
+			    "%d bytes, skipped\n", f->path, f->l.lineno -
+			    (f->line != NULL), MAILLOG_LINE_MAX);
+			f->toolong_told = f->l.toolong;
+		}
+		if (f->line != NULL) {
 			if ((t = maillog_time(&f->clock, f->line,
 			    f->linelen)) >= 0)
 				f->t_us = t;
