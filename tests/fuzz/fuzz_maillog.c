@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct conf *c;
 	static struct maillog *m;
 	struct maillog_clock clk;
-	struct event_sink sink = { fuzz_put, NULL };
+	struct event_sink sink = { .put = fuzz_put };
 	const char *s = (const char *)data, *lim = s + size, *nl;
 	int64_t t;
 

@@ -124,7 +124,7 @@ test_rows(void **state)
 {
 	struct conf *c = conf_defaults();
 	struct maillog *m;
-	struct event_sink sink;
+	struct event_sink sink = { .put = got_put };
 	struct got g;
 	struct addr a;
 	size_t i, j;
@@ -169,7 +169,7 @@ test_bounded(void **state)
 {
 	struct conf *c = conf_defaults();
 	struct maillog *m;
-	struct event_sink sink = { got_put, NULL };
+	struct event_sink sink = { .put = got_put };
 	struct got g;
 	char l[256];
 	int i;
