@@ -18,7 +18,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 10
 
 PKGS	:= libnetfilter_log libnfnetlink libmnl libipset libpcap libnftables \
-	   inih jansson libcap-ng libsystemd libcurl sqlite3
+	   inih jansson libcap-ng libsystemd libcurl sqlite3 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -165,6 +165,8 @@ install: nflogmon $(FLEET_DRIVER)
 	install -m 0644 ipset/nflogmon.ip6tables $(DESTDIR)$(DATADIR)/nflogmon.ip6tables
 	install -m 0644 examples/nflogmon.conf $(DESTDIR)$(DATADIR)/nflogmon.conf.example
 	install -m 0755 examples/hook-mail $(DESTDIR)$(DATADIR)/hook-mail
+	install -m 0755 examples/exim/hook-suspend $(DESTDIR)$(DATADIR)/hook-suspend
+	install -m 0644 examples/exim/acl.conf $(DESTDIR)$(DATADIR)/exim-acl.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/nflogmon/nflogmon.conf || \
 	    install -m 0644 examples/nflogmon.conf $(DESTDIR)$(SYSCONFDIR)/nflogmon/nflogmon.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/nflogmon.service.in > \

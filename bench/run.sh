@@ -4,6 +4,8 @@
 # here asserts a time; it reports, and says whether each goal is met.
 #   replay rate     nflogmon replay vs a bare libpcap parse-and-count loop
 #                   over the same capture (goal: at least half its rate)
+#   maillog rate    replay --maillog vs LC_ALL=C grep -c sasl_username over
+#                   the same mail log (goal: at least 0.25x its lines/s)
 #   memory/source   the engine's entry size and the resident growth per
 #                   tracked source at the default thresholds (goal <= 256 B)
 #   block latency   (root) trigger SYN leaving a bot -> its address in the
@@ -77,6 +79,28 @@ for sources in 1000 $SOURCES; do
 	    "(information)")")
 	rm -f "$f"
 done
+# Mail logs: replay --maillog against grep counting the logins, both over
+# the same uncompressed file in the page cache (the fixture repeated).
+ml=$work/mail.log
+for _ in $(seq "${BENCH_MAILLOG_REPEAT:-800}"); do
+	cat tests/maillog/postfix.log
+done >"$ml"
+mllines=$(wc -l <"$ml")
+cat "$ml" >/dev/null
+lines_of() {	# command...: lines per second of one run
+	local t0=$EPOCHREALTIME
+	"$@" >"$work/out" 2>/dev/null || return 1
+	awk -v a="$t0" -v b="$EPOCHREALTIME" -v n="$mllines" \
+	    'BEGIN { printf "%.0f\n", n / (b - a) }'
+}
+mlbase=$(LC_ALL=C best_of 3 lines_of grep -c sasl_username "$ml") || exit 1
+mlrate=$(best_of 3 lines_of "$NFLOGMON" replay -c tests/maillog/accounts.conf \
+    --json --maillog "$ml") || { echo "bench: replay --maillog failed" >&2; exit 1; }
+mlratio=$(awk -v a="$mlrate" -v b="$mlbase" 'BEGIN { printf "%.2f", a / b }')
+ok=$(awk -v r="$mlratio" 'BEGIN { print (r >= 0.25) }')
+results+=("$(row "replay --maillog, lines/s" "$mlrate" "$mlbase" "$mlratio" \
+    ">= 0.25x grep -c sasl_username: $(verdict "$ok")")")
+rm -f "$ml"
 read -r entry rss < <("$BUILD/bench/engine-mem" 131072) || exit 1
 ok_entry=$(awk -v e="$entry" 'BEGIN { print (e <= 256) }')
 ok_rss=$(awk -v e="$rss" 'BEGIN { print (e <= 256) }')

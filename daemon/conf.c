@@ -115,6 +115,7 @@ const struct keydef keydefs[] = {
 	    0 },
 	{ SEC_MTA, "policy_reply", K_POLICY_REPLY, D(policy_reply), 0, 0, 0,
 	    0 },
+	{ SEC_MTA, "maillog", K_PATH_OPT, D(maillog), 0, 0, 0, 0 },
 	{ SEC_ALLOW, "addresses", K_ADDRS, D(allow_src), 0, 0, 0, 0 },
 	{ SEC_ALLOW, "networks", K_NETS, D(allow_src), 0, 0, 0, 1 },
 	{ SEC_ALLOW, "uids", K_UIDS, D(allow_uids), 0, 0, 0, 0 },

@@ -271,6 +271,11 @@ conf_check(struct conf_ctx *ctx)
 		qsort(c->allow_uids, (size_t)c->nallow_uids,
 		    sizeof(*c->allow_uids), conf_uid_cmp);
 	conf_sort_accounts(c);
+	/* The policy service and the log see the same messages. */
+	if (c->policy_listen[0] != '\0' && c->maillog[0] != '\0')
+		conf_err(ctx, conf_max(conf_line_of(ctx, "policy_listen"),
+		    conf_line_of(ctx, "maillog")), "policy_listen and maillog "
+		    "together would count every message twice: use one");
 	if (c->nsubmission_ports == 0)
 		conf_err(ctx, ctx->nsubmission_line, "submission_ports: at "
 		    "least one port is needed");

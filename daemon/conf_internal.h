@@ -88,7 +88,7 @@ struct keydef {
  * threshold in its section and in [class NAME]; the compiler checks the
  * count. */
 #define CONF_ONE_(...)	+ 1
-#define NKEYDEFS	(50 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
+#define NKEYDEFS	(51 + 2 * (0 RULES_SOURCES(CONF_ONE_)) +	\
 			    (0 RULES_ACCOUNTS(CONF_ONE_)))
 
 extern const struct keydef keydefs[NKEYDEFS];

@@ -71,6 +71,9 @@ reload_restart_notes(const struct conf *o, const struct conf *n)
 	    o->output_group != n->output_group)
 		log_warnx("reload: NFLOG groups changed; they apply after a "
 		    "restart");
+	if (strcmp(o->maillog, n->maillog) != 0)
+		log_warnx("reload: [mta] maillog changed; it applies after a "
+		    "restart");
 	if (strcmp(o->control_socket, n->control_socket) != 0 ||
 	    strcmp(o->socket_group, n->socket_group) != 0 ||
 	    strcmp(o->user, n->user) != 0 ||

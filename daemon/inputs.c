@@ -95,6 +95,13 @@ inputs_open(struct daemon *d, char *err, size_t errlen)
 		    inputs_add(d, in, err, errlen) == -1)
 			goto fail;
 	}
+	if (c->maillog[0] != '\0') {
+		/* The daemon reopens it as its user after each rotation. */
+		if (input_maillog_check_user(c, c->maillog, err,
+		    errlen) == -1 || (in = input_maillog_follow(c, err,
+		    errlen)) == NULL || inputs_add(d, in, err, errlen) == -1)
+			goto fail;
+	}
 	if (d->ninputs == 0)
 		log_warnx("forward_group and output_group are both off: "
 		    "nothing is captured");

@@ -33,7 +33,7 @@ usage_print(FILE *f)
 "       nflogmon list   [-s SOCK | -c FILE] [--json]\n"
 "       nflogmon block  [-s SOCK | -c FILE] SOURCE [--timeout DURATION] [--reason TEXT]\n"
 "       nflogmon unblock [-s SOCK | -c FILE] SOURCE\n"
-"       nflogmon replay [-c FILE] [--json] FILE.pcap...\n"
+"       nflogmon replay [-c FILE] [--json] [--maillog] FILE...\n"
 "       nflogmon rules  [-c FILE] [--iptables | --ip6tables]\n"
 "       nflogmon check-config [-c FILE]\n"
 "       nflogmon --help | --version\n"

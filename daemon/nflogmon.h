@@ -388,6 +388,7 @@ struct conf {
 	char		 policy_listen[MTA_POLICY_LISTEN_MAX];	/* "" off */
 	char		 policy_group[64];
 	char		 policy_reply[MTA_POLICY_REPLY_MAX];
+	char		 maillog[4096];		/* followed log; "" off */
 
 	/* [allow] */
 	struct strlist	 allow_accounts;	/* lower case, sorted */
@@ -936,5 +937,74 @@ int	mta_listen_parse(const char *, struct mta_listen *, char *err,
  * word, and its text or argument where access(5) wants one).  0 or -1
  * with err. */
 int	mta_reply_check(const char *, char *err, size_t errlen);
+
+/* ------------------------------------------- maillog.c, input_maillog.c */
+/*
+ * Mail logs (DESIGN.md "Mail logs"): maillog.c turns lines of a Postfix or
+ * Exim log into account events (pure; a bounded join table of messages
+ * waiting for their recipients), input_maillog.c reads files for replay
+ * and follows the live log of [mta] maillog.
+ */
+#define MAILLOG_LINE_MAX	8192	/* bytes of a line; longer: skipped */
+#define MAILLOG_MAX_RCPT	100000	/* recipients of one message */
+#define MAILLOG_IDS		16384	/* messages waiting to be joined */
+
+enum maillog_result {
+	MAILLOG_IGNORED = 0,	/* not an event (also a line kept to join) */
+	MAILLOG_EVENTS,		/* the line gave events to the sink */
+	MAILLOG_MALFORMED,	/* looks authenticated but is not well formed */
+};
+
+/* What maillog_time keeps between lines: the reference time (no syslog
+ * line is later than a day after it; it picks the year), the local
+ * offset of the last hour seen and the last header parsed. */
+struct maillog_clock {
+	int64_t		 ref_s;
+	int64_t		 ref_naive_s;	/* ref_s in local time's numbers */
+	int		 ref_year;
+	bool		 off_valid;
+	int64_t		 off_hour, off_s;
+	char		 last[48];
+	size_t		 last_len;
+	int64_t		 last_us;
+};
+
+struct maillog;
+/* max_ids: messages waiting for their recipients (rounded up to a power
+ * of two; when full the oldest is dropped). */
+struct maillog	*maillog_new(const struct conf *, size_t max_ids);
+void		 maillog_reconf(struct maillog *, const struct conf *);
+void		 maillog_free(struct maillog *);
+uint64_t	 maillog_evicted(const struct maillog *);
+/*
+ * One line (its newline may be there or not): its events at t_us to the
+ * sink.  Authenticated Postfix messages count at their first qmgr
+ * "from=<...>, nrcpt=N" line, Exim ones at "<=" (+received_recipients) or
+ * at each "=>"/"->"; a queue or message id counts once.
+ */
+enum maillog_result maillog_line(struct maillog *, const char *line,
+		    size_t len, int64_t t_us, const struct event_sink *);
+/* ref_s: a Unix time that the log's lines are not later than (the file's
+ * modification time; now for a live log). */
+void		 maillog_clock_init(struct maillog_clock *, int64_t ref_s);
+/* The time of a line in Unix microseconds, -1 when it has none.  Times
+ * without a zone are local time. */
+int64_t		 maillog_time(struct maillog_clock *, const char *line,
+		    size_t len);
+
+/* input_maillog.c: mail-log files of replay (plain or gzip), all of them
+ * one input (merged in time order; one join table); prints the one-line
+ * reason and returns NULL when a file cannot be opened. */
+struct input	*input_maillog_replay(char *const *paths, int n,
+		    const struct conf *);
+/* Whether a file could not be read to its end (reported). */
+bool		 input_maillog_failed(const struct input *);
+/* The live log of [mta] maillog, followed from its end (inotify). */
+struct input	*input_maillog_follow(const struct conf *, char *err,
+		    size_t errlen);
+/* Whether the daemon's user can read path and list its directory: 0, or
+ * -1 with the reason in err. */
+int		 input_maillog_check_user(const struct conf *, const char *path,
+		    char *err, size_t errlen);
 
 #endif /* NFLOGMON_H */

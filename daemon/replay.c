@@ -1,5 +1,6 @@
 /*
- * replay.c: `nflogmon replay`, the engine run over pcap files.
+ * replay.c: `nflogmon replay`, the engine run over pcap files (or, with
+ * --maillog, over mail logs: input_maillog.c merges those itself).
  *
  * Every record of every file (input_pcap.c) goes, in timestamp order,
  * through the same decoder, classifier and engine as live capture; the
@@ -40,7 +41,8 @@ static int
 replay_usage(void)
 {
 	fprintf(stderr,
-	    "usage: nflogmon replay [-c FILE] [--json] FILE.pcap...\n");
+	    "usage: nflogmon replay [-c FILE] [--json] [--maillog] "
+	    "FILE...\n");
 	return EXIT_USAGE;
 }
 
@@ -111,14 +113,23 @@ replay_put(void *arg, const struct event *ev, size_t n)
  * -2 when out of memory; *last_us is the engine time at the end.
  */
 static int
-replay_feed(struct engine *e, struct input **in, int n, struct verdicts *vs,
-    int64_t *last_us)
+replay_feed(struct engine *e, struct input **in, int n, bool maillog,
+    struct verdicts *vs, int64_t *last_us)
 {
 	struct replay_sink rs = { .e = e, .vs = vs, .now_us = INT64_MIN };
 	struct event_sink sink = { replay_put, &rs, NULL };
 	int64_t t, best_t;
 	int i, best, rc = 0;
 
+	if (maillog) {		/* one input: it merges its files itself */
+		while (in[0]->ops->read(in[0], &sink) != -1)
+			;
+		replay_flush(&rs);
+		*last_us = rs.now_us == INT64_MIN ? 0 : rs.now_us;
+		if (rs.oom)
+			return -2;
+		return input_maillog_failed(in[0]) ? -1 : 0;
+	}
 	for (;;) {
 		best = -1;
 		best_t = INT64_MAX;
@@ -194,7 +205,8 @@ static const uint8_t replay_hashkey[16] = {
 };
 
 static int
-replay_run(const struct conf *conf, struct input **in, int n, bool json)
+replay_run(const struct conf *conf, struct input **in, int n, bool maillog,
+    bool json)
 {
 	struct engine *e;
 	struct engine_stats st;
@@ -209,7 +221,7 @@ replay_run(const struct conf *conf, struct input **in, int n, bool json)
 		fprintf(stderr, "nflogmon: replay: cannot create the engine\n");
 		return EXIT_ERR;
 	}
-	rc = replay_feed(e, in, n, &vs, &last_us);
+	rc = replay_feed(e, in, n, maillog, &vs, &last_us);
 	if (rc == -2) {
 		fprintf(stderr, "nflogmon: replay: out of memory\n");
 		free(vs.v);
@@ -221,6 +233,8 @@ replay_run(const struct conf *conf, struct input **in, int n, bool json)
 	memset(&st, 0, sizeof(st));
 	engine_stats(e, &st);
 	memset(&is, 0, sizeof(is));
+	is.unit = maillog ? "lines" : "packets";
+	is.kind = maillog ? INPUT_MAILLOG : INPUT_FORWARD;
 	for (int i = 0; i < n; i++) {	/* the files' records together */
 		in[i]->ops->stats(in[i], &one);
 		is.records += one.records;
@@ -252,6 +266,7 @@ cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json",	no_argument,		NULL, 'j' },
+		{ "maillog",	no_argument,		NULL, 'm' },
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 },
@@ -259,7 +274,7 @@ cmd_replay(int argc, char **argv)
 	const char *cpath = NULL;
 	struct conf *conf;
 	struct input **in;
-	bool json = false;
+	bool json = false, maillog = false;
 	int ch, i, n, status;
 
 	optind = 1;
@@ -272,9 +287,12 @@ cmd_replay(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'm':
+			maillog = true;
+			break;
 		case 'h':
 			fprintf(stdout, "usage: nflogmon replay [-c FILE] "
-			    "[--json] FILE.pcap...\n");
+			    "[--json] [--maillog] FILE...\n");
 			return EXIT_OK;
 		default:
 			if (optopt == 'c')
@@ -298,11 +316,19 @@ cmd_replay(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	status = EXIT_OK;
-	for (i = 0; i < n && status == EXIT_OK; i++)
+	if (maillog) {		/* Postfix or Exim logs, plain or gzip */
+		if ((in[0] = input_maillog_replay(argv + optind, n, conf)) ==
+		    NULL)
+			status = EXIT_ERR;
+		else
+			status = replay_run(conf, in, 1, true, json);
+		n = 1;
+	}
+	for (i = 0; i < n && status == EXIT_OK && !maillog; i++)
 		if ((in[i] = input_pcap_open(argv[optind + i], conf)) == NULL)
 			status = EXIT_ERR;
-	if (status == EXIT_OK)
-		status = replay_run(conf, in, n, json);
+	if (status == EXIT_OK && !maillog)
+		status = replay_run(conf, in, n, false, json);
 	for (i = 0; i < n; i++)
 		if (in[i] != NULL)
 			in[i]->ops->close(in[i]);
