@@ -161,7 +161,10 @@ report_stats_json(json_t *o, const struct input_stats *in,
 {
 	int rc = 0;
 
-	rc |= obj_set(o, "packets", json_integer((json_int_t)in->records));
+	/* "packets" of captures (DESIGN.md), "lines" of mail logs; a line
+	 * makes one event per recipient, so events may exceed it */
+	rc |= obj_set(o, in->unit != NULL ? in->unit : "packets",
+	    json_integer((json_int_t)in->records));
 	rc |= obj_set(o, "events", json_integer((json_int_t)st->events));
 	rc |= obj_set(o, "ignored", json_integer((json_int_t)in->ignored));
 	rc |= obj_set(o, "malformed", json_integer((json_int_t)in->malformed));
@@ -182,10 +185,10 @@ void
 report_stats_print(const struct input_stats *in,
     const struct engine_stats *st, FILE *f)
 {
-	fprintf(f, "packets %" PRIu64 "  events %" PRIu64 "  ignored %" PRIu64
+	fprintf(f, "%s %" PRIu64 "  events %" PRIu64 "  ignored %" PRIu64
 	    "  malformed %" PRIu64 "  sources %" PRIu64 "  evicted %" PRIu64
-	    "\n", in->records, st->events, in->ignored, in->malformed,
-	    st->sources, st->evicted);
+	    "\n", in->unit != NULL ? in->unit : "packets", in->records,
+	    st->events, in->ignored, in->malformed, st->sources, st->evicted);
 }
 
 /*

@@ -33,7 +33,7 @@ verdicts() {
 
 # packets events ignored malformed sources evicted
 counts() {
-	jq -r '[.packets, .events, .ignored, .malformed, .sources, .evicted]
+	jq -r '[(.packets // .lines), .events, .ignored, .malformed, .sources, .evicted]
 	    | join(" ")'
 }
 

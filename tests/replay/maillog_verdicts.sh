@@ -53,7 +53,7 @@ account:sales@example.com foreign_senders 21 block 2401"
 cp tests/maillog/postfix-real.log "$tmp/real.log"
 touch -d "2026-12-04 12:00:00 UTC" "$tmp/real.log"
 j=$(mlj "$tmp/real.log")
-expect "real postfix counts" "$(jq -r '[.packets, .malformed] | join(" ")' \
+expect "real postfix counts" "$(jq -r '[.lines, .malformed] | join(" ")' \
     <<<"$j")" "67 0"
 expect "real postfix verdicts" "$(jq -r '.verdicts[] | [.source, .rule,
     .connections, .action] | join(" ")' <<<"$j")" \
@@ -107,7 +107,7 @@ gzip -c "$tmp/postfix.log" | head -c 20000 >"$tmp/cut.gz"
 expect "cut gzip exit" "$?" 1
 grep -q "cut.gz: .*the lines before it are replayed" "$tmp/err" ||
     fail "cut gzip not reported: $(cat "$tmp/err")"
-[ "$(jq .packets "$tmp/out")" -gt 100 ] || fail "cut gzip: nothing replayed"
+[ "$(jq .lines "$tmp/out")" -gt 100 ] || fail "cut gzip: nothing replayed"
 
 # check-config refuses the policy service and the log together.
 printf '[mta]\npolicy_listen = unix:/run/x.sock\nmaillog = /var/log/mail.log\n' \
