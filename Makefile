@@ -165,6 +165,7 @@ install: nflogmon $(FLEET_DRIVER)
 	install -m 0644 ipset/nflogmon.ip6tables $(DESTDIR)$(DATADIR)/nflogmon.ip6tables
 	install -m 0644 examples/nflogmon.conf $(DESTDIR)$(DATADIR)/nflogmon.conf.example
 	install -m 0755 examples/hook-mail $(DESTDIR)$(DATADIR)/hook-mail
+	install -m 0755 examples/hook-suspend-account $(DESTDIR)$(DATADIR)/hook-suspend-account
 	test -e $(DESTDIR)$(SYSCONFDIR)/nflogmon/nflogmon.conf || \
 	    install -m 0644 examples/nflogmon.conf $(DESTDIR)$(SYSCONFDIR)/nflogmon/nflogmon.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/nflogmon.service.in > \
