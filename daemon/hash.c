@@ -99,6 +99,11 @@ hash_key(const uint8_t hashkey[HASH_KEYLEN], const struct key *k)
 	if (k->kind == KEY_UID) {
 		memcpy(buf + n, &k->uid, sizeof(k->uid));
 		n += sizeof(k->uid);
+	} else if (k->kind == KEY_ACCOUNT) {
+		/* the name's 128-bit hash, whole (plen is 0: without this
+		 * every account hashed alike, one bucket chain, one ring) */
+		memcpy(buf + n, k->addr, sizeof(k->addr));
+		n += sizeof(k->addr);
 	} else {
 		/* host bits are zero (struct key's invariant) */
 		memcpy(buf + n, k->addr, (k->plen + 7u) / 8);
