@@ -135,7 +135,8 @@ frame() {
 	local js=$1
 	printf '%s  %-22s %8s %10s %8s   %s\n' "$(clock)" "top talkers" "burst" \
 	    "sustained" "fanout" "(thresholds 20/1s, 120/1m, 15/10s)"
-	jq -r '.top[:4][] | [.source, .burst, .sustained, .fanout] | @tsv' <<<"$js" |
+	jq -r '[.top[] | select(.source | startswith("account:") | not)][:4][] |
+	    [.source, .burst, .sustained, .fanout] | @tsv' <<<"$js" |
 	while IFS=$'\t' read -r src b s f; do
 		printf '        %-22s %8s %10s %8s\n' "$src" "$b" "$s" "$f"
 	done
