@@ -167,6 +167,7 @@ install: nflogmon $(FLEET_DRIVER)
 	install -m 0755 examples/hook-mail $(DESTDIR)$(DATADIR)/hook-mail
 	install -m 0755 examples/exim/hook-suspend $(DESTDIR)$(DATADIR)/hook-suspend
 	install -m 0644 examples/exim/acl.conf $(DESTDIR)$(DATADIR)/exim-acl.conf
+	install -m 0755 examples/hook-suspend-account $(DESTDIR)$(DATADIR)/hook-suspend-account
 	test -e $(DESTDIR)$(SYSCONFDIR)/nflogmon/nflogmon.conf || \
 	    install -m 0644 examples/nflogmon.conf $(DESTDIR)$(SYSCONFDIR)/nflogmon/nflogmon.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/nflogmon.service.in > \

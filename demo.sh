@@ -5,8 +5,10 @@
 # backend, the internet's mail servers), plays an
 # hour of SMTP traffic in fast-forward (1 s here = 1 min there: the demo's
 # windows are 60 times shorter than the defaults), lets one workstation
-# get infected and one web application get hacked, and shows nflogmon
-# catching both.  Everything is removed at the end, on Ctrl-C or failure.
+# get infected, one web application get hacked and one mailbox's password
+# get stolen (the MTA asks nflogmon's policy service about each message,
+# played here by tests/e2e/tools/policy_client.py), and shows nflogmon
+# catching all three.  Everything is removed at the end, on Ctrl-C or failure.
 # Run as root (make demo, or ./make.sh demo on a fresh machine).
 #
 # The network is the one the end-to-end tests use (tests/e2e/lib.sh), so
@@ -45,8 +47,13 @@ demo_conf() {
 {
 	echo "ALERT $1 $2: rule $3 after $4 connections"
 	echo "  action $NFLOGMON_ACTION, strike ${NFLOGMON_STRIKE:-}, timeout ${NFLOGMON_TIMEOUT:-}"
-	echo "  recent destinations:"
-	echo "${NFLOGMON_RECENT_DESTINATIONS:-}" | fold -s -w 72 | sed 's/^/    /'
+	if [ -n "${NFLOGMON_ACCOUNT:-}" ]; then
+		echo "  account $NFLOGMON_ACCOUNT suspended; client addresses:"
+		echo "${NFLOGMON_CLIENTS:-}"
+	else
+		echo "  recent destinations:"
+		echo "${NFLOGMON_RECENT_DESTINATIONS:-}"
+	fi | fold -s -w 72 | sed '2,$s/^/    /'
 } >> "$(dirname "$0")/alerts.log"
 EOF
 	chmod 755 "$NFL_WORK/hook"
@@ -55,6 +62,10 @@ EOF
 	    block.timeout=10m block.escalate="10m, 1h" \
 	    block.hook="$NFL_WORK/hook" block.hook_timeout=5s \
 	    allow.addresses="$MTA4, $MTA6"
+	# The MTA's policy service: an account seen from more than 5 client
+	# addresses within 10 minutes (10 s here) is suspended.
+	printf '[accounts]\nclients = 5/10s\n[mta]\npolicy_listen = unix:%s\npolicy_group = 0\n' \
+	    "$NFL_WORK/policy.sock" >> "$NFL_CONF"
 }
 
 # Traffic of the hour, each sender a background process, bounded in count
@@ -92,6 +103,26 @@ infect_workstation() {	# 192.0.2.66 hammers ten mail exchangers
 	    --interval 0.02 --timeout 1 --deadline 20
 }
 
+# A mail account's messages as the MTA's policy requests (one per
+# message), from the given client addresses.
+mail_account() {	# login, clients (ADDR+N), count, interval
+	ip netns exec "$NS_GW" python3 "$NFL_TOOLS/policy_client.py" \
+	    "$NFL_WORK/policy.sock" --login "$1" --clients "$2" --count "$3" \
+	    --interval "$4" --deadline 45 >> "$NFL_WORK/accounts.log" 2>&1 &
+	NFL_PIDS+=($!)
+}
+
+office_accounts() {	# three mailboxes, from the office and a phone
+	mail_account alice@example.org 192.0.2.10 40 1
+	mail_account bob@example.org 192.0.2.11+1 30 1.3
+	mail_account bob@example.org 198.51.100.7 10 4
+	mail_account carol@example.org 192.0.2.12 25 1.6
+}
+
+hijack_account() {	# jane's password, from a dozen addresses of a botnet
+	mail_account jane@example.org 203.0.113.10+12 40 0.25
+}
+
 hack_webapp() {		# a web app on the gateway, as its own uid, fans out slowly
 	sender "$NS_GW" "$WEBAPP_UID" --dst "${SRV4%.*}.160+60" --count 40 \
 	    --interval 0.3 --timeout 1 --deadline 20
@@ -104,7 +135,8 @@ frame() {
 	local js=$1
 	printf '%s  %-22s %8s %10s %8s   %s\n' "$(clock)" "top talkers" "burst" \
 	    "sustained" "fanout" "(thresholds 20/1s, 120/1m, 15/10s)"
-	jq -r '.top[:4][] | [.source, .burst, .sustained, .fanout] | @tsv' <<<"$js" |
+	jq -r '[.top[] | select(.source | startswith("account:") | not)][:4][] |
+	    [.source, .burst, .sustained, .fanout] | @tsv' <<<"$js" |
 	while IFS=$'\t' read -r src b s f; do
 		printf '        %-22s %8s %10s %8s\n' "$src" "$b" "$s" "$f"
 	done
@@ -127,6 +159,7 @@ main() {
 	say ""
 	say "  office LAN 192.0.2.0/24 ──► gateway: nflogmon rules + run ──► internet: 100 mail servers"
 	say "  10 workstations, the MTA 192.0.2.25 (allowlisted), a web app as uid $WEBAPP_UID on the gateway"
+	say "  mailboxes alice, bob, carol and jane @example.org, asked about by the MTA (policy service)"
 	say ""
 	say "Building the network (namespaces $NFL_ID-*)..."
 	# The MTA is protected by nflogmon's allowlist, not left out by the
@@ -141,7 +174,8 @@ main() {
 
 	T0=$SECONDS
 	office_hour
-	local infected=0 hacked=0 js last=-5
+	office_accounts
+	local infected=0 hacked=0 hijacked=0 js last=-5
 	while [ $((SECONDS - T0)) -lt 42 ]; do
 		if [ $infected = 0 ] && [ $((SECONDS - T0)) -ge 10 ]; then
 			say "$(clock)  ${Y}192.0.2.66 is infected${N}: it starts hammering ten mail exchangers"
@@ -150,6 +184,10 @@ main() {
 		if [ $hacked = 0 ] && [ $((SECONDS - T0)) -ge 22 ]; then
 			say "$(clock)  ${Y}the web app (uid $WEBAPP_UID) is hacked${N}: it sends spam from the gateway"
 			hack_webapp; hacked=1
+		fi
+		if [ $hijacked = 0 ] && [ $((SECONDS - T0)) -ge 30 ]; then
+			say "$(clock)  ${Y}jane@example.org's password is stolen${N}: a botnet sends through the MTA from 12 addresses"
+			hijack_account; hijacked=1
 		fi
 		js=$(status_json) || nfl_fail "nflogmon status failed"
 		announce_blocks "$js"
@@ -174,7 +212,23 @@ main() {
 	ok=$(grep -c '^ok .* 192\.0\.2\.66 \|^ok 192\.0\.2\.66 ' "$NFL_WORK/senders.log")
 	say "The infected workstation got ${ok} of its 100 connections out before the block;"
 	say "the workstations and the MTA were never blocked: ${G}$(nfl_mta_blocked)${N}."
+	say "$(accounts_summary)"
 	say "Cleaning up (namespaces removed)."
+}
+
+# What the policy service answered each account's messages.
+accounts_summary() {
+	local jane others
+	jane=$(awk '$2 == "jane@example.org" && $1 == "DUNNO" { n++ }
+	    END { print n + 0 }' "$NFL_WORK/accounts.log")
+	others=$(awk '$2 ~ /@/ && $2 != "jane@example.org" && $1 != "DUNNO" { n++ }
+	    END { print n + 0 }' "$NFL_WORK/accounts.log")
+	echo "The hijacked mailbox got $jane messages out before its suspension;"
+	if [ "$others" -eq 0 ]; then
+		echo "alice, bob and carol kept sending: ${G}none of their messages was refused${N}."
+	else
+		echo "alice, bob and carol: ${R}$others of their messages were refused${N}."
+	fi
 }
 
 nfl_mta_blocked() {

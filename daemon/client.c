@@ -296,6 +296,41 @@ client_list_end(struct client_list *l, uint64_t more)
 	l->buf = NULL;
 }
 
+/*
+ * One line per input of status --json's "inputs": its kind, what it
+ * read (its own unit: packets, requests), the events it made and the
+ * malformed ones.
+ */
+static void
+print_inputs(FILE *f, const json_t *inputs)
+{
+	static const char *const units[] = { "packets", "requests", "lines" };
+	const json_t *in;
+	const char *unit;
+	char label[64];
+	size_t i, u;
+
+	for (i = 0; i < json_array_size(inputs); i++) {
+		in = json_array_get(inputs, i);
+		unit = "records";
+		for (u = 0; u < sizeof(units) / sizeof(units[0]); u++)
+			if (json_object_get(in, units[u]) != NULL) {
+				unit = units[u];
+				break;
+			}
+		/* "forward (nflog)", but "policy" once */
+		if (strcmp(jstr(in, "kind", "?"), jstr(in, "input", "?")) == 0)
+			snprintf(label, sizeof(label), "%s", jstr(in, "kind",
+			    "?"));
+		else
+			snprintf(label, sizeof(label), "%s (%s)", jstr(in,
+			    "kind", "?"), jstr(in, "input", "?"));
+		fprintf(f, "%-8s %s: %s %lld, events %lld, malformed %lld\n",
+		    i == 0 ? "inputs" : "", label, unit, jint(in, unit),
+		    jint(in, "events"), jint(in, "malformed"));
+	}
+}
+
 void
 client_print_status(FILE *f, const json_t *r)
 {
@@ -331,7 +366,11 @@ client_print_status(FILE *f, const json_t *r)
 	for (i = 0; i < json_array_size(t); i++)
 		print_warning(f, json_string_value(json_array_get(t, i)) !=
 		    NULL ? json_string_value(json_array_get(t, i)) : "?");
+	print_inputs(f, json_object_get(r, "inputs"));
 	fprintf(f, "sources  tracked %lld of %lld, evicted %lld\n",
+	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
+	src = json_object_get(r, "accounts");
+	fprintf(f, "accounts tracked %lld of %lld, evicted %lld\n",
 	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
 
 	if (json_array_size(top) > 0) {

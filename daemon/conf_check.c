@@ -204,6 +204,14 @@ conf_warnings(const struct conf *c, FILE *f)
 		    c->forward_group);
 		n++;
 	}
+	/* Issue 11's client sets are not there yet: say so, not nothing. */
+	if (c->block_clients) {
+		fprintf(f, "%s: warning: block_clients = yes is not "
+		    "implemented in this version: a blocked account is refused "
+		    "by the policy service, its client addresses are not "
+		    "blocked\n", c->defaults ? NFLOGMON_CONF : c->path);
+		n++;
+	}
 	return n;
 }
 

@@ -99,7 +99,9 @@ hash_key(const uint8_t hashkey[HASH_KEYLEN], const struct key *k)
 	if (k->kind == KEY_UID) {
 		memcpy(buf + n, &k->uid, sizeof(k->uid));
 		n += sizeof(k->uid);
-	} else if (k->kind == KEY_ACCOUNT) {	/* the login's 128-bit hash */
+	} else if (k->kind == KEY_ACCOUNT) {
+		/* the name's 128-bit hash, whole (plen is 0: without this
+		 * every account hashed alike, one bucket chain, one ring) */
 		memcpy(buf + n, k->addr, sizeof(k->addr));
 		n += sizeof(k->addr);
 	} else {

@@ -15,6 +15,7 @@ for f in usr/sbin/nflogmon usr/share/man/man8/nflogmon.8 \
     usr/share/man/man5/nflogmon.conf.5 usr/share/nflogmon/rules.nft \
     usr/share/nflogmon/nflogmon.iptables usr/share/nflogmon/nflogmon.ip6tables \
     usr/share/nflogmon/nflogmon.conf.example usr/share/nflogmon/hook-mail \
+    usr/share/nflogmon/hook-suspend-account \
     etc/nflogmon/nflogmon.conf usr/lib/systemd/system/nflogmon.service; do
 	[ -s "$dest/$f" ] || fail "not installed: /$f"
 done

@@ -38,6 +38,15 @@ b=$(echo "$j" | jq -c '.blocks[] | select(.source == "account:alice@example.org"
     pf_wait_log 6 'discard.*status=sent' ||
     nfl_fail "$(pf_log_count 'discard.*status=sent') deliveries, want 6"
 
+# The human status: a line for the policy input, one for accounts.
+h=$(nfl_in "$NS_MTA" "$NFLOGMON" status -c "$NFL_CONF") ||
+    nfl_fail "status failed"
+n=$(echo "$j" | jq '.inputs[] | select(.input == "policy") | .requests')
+echo "$h" | grep -qE "^inputs +policy: requests [0-9]+, events [0-9]+, malformed 0$" ||
+    nfl_fail "no human line for the policy input: $h"
+[ "${n:-0}" -ge 7 ] || nfl_fail "policy requests $n (want >= 7)"
+echo "$h" | grep -qE "^accounts tracked 2 of [0-9]+, evicted 0$" ||
+    nfl_fail "no accounts line (2 tracked): $h"
 nfl_in "$NS_MTA" "$NFLOGMON" unblock -c "$NFL_CONF" account:alice@example.org ||
     nfl_fail "unblock account:alice@example.org failed"
 pf_send $PF_CLI_NET4.11 alice@example.org alice@example.org a8@example.com ||

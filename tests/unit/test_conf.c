@@ -256,6 +256,35 @@ test_errors(void **state)
 	}
 }
 
+/* block_clients = yes is accepted, with a warning while it does nothing. */
+static void
+test_block_clients_warns(void **state)
+{
+	struct conf *c;
+	char *errs = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(c = load_text("[capture]\nforward_group = off\n"
+	    "[accounts]\nblock_clients = yes\n", &errs));
+	assert_string_equal(errs, "");
+	assert_non_null(f = open_memstream(&out, &len));
+	assert_int_equal(conf_warnings(c, f), 1);
+	fclose(f);
+	assert_non_null(strstr(out, "t.conf: warning: block_clients = yes is "
+	    "not implemented"));
+	free(out);
+	free(errs);
+	conf_free(c);
+	errs = NULL;
+	assert_non_null(c = load_text("[capture]\nforward_group = off\n",
+	    &errs));
+	assert_int_equal(conf_warnings(c, stderr), 0);
+	free(errs);
+	conf_free(c);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -805,6 +834,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits_accepted),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_block_clients_warns),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_long_line),

@@ -314,7 +314,13 @@ test_client_status(void **state)
 	    " \"capture\": {\"groups\": [{\"group\": 1, \"kind\": \"forward\","
 	    " \"packets\": 52000, \"dropped\": 3, \"seq_gaps\": 1, \"enobufs\": 0}],"
 	    " \"malformed\": 0},"
+	    " \"inputs\": [{\"kind\": \"forward\", \"input\": \"nflog\","
+	    " \"packets\": 52000, \"events\": 51990, \"ignored\": 0,"
+	    " \"malformed\": 10}, {\"kind\": \"policy\", \"input\":"
+	    " \"policy\", \"requests\": 77, \"events\": 70, \"ignored\": 7,"
+	    " \"malformed\": 2}],"
 	    " \"sources\": {\"tracked\": 812, \"max\": 1000000, \"evicted\": 0},"
+	    " \"accounts\": {\"tracked\": 31, \"max\": 100000, \"evicted\": 4},"
 	    " \"top\": [{\"source\": \"192.0.2.9\", \"burst\": 4, \"burst_limit\":"
 	    " 20, \"sustained\": 30, \"sustained_limit\": 120, \"fanout\": 3,"
 	    " \"fanout_limit\": 15},"
@@ -354,6 +360,12 @@ test_client_status(void **state)
 	assert_non_null(strstr(buf, "group 1 (forward): packets 52000, "
 	    "dropped 3, gaps 1, enobufs 0"));
 	assert_non_null(strstr(buf, "tracked 812 of 1000000, evicted 0"));
+	assert_non_null(strstr(buf, "\ninputs   forward (nflog): packets "
+	    "52000, events 51990, malformed 10\n"));
+	assert_non_null(strstr(buf, "\n         policy: requests 77, "
+	    "events 70, malformed 2\n"));
+	assert_non_null(strstr(buf, "\naccounts tracked 31 of 100000, "
+	    "evicted 4\n"));
 	assert_non_null(strstr(buf, "4/20"));
 	assert_non_null(strstr(buf, "30/120"));
 	assert_non_null(strstr(buf, "3m ago"));		/* 180 s */
