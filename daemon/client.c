@@ -341,7 +341,7 @@ client_print_status(FILE *f, const json_t *r)
 	const json_t *g, *t, *groups;
 	char rel[32], b1[32], b2[32], b3[32], label[128];
 	size_t i;
-	int w;
+	int w, k;
 
 	fprintf(f, "nflogmon %s, up %s%s\n", jstr(r, "version", "?"),
 	    fmt_rel(json_number_value(json_object_get(r, "uptime")), rel,
@@ -373,18 +373,33 @@ client_print_status(FILE *f, const json_t *r)
 	fprintf(f, "accounts tracked %lld of %lld, evicted %lld\n",
 	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
 
-	if (json_array_size(top) > 0) {
+	/* Packet sources and accounts apart: each with its own rules. */
+	for (k = 0; k < 2 && json_array_size(top) > 0; k++) {
+		static const char *const hdr[2][4] = {
+			{ "TOP TALKERS", "burst", "sustained", "fanout" },
+			{ "TOP ACCOUNTS", "clients", "recipients",
+			    "foreign_senders" },
+		};
+		bool any = false;
+
 		w = talkers_width(top);
-		fprintf(f, "\n%-*s %14s %14s %14s\n", w, "TOP TALKERS",
-		    "BURST", "SUSTAINED", "FANOUT");
 		for (i = 0; i < json_array_size(top); i++) {
 			t = json_array_get(top, i);
-			fprintf(f, "%-*s %14s %14s %14s\n", w,
+			if ((strncmp(jstr(t, "source", ""), "account:", 8) ==
+			    0) != (k == 1))
+				continue;
+			if (!any)
+				fprintf(f, "\n%-*s %14s %14s %16s\n", w,
+				    hdr[k][0], k ? "CLIENTS" : "BURST",
+				    k ? "RECIPIENTS" : "SUSTAINED",
+				    k ? "FOREIGN_SENDERS" : "FANOUT");
+			any = true;
+			fprintf(f, "%-*s %14s %14s %16s\n", w,
 			    source_label(jstr(t, "source", "?"), label,
 			    sizeof(label)),
-			    fmt_count(t, "burst", b1, sizeof(b1)),
-			    fmt_count(t, "sustained", b2, sizeof(b2)),
-			    fmt_count(t, "fanout", b3, sizeof(b3)));
+			    fmt_count(t, hdr[k][1], b1, sizeof(b1)),
+			    fmt_count(t, hdr[k][2], b2, sizeof(b2)),
+			    fmt_count(t, hdr[k][3], b3, sizeof(b3)));
 		}
 	}
 	fputc('\n', f);
