@@ -333,6 +333,11 @@ client_print_status(FILE *f, const json_t *r)
 		    NULL ? json_string_value(json_array_get(t, i)) : "?");
 	fprintf(f, "sources  tracked %lld of %lld, evicted %lld\n",
 	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
+	if ((t = json_object_get(r, "fleet")) != NULL)
+		fprintf(f, "fleet    %s: queued %lld, published %lld, applied "
+		    "%lld, refused %lld\n", json_is_true(json_object_get(t,
+		    "ok")) ? "ok" : jstr(t, "error", "error"), jint(t, "queued"),
+		    jint(t, "published"), jint(t, "applied"), jint(t, "refused"));
 
 	if (json_array_size(top) > 0) {
 		w = talkers_width(top);
