@@ -6,7 +6,8 @@
 # re-apply its own decision after a restart (its decision ids are in its
 # state store); with the LAPI stopped both gateways go on blocking
 # locally, A's status shows the queue, the pending publication survives a
-# restart of A, and once the LAPI is back it arrives on B; a uid block
+# restart of A, and once the LAPI is back it arrives on B; after a SIGHUP
+# A still publishes; a uid block
 # never appears in the LAPI (cscli alerts list -a).
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -155,6 +156,14 @@ arrive on B: $(A_status | jq -c .fleet)"
 nfl_wait_until 10 sh -c "'$NFLOGMON' status -c '$NFL_CONF' --json 2>/dev/null |
     jq -e '.fleet.queued == 0'" || nfl_fail "A's queue is not empty"
 nfl_log "the publication queued while the LAPI was down arrived on B"
+
+# --- SIGHUP on A: the fleet goes on with the reloaded config
+kill -HUP "$NFL_DAEMON_PID"
+nfl_wait_until 10 grep -q "reload: .* applied" "$NFL_WORK/daemon.log" ||
+    nfl_fail "A did not reload"
+BOT4B=192.0.2.69
+bot "$BOT4B"
+nfl_wait_until 10 B_has "$BOT4B" || nfl_fail "$BOT4B did not reach B after A's SIGHUP: $(A_status | jq -c .fleet)"
 
 # --- a uid block, a manual block and B's manual block never reach the LAPI
 nfl_in "$NS_GW" "$NFLOGMON" block -c "$NFL_CONF" uid:1001 >/dev/null ||
