@@ -625,8 +625,9 @@ act_restore(struct daemon *d, struct block *b, uint32_t attempts,
 			daemon_backend_result(d, NULL);
 	}
 	b->attempts_saved = attempts;
-	if (engine_judge(d->engine, &b->key, b->expires_us ==
-	    DURATION_PERMANENT ? DURATION_PERMANENT :
+	/* a fleet block is no judgement (act_start_block) */
+	if (b->rule != RULE_FLEET && engine_judge(d->engine, &b->key,
+	    b->expires_us == DURATION_PERMANENT ? DURATION_PERMANENT :
 	    b->expires_us + wall_to_mono_us, attempts) == -1 &&
 	    unjudged++ == 0)
 		log_warnx("state: source table full (max_sources), %s and "

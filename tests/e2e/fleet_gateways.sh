@@ -157,6 +157,20 @@ nfl_wait_until 10 sh -c "'$NFLOGMON' status -c '$NFL_CONF' --json 2>/dev/null |
     jq -e '.fleet.queued == 0'" || nfl_fail "A's queue is not empty"
 nfl_log "the publication queued while the LAPI was down arrived on B"
 
+# --- B restarts: its fleet block comes back from its store, still rule
+# fleet, and the stream's startup list leaves it so
+nfl_kill "$BPID"
+ip netns exec "$GWB" "$NFLOGMON" run -f -c "$BCONF" \
+    >> "$NFL_WORK/b.log" 2>&1 &
+BPID=$!
+NFL_PIDS+=("$BPID")
+nfl_wait_until 15 sh -c "'$NFLOGMON' status -c '$BCONF' --json 2>/dev/null |
+    jq -e '.fleet.last_pull != null'" || nfl_fail "B did not come back"
+B_has "$BOT3" || nfl_fail "$BOT3 lost on B's restart"
+B_list | jq -e --arg s "$BOT3" '[.blocks[] | select(.source == $s and
+    .rule == "fleet")] | length == 1' >/dev/null ||
+    nfl_fail "B's block of $BOT3 after its restart: $(B_list | jq -c .blocks)"
+
 # --- SIGHUP on A: the fleet goes on with the reloaded config
 kill -HUP "$NFL_DAEMON_PID"
 nfl_wait_until 10 grep -q "reload: .* applied" "$NFL_WORK/daemon.log" ||
