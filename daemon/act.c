@@ -363,7 +363,8 @@ act_start_block(struct daemon *d, const struct block *b, int64_t timeout_us,
 		} else if (!rec.pending)
 			daemon_backend_result(d, NULL);
 	}
-	if (v == NULL) {
+	/* a fleet block is no judgement: a local verdict replaces it */
+	if (v == NULL && rec.rule != RULE_FLEET) {
 		now_mono = clock_mono_us();
 		until_mono = rec.expires_us == DURATION_PERMANENT ?
 		    DURATION_PERMANENT :
@@ -385,7 +386,9 @@ act_start_block(struct daemon *d, const struct block *b, int64_t timeout_us,
 		hook_run(d, rec.action == ACT_THROTTLE ? "throttle" : "block",
 		    &rec, timeout_us, v);
 	block_log(d, &rec, timeout_us, v);
-	if (rec.rule <= RULE_MANUAL)
+	if (v != NULL)
+		act_fleet_block(d, &rec, timeout_us);
+	if (rec.rule < RULE_MAX)
 		d->blocks_by_rule[rec.rule]++;
 	return rc;
 }
@@ -434,6 +437,7 @@ act_end_block(struct daemon *d, const struct key *k, const char *why,
 	attempts = engine_attempts(d->engine, k);
 	engine_release(d->engine, k);
 	blocks_remove(d->blocks, k);
+	act_fleet_unblock(d, &rec);
 	if (store_block_delete(d->store, k) == -1)
 		log_warnx("state: the end of the block of %s was not saved",
 		    src);
@@ -620,8 +624,9 @@ act_restore(struct daemon *d, struct block *b, uint32_t attempts,
 			daemon_backend_result(d, NULL);
 	}
 	b->attempts_saved = attempts;
-	if (engine_judge(d->engine, &b->key, b->expires_us ==
-	    DURATION_PERMANENT ? DURATION_PERMANENT :
+	/* a fleet block is no judgement (act_start_block) */
+	if (b->rule != RULE_FLEET && engine_judge(d->engine, &b->key,
+	    b->expires_us == DURATION_PERMANENT ? DURATION_PERMANENT :
 	    b->expires_us + wall_to_mono_us, attempts) == -1 &&
 	    unjudged++ == 0)
 		log_warnx("state: source table full (max_sources), %s and "

@@ -373,6 +373,12 @@ client_print_status(FILE *f, const json_t *r)
 	fprintf(f, "accounts tracked %lld of %lld, evicted %lld\n",
 	    jint(src, "tracked"), jint(src, "max"), jint(src, "evicted"));
 
+	if ((t = json_object_get(r, "fleet")) != NULL)
+		fprintf(f, "fleet    %s: queued %lld, published %lld, applied "
+		    "%lld, refused %lld\n", json_is_true(json_object_get(t,
+		    "ok")) ? "ok" : jstr(t, "error", "error"), jint(t, "queued"),
+		    jint(t, "published"), jint(t, "applied"), jint(t, "refused"));
+
 	/* Packet sources and accounts apart: each with its own rules. */
 	for (k = 0; k < 2 && json_array_size(top) > 0; k++) {
 		static const char *const hdr[2][4] = {

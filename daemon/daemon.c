@@ -120,6 +120,7 @@ daemon_reload(struct daemon *d)
 	old = d->conf;
 	d->conf = nc;
 	inputs_reconf(d, nc);
+	act_fleet_reconf(d);
 	if (old != d->backend_conf)
 		conf_free(old);
 	/* OPS: metrics_file / socket_group changes hook in here. */
@@ -266,8 +267,10 @@ run_cleanup(struct daemon *d)
 		close(signal_fd);
 		signal_fd = -1;
 	}
-	/* The slow backend's queue is served to its end before the store
-	 * closes (its answers update the records). */
+	/* What the fleet has pending goes to the store, and the slow
+	 * backend's queue is served to its end before the store closes
+	 * (its answers update the records). */
+	act_fleet_close(d);
 	act_fini(d);
 	store_close(d->store);
 	engine_free(d->engine);
@@ -310,7 +313,10 @@ static int
 run_start(struct daemon *d)
 {
 	struct state st;
+	struct state_fleet *fleet_rows;
+	size_t nfleet;
 	char err[512];
+	int rc;
 
 	d->start_mono_us = clock_mono_us();
 	d->start_wall_us = clock_wall_us();
@@ -352,7 +358,16 @@ run_start(struct daemon *d)
 		goto fail;
 	}
 	priv_drop(d->conf);
+	/* the fleet's rows outlive st: the fleet opens once blocks are back */
+	fleet_rows = st.fleet;
+	nfleet = st.nfleet;
+	st.fleet = NULL;
+	st.nfleet = 0;
 	reconcile_run(d, &st, d->sets_created);
+	rc = act_fleet_open(d, fleet_rows, nfleet);
+	free(fleet_rows);
+	if (rc == -1)
+		return -1;
 	ruleset_check_daemon(d);
 	if (act_start(d) == -1)
 		return -1;

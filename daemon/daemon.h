@@ -78,12 +78,13 @@ struct daemon {
 	int		 ninputs;
 	struct event_sink sink;
 	struct store	*store;		/* NULL: no state_file */
+	struct fleet	*fleet;		/* NULL: [fleet] lapi_url is off */
 	int64_t		 start_mono_us;
 	int64_t		 start_wall_us;
 	uint64_t	 hook_runs, hook_failures;
 	uint64_t	 backend_errors;
 	uint64_t	 breaker_trips;
-	uint64_t	 blocks_by_rule[RULE_MANUAL + 1];
+	uint64_t	 blocks_by_rule[RULE_MAX];
 	bool		 foreground;
 	bool		 debug;
 	uint64_t	 hook_skipped;	/* too many running: not started */
@@ -403,8 +404,22 @@ struct state_strike {
 	int64_t		 at_us;
 };
 
+/* The fleet's rows (fleet/fleet.h "store"): a decision id of a key this
+ * gateway published (job false), or a pending publication (job true). */
+struct state_fleet {
+	struct key	 key;
+	bool		 job;
+	bool		 unpublish;	/* job: a withdrawal, else a publish */
+	char		 rule[32];	/* publish: the block's rule */
+	int64_t		 since_us;	/* publish: wall, the block's start */
+	int64_t		 duration_us;	/* publish: DURATION_PERMANENT ok */
+	int64_t		 decision_id;	/* an id, or an unpublish's */
+};
+
 struct state {
 	int64_t		 saved_us;
+	struct state_fleet *fleet;
+	size_t		 nfleet;
 	struct state_block *blocks;
 	size_t		 nblocks;
 	struct state_strike *strikes;
@@ -456,6 +471,11 @@ int		 store_strike_add(struct store *, const struct key *,
 int		 store_attempts(struct store *, const struct key *,
 		    uint32_t attempts);
 int		 store_strikes_prune(struct store *, int64_t until_us);
+/* The fleet: a published key's decision id (0: forgotten), and the
+ * pending publications (job rows), replacing the saved ones. */
+int		 store_fleet_id(struct store *, const struct key *, int64_t id);
+int		 store_fleet_jobs(struct store *, const struct state_fleet *,
+		    size_t n);
 /* The window counters and hash key of st (has_hashkey), replacing any. */
 int		 store_counters_save(struct store *, const struct state *);
 int		 store_counters_drop(struct store *);
@@ -508,6 +528,22 @@ int	 act_list(struct daemon *, struct backend_entry **, size_t *,
 	    char *err, size_t errlen);
 /* Requests queued to a slow backend, not yet answered. */
 size_t	 act_queued(void);
+
+/* ----------------------------------------------------------- act_fleet.c */
+/*
+ * The fleet client in the daemon (DESIGN.md "Fleet").  open: at start,
+ * after the state is restored (rows: the store's fleet rows), with its
+ * timer; reconf: on SIGHUP with the new d->conf in place; close: at exit,
+ * the pending publications saved.  act.c calls block after a verdict's
+ * block started and unblock after any block ended.
+ */
+int	 act_fleet_open(struct daemon *, const struct state_fleet *rows,
+	    size_t n);
+void	 act_fleet_reconf(struct daemon *);
+void	 act_fleet_close(struct daemon *);
+void	 act_fleet_block(struct daemon *, const struct block *,
+	    int64_t timeout_us);
+void	 act_fleet_unblock(struct daemon *, const struct block *);
 
 /* --------------------------------------------------------------- priv.c */
 /* Creates/chowns writable paths, switches user, keeps only CAP_NET_ADMIN.

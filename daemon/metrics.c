@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fleet.h"
 
 static void
 metric_head(FILE *f, const char *name, const char *type, const char *help)
@@ -77,7 +78,7 @@ metrics_format(FILE *f, struct daemon *d)
 	    "Sources evicted from a full table.", es.evicted);
 	metric_head(f, "blocks_total", "counter",
 	    "Blocks started, by rule.");
-	for (r = RULE_BURST; r <= RULE_MANUAL; r++)
+	for (r = RULE_BURST; r < RULE_MAX; r++)
 		fprintf(f, "nflogmon_blocks_total{rule=\"%s\"} %llu\n",
 		    rule_name((enum rule)r),
 		    (unsigned long long)d->blocks_by_rule[r]);
@@ -89,6 +90,12 @@ metrics_format(FILE *f, struct daemon *d)
 	    "Hook runs that failed or timed out.", d->hook_failures);
 	metric(f, "backend_errors_total", "counter",
 	    "Kernel set operations that failed.", d->backend_errors);
+	if (d->fleet != NULL) {
+		struct fleet_status fs;
+
+		fleet_status(d->fleet, &fs);
+		fleet_metrics(f, &fs);
+	}
 	return ferror(f) ? -1 : 0;
 }
 

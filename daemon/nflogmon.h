@@ -282,6 +282,7 @@ enum rule {
 	RULE_NONE = 0,
 	RULES_COUNTED(RULE_ID_)
 	RULE_MANUAL,		/* nflogmon block */
+	RULE_FLEET,		/* a decision of the fleet (DESIGN.md "Fleet") */
 	RULE_MAX,
 };
 #undef RULE_ID_

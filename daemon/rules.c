@@ -21,6 +21,9 @@ const struct rule_def rule_defs[RULE_MAX] = {
 	RULES_ACCOUNTS(RULE_ACC_)
 	[RULE_MANUAL] = { "manual", TABLE_SOURCES, RULE_NOT_COUNTED, 0, 0,
 	    NULL, { 0, 0, true }, NULL },
+	/* not a strike, never published: the fleet's decision */
+	[RULE_FLEET] = { "fleet", TABLE_SOURCES, RULE_NOT_COUNTED, 0, 0,
+	    NULL, { 0, 0, true }, NULL },
 };
 
 #undef RULE_DEF_

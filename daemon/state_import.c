@@ -62,6 +62,7 @@ state_free(struct state *st)
 	free(st->strikes);
 	free(st->counts);
 	free(st->slots);
+	free(st->fleet);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "fleet.h"
 
 #define STATUS_TOP	10	/* top talkers shown */
 
@@ -175,5 +176,12 @@ ctl_status_json(struct daemon *d)
 		"runs", (json_int_t)d->hook_runs,
 		"failures", (json_int_t)d->hook_failures,
 	    "breaker_trips", (json_int_t)d->breaker_trips);
+	if (o != NULL && d->fleet != NULL) {
+		struct fleet_status fs;
+
+		fleet_status(d->fleet, &fs);
+		json_object_set_new(o, "fleet", fleet_status_json(&fs,
+		    fleet_queue(d->fleet)));
+	}
 	return o;
 }

@@ -56,11 +56,20 @@ static const char *const store_schema =
     " first_us INTEGER NOT NULL, last_us INTEGER NOT NULL,"
     " burst_bucket_us INTEGER NOT NULL, burst BLOB NOT NULL,"
     " sustained_bucket_us INTEGER NOT NULL, sustained BLOB NOT NULL,"
-    " fanout_tick_us INTEGER NOT NULL, slots BLOB) WITHOUT ROWID;";
+    " fanout_tick_us INTEGER NOT NULL, slots BLOB) WITHOUT ROWID;"
+    /* the fleet (DESIGN.md "Fleet"): the decision ids of what was
+     * published, and the publications still pending (rewritten whole) */
+    "CREATE TABLE IF NOT EXISTS fleet_ids ("
+    " source TEXT PRIMARY KEY, decision_id INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS fleet_jobs ("
+    " seq INTEGER PRIMARY KEY, op TEXT NOT NULL, source TEXT NOT NULL,"
+    " rule TEXT NOT NULL, since_us INTEGER NOT NULL,"
+    " duration_us INTEGER NOT NULL, decision_id INTEGER NOT NULL);";
 
 enum {
 	Q_BEGIN = 0, Q_COMMIT, Q_ROLLBACK, Q_PUT, Q_DEL, Q_STRIKE, Q_ATTEMPTS,
-	Q_PRUNE, Q_COUNT, Q_META, Q_MAX
+	Q_PRUNE, Q_COUNT, Q_META, Q_FLEET_ID, Q_FLEET_ID_DEL, Q_FLEET_JOBS_DEL,
+	Q_FLEET_JOB, Q_MAX
 };
 
 static const char *const store_sql[Q_MAX] = {
@@ -76,6 +85,11 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_COUNT] = "INSERT OR REPLACE INTO counters VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[Q_META] = "INSERT OR REPLACE INTO meta VALUES (?1, ?2)",
+	[Q_FLEET_ID] = "INSERT OR REPLACE INTO fleet_ids VALUES (?1, ?2)",
+	[Q_FLEET_ID_DEL] = "DELETE FROM fleet_ids WHERE source = ?1",
+	[Q_FLEET_JOBS_DEL] = "DELETE FROM fleet_jobs",
+	[Q_FLEET_JOB] = "INSERT INTO fleet_jobs VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 };
 
 /*
@@ -406,6 +420,47 @@ store_attempts(struct store *s, const struct key *k, uint32_t attempts)
 	bind_key(s->q[Q_ATTEMPTS], 1, k);
 	sqlite3_bind_int64(s->q[Q_ATTEMPTS], 2, attempts);
 	return store_step(s, s->q[Q_ATTEMPTS]);
+}
+
+/* The decision id of a key this gateway published (0: forgotten). */
+int
+store_fleet_id(struct store *s, const struct key *k, int64_t id)
+{
+	int i = id > 0 ? Q_FLEET_ID : Q_FLEET_ID_DEL;
+
+	if (s == NULL)
+		return 0;
+	bind_key(s->q[i], 1, k);
+	if (id > 0)
+		sqlite3_bind_int64(s->q[i], 2, id);
+	return store_step(s, s->q[i]);
+}
+
+/* The pending publications, replacing those saved before, in one
+ * transaction. */
+int
+store_fleet_jobs(struct store *s, const struct state_fleet *rows, size_t n)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	store_begin(s);
+	(void)store_step(s, s->q[Q_FLEET_JOBS_DEL]);
+	st = s->q[Q_FLEET_JOB];
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 2, rows[i].unpublish ? "unpublish" :
+		    "publish", -1, SQLITE_STATIC);
+		bind_key(st, 3, &rows[i].key);
+		sqlite3_bind_text(st, 4, rows[i].rule, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 5, rows[i].since_us);
+		sqlite3_bind_int64(st, 6, rows[i].duration_us);
+		sqlite3_bind_int64(st, 7, rows[i].decision_id);
+		(void)store_step(s, st);
+	}
+	return store_commit(s);
 }
 
 /* Forgets the strikes at or before until_us (past strike_memory). */

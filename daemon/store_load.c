@@ -240,7 +240,7 @@ struct load {
 	const char	*path;
 	struct state	*st;
 	int		 ipv6_prefix;
-	size_t		 bcap, scap, ccap, slcap;
+	size_t		 bcap, scap, ccap, slcap, fcap;
 	size_t		 refused;
 };
 
@@ -349,6 +349,79 @@ bad:
 	    path);
 }
 
+/* fleet_ids (source, decision_id) or fleet_jobs (op, source, rule,
+ * since_us, duration_us, decision_id): only addresses and IPv6 prefixes
+ * are published, ids are positive, a rule is a counted one. */
+static int
+row_fleet(sqlite3_stmt *q, int ipv6_prefix, bool job, struct state_fleet *f,
+    struct row *r)
+{
+	const char *t;
+	int id;
+
+	memset(f, 0, sizeof(*f));
+	f->job = job;
+	if (col_key(q, job ? 1 : 0, ipv6_prefix, &f->key, r) == -1)
+		return -1;
+	if (f->key.kind != KEY_V4 && f->key.kind != KEY_V6) {
+		snprintf(r->why, sizeof(r->why), "not an address");
+		return -1;
+	}
+	if (!job)
+		return col_i64(q, 1, 1, INT64_MAX, &f->decision_id, r);
+	t = (const char *)sqlite3_column_text(q, 0);
+	if (t == NULL || (strcmp(t, "publish") != 0 &&
+	    strcmp(t, "unpublish") != 0)) {
+		snprintf(r->why, sizeof(r->why), "unknown op");
+		return -1;
+	}
+	f->unpublish = strcmp(t, "unpublish") == 0;
+	t = (const char *)sqlite3_column_text(q, 2);
+	if (!f->unpublish && (t == NULL || (id = rule_from_name(t)) < 0 ||
+	    !RULE_COUNTED(id))) {
+		snprintf(r->why, sizeof(r->why), "unknown rule");
+		return -1;
+	}
+	if (t != NULL)
+		snprintf(f->rule, sizeof(f->rule), "%s", t);
+	if (col_i64(q, 3, 0, STORE_TIME_MAX, &f->since_us, r) == -1 ||
+	    col_i64(q, 4, 1, INT64_MAX, &f->duration_us, r) == -1 ||
+	    col_i64(q, 5, f->unpublish ? 1 : 0, INT64_MAX, &f->decision_id,
+	    r) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+load_fleet(struct load *l, const char *path, sqlite3_stmt *q, bool job)
+{
+	struct state *st = l->st;
+	struct row r = { .table = job ? "fleet_jobs" : "fleet_ids" };
+
+	if (grow_by((void **)&st->fleet, st->nfleet, 1, &l->fcap,
+	    sizeof(*st->fleet)) == -1)
+		fatalx("state: out of memory loading the fleet's rows");
+	if (row_fleet(q, l->ipv6_prefix, job, &st->fleet[st->nfleet],
+	    &r) == -1) {
+		row_refused(path, &r);
+		l->refused++;
+		return;
+	}
+	st->nfleet++;
+}
+
+static void
+load_fleet_id(const char *path, sqlite3_stmt *q, void *arg)
+{
+	load_fleet(arg, path, q, false);
+}
+
+static void
+load_fleet_job(const char *path, sqlite3_stmt *q, void *arg)
+{
+	load_fleet(arg, path, q, true);
+}
+
 static void
 counts_link(struct state *st)
 {
@@ -374,7 +447,12 @@ store_load_rows(struct sqlite3 *db, const char *path, int ipv6_prefix,
 	    load_scan(&l, "SELECT source, at_us FROM strikes", load_strike,
 	    err, errlen) == -1 ||
 	    load_scan(&l, "SELECT value FROM meta WHERE name = 'hashkey'",
-	    load_hashkey, err, errlen) == -1)
+	    load_hashkey, err, errlen) == -1 ||
+	    load_scan(&l, "SELECT source, decision_id FROM fleet_ids",
+	    load_fleet_id, err, errlen) == -1 ||
+	    load_scan(&l, "SELECT op, source, rule, since_us, duration_us, "
+	    "decision_id FROM fleet_jobs ORDER BY seq", load_fleet_job, err,
+	    errlen) == -1)
 		goto fail;
 	if (st->has_hashkey && load_scan(&l, "SELECT * FROM counters",
 	    load_counts, err, errlen) == -1)

@@ -300,6 +300,8 @@ struct fleet	*fleet_open(const struct fleet_conf *, const struct fleet_env *,
 void		 fleet_close(struct fleet *);
 /* New secrets or settings (SIGHUP): the token is dropped. */
 void		 fleet_reconf(struct fleet *, const struct fleet_conf *);
+/* A new filter (SIGHUP: [allow] and the local addresses); own stays. */
+void		 fleet_filter_set(struct fleet *, const struct fleet_filter *);
 /* Queues a publication / its withdrawal; never blocks. 0 or -1 full. */
 int		 fleet_publish(struct fleet *, const struct fleet_pub *);
 int		 fleet_unpublish(struct fleet *, const struct key *);

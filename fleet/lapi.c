@@ -584,6 +584,12 @@ fleet_reconf(struct fleet *f, const struct fleet_conf *c)
 	f->login_backoff_us = 0;
 }
 
+void
+fleet_filter_set(struct fleet *f, const struct fleet_filter *flt)
+{
+	f->env.filter = *flt;
+}
+
 int
 fleet_publish(struct fleet *f, const struct fleet_pub *p)
 {

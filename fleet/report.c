@@ -50,7 +50,7 @@ fleet_status_json(const struct fleet_status *st, const struct fleet_queue *q)
 		    j->error[0] != '\0' ? j->error : NULL));
 	}
 	o = json_pack("{s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:I, s:I, "
-	    "s:o, s:s?}",
+	    "s:o, s:I, s:s?}",
 	    "ok", st->ok, "last_push", report_wall(st->last_push_us),
 	    "last_pull", report_wall(st->last_pull_us),
 	    "queued", (json_int_t)st->queued,
@@ -60,6 +60,7 @@ fleet_status_json(const struct fleet_status *st, const struct fleet_queue *q)
 	    "dropped", (json_int_t)st->dropped,
 	    "unpublished", (json_int_t)st->unpublished,
 	    "pending", pending,
+	    "own", (json_int_t)st->stream.own,
 	    "error", st->error[0] != '\0' ? st->error : NULL);
 	return o;
 }

@@ -38,7 +38,8 @@ work, n = sys.argv[1], int(sys.argv[2])
 now = int(time.time() * 1e6)
 rules = ("burst", "sustained", "fanout")
 by_rule = {"burst": 0, "sustained": 0, "fanout": 0, "clients": 0,
-           "recipients": 0, "foreign_senders": 0, "manual": 0}
+           "recipients": 0, "foreign_senders": 0, "manual": 0,
+           "fleet": 0}
 recent, sample = [], {}
 def src(i):
     if i < 131072:
