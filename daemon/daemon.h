@@ -416,6 +416,10 @@ struct state_fleet {
 	int64_t		 decision_id;	/* an id, or an unpublish's */
 };
 
+/* state_import.c: room for n + more entries of size bytes in *p of *cap
+ * entries (the growing arrays of struct state).  0, or -1. */
+int	 state_grow(void **p, size_t n, size_t more, size_t *cap, size_t size);
+
 struct state {
 	int64_t		 saved_us;
 	struct state_fleet *fleet;

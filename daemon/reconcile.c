@@ -316,24 +316,6 @@ struct counts_collect {
 	size_t		 dropped;	/* out of memory */
 };
 
-/* Room for n + more entries of size bytes in *p of *cap entries. */
-static int
-grow_by(void **p, size_t n, size_t more, size_t *cap, size_t size)
-{
-	void *np;
-	size_t ncap = *cap == 0 ? 64 : *cap;
-
-	if (n + more <= *cap)
-		return 0;
-	while (ncap < n + more)
-		ncap *= 2;
-	if ((np = reallocarray(*p, ncap, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 static void
 collect_counts(const struct engine_counters *c, void *arg)
 {
@@ -343,9 +325,9 @@ collect_counts(const struct engine_counters *c, void *arg)
 
 	if (st->ncounts >= STATE_MAX_RECORDS ||
 	    st->nslots + c->nslots > STATE_MAX_SLOTS ||
-	    grow_by((void **)&st->counts, st->ncounts, 1, &cc->cap,
+	    state_grow((void **)&st->counts, st->ncounts, 1, &cc->cap,
 	    sizeof(*st->counts)) == -1 ||
-	    grow_by((void **)&st->slots, st->nslots, c->nslots, &cc->scap,
+	    state_grow((void **)&st->slots, st->nslots, c->nslots, &cc->scap,
 	    sizeof(*st->slots)) == -1) {
 		cc->dropped++;
 		return;

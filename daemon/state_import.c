@@ -220,9 +220,8 @@ split(char *line, char **f, int max)
 	}
 }
 
-/* Room for n + more entries of size bytes in *p of *cap entries. */
-static int
-grow_by(void **p, size_t n, size_t more, size_t *cap, size_t size)
+int
+state_grow(void **p, size_t n, size_t more, size_t *cap, size_t size)
 {
 	void *np;
 	size_t ncap = *cap == 0 ? 64 : *cap;
@@ -241,7 +240,7 @@ grow_by(void **p, size_t n, size_t more, size_t *cap, size_t size)
 static int
 grow(void **p, size_t n, size_t *cap, size_t size)
 {
-	return grow_by(p, n, 1, cap, size);
+	return state_grow(p, n, 1, cap, size);
 }
 
 /* ------------------------------------------------------------ counters */

@@ -155,24 +155,6 @@ unpack_u16s(sqlite3_stmt *st, int i, uint16_t *out, struct row *r)
 	return 0;
 }
 
-/* Room for n + more entries of size bytes in *p of *cap entries. */
-static int
-grow_by(void **p, size_t n, size_t more, size_t *cap, size_t size)
-{
-	void *np;
-	size_t ncap = *cap == 0 ? 64 : *cap;
-
-	if (n + more <= *cap)
-		return 0;
-	while (ncap < n + more)
-		ncap *= 2;
-	if ((np = reallocarray(*p, ncap, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 static int
 row_counts(sqlite3_stmt *st, int ipv6_prefix, struct state *out,
     size_t *scap, struct engine_counters *c, struct row *r)
@@ -205,7 +187,7 @@ row_counts(sqlite3_stmt *st, int ipv6_prefix, struct state *out,
 		snprintf(r->why, sizeof(r->why), "bad slots");
 		return -1;
 	}
-	if (grow_by((void **)&out->slots, out->nslots, (size_t)n / 6, scap,
+	if (state_grow((void **)&out->slots, out->nslots, (size_t)n / 6, scap,
 	    sizeof(*out->slots)) == -1)
 		fatalx("state: out of memory");
 	for (i = 0; i < n / 6; i++) {
@@ -274,7 +256,7 @@ load_block(const char *path, sqlite3_stmt *q, void *arg)
 	struct state *st = l->st;
 	struct row r = { .table = "blocks" };
 
-	if (grow_by((void **)&st->blocks, st->nblocks, 1, &l->bcap,
+	if (state_grow((void **)&st->blocks, st->nblocks, 1, &l->bcap,
 	    sizeof(*st->blocks)) == -1)
 		fatalx("state: out of memory loading %zu blocks", st->nblocks);
 	if (row_block(q, l->ipv6_prefix, &st->blocks[st->nblocks], &r) == -1) {
@@ -293,7 +275,7 @@ load_strike(const char *path, sqlite3_stmt *q, void *arg)
 	struct row r = { .table = "strikes" };
 	struct state_strike *k;
 
-	if (grow_by((void **)&st->strikes, st->nstrikes, 1, &l->scap,
+	if (state_grow((void **)&st->strikes, st->nstrikes, 1, &l->scap,
 	    sizeof(*st->strikes)) == -1)
 		fatalx("state: out of memory loading strikes");
 	k = &st->strikes[st->nstrikes];
@@ -315,7 +297,7 @@ load_counts(const char *path, sqlite3_stmt *q, void *arg)
 	struct row r = { .table = "counters" };
 	size_t nslots = st->nslots;
 
-	if (grow_by((void **)&st->counts, st->ncounts, 1, &l->ccap,
+	if (state_grow((void **)&st->counts, st->ncounts, 1, &l->ccap,
 	    sizeof(*st->counts)) == -1)
 		fatalx("state: out of memory loading counters");
 	if (row_counts(q, l->ipv6_prefix, st, &l->slcap,
@@ -398,7 +380,7 @@ load_fleet(struct load *l, const char *path, sqlite3_stmt *q, bool job)
 	struct state *st = l->st;
 	struct row r = { .table = job ? "fleet_jobs" : "fleet_ids" };
 
-	if (grow_by((void **)&st->fleet, st->nfleet, 1, &l->fcap,
+	if (state_grow((void **)&st->fleet, st->nfleet, 1, &l->fcap,
 	    sizeof(*st->fleet)) == -1)
 		fatalx("state: out of memory loading the fleet's rows");
 	if (row_fleet(q, l->ipv6_prefix, job, &st->fleet[st->nfleet],
