@@ -36,23 +36,13 @@ if [ -z "$missing" ] && [ -z "$csmissing" ]; then
 	echo "install-deps: all packages present"
 else
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "install-deps: missing packages:$missing; run as root to install them" >&2
+		echo "install-deps: missing packages:$missing$csmissing; run as root to install them" >&2
 		exit 1
 	fi
-	echo "install-deps: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing packages:$missing; run as root to install them" >&2
-	exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
 if [ -n "$missing" ]; then
 	echo "install-deps: installing$missing"
 	# shellcheck disable=SC2086
