@@ -221,7 +221,8 @@ accounts_summary() {
 	local jane others
 	jane=$(awk '$2 == "jane@example.org" && $1 == "DUNNO" { n++ }
 	    END { print n + 0 }' "$NFL_WORK/accounts.log")
-	others=$(awk '$2 ~ /@/ && $2 != "jane@example.org" && $1 != "DUNNO" { n++ }
+	others=$(awk '$2 ~ /@/ && $2 != "jane@example.org" && $1 != "DUNNO" &&
+	    $1 != "summary" { n++ }
 	    END { print n + 0 }' "$NFL_WORK/accounts.log")
 	echo "The hijacked mailbox got $jane messages out before its suspension;"
 	if [ "$others" -eq 0 ]; then
