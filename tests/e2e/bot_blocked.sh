@@ -11,12 +11,14 @@ nfl_iptables_load
 
 out=$(nfl_client --src $BOT4 --dst $SRV4+100 --port 25 --count 100 \
     --interval 0.05 --timeout 2 --deadline 60) || nfl_fail "client failed"
+echo "$out" > "$NFL_WORK/client.out"
 ok=$(echo "$out" | grep -c '^ok ')
 refused=$(echo "$out" | grep -c '^refused ')
 nfl_log "bot: $ok connections got through, $refused were reset"
 [ "$ok" -ge "$BURST" ] || nfl_fail "only $ok connections got through before the block (burst $BURST): blocked too early"
 [ "$ok" -le $((BURST + 2)) ] || nfl_fail "$ok connections got through, more than burst+2 = $((BURST + 2))"
-[ $((ok + refused)) = 100 ] || nfl_fail "expected every connection ok or reset: $(echo "$out" | tail -1)"
+[ $((ok + refused)) = 100 ] ||
+    nfl_fail "expected every connection ok or reset: $(echo "$out" | tail -1); not so: $(echo "$out" | grep -v '^ok \|^refused ' | head -5)"
 # Once blocked, nothing more got through: the successes are the first ones.
 echo "$out" | head -n "$ok" | grep -vq '^ok ' && nfl_fail "a connection got through after the block"
 
