@@ -423,8 +423,10 @@ struct conf {
 	struct netset	*class_nets;
 };
 
-/* ipset names are at most 31 characters; the IPv6 set appends "6". */
+/* ipset names are at most 31 characters; the IPv6 set appends "6", the
+ * clients sets of block_clients "-clients" and "-clients6". */
 #define IPSET_NAME_MAX		30
+#define IPSET_CLIENTS_NAME_MAX	22
 
 /*
  * Loads path; on any error prints every error as "file:line: message" to
