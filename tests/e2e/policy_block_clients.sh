@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# [accounts] block_clients = yes through a real Postfix, ipset backend: an
-# account used from more than clients addresses is blocked and its client
-# addresses land in <ipset_name>-clients (rule clients, reason
+# [accounts] block_clients = yes through a real Postfix, ipset backend (nft
+# with BC_BACKEND=nft: policy_block_clients_nft.sh): an account used from
+# more than clients addresses is blocked and its client addresses land in
+# <ipset_name>-clients, or nft's clients4 (rule clients, reason
 # account:NAME, in status); an allowlisted client address is never added;
 # a refused client gets a reset on the submission port (here 25, Postfix's
 # only one) but still reaches port 80 on the same host; another account's
@@ -13,21 +14,41 @@ pf_setup "$(pf_policy_restrictions)"
 pf_accounts alice@example.org bob@example.org
 pf_start
 ALLOWED=$PF_CLI_NET4.14
-pf_nflogmon_conf block.backend=ipset block.create_sets=yes \
+BC_BACKEND=${BC_BACKEND:-ipset}
+pf_nflogmon_conf block.backend=$BC_BACKEND block.create_sets=yes \
     "allow.addresses=$ALLOWED" \
     accounts.clients=3/10m accounts.block_clients=yes \
     accounts.submission_ports=25
-pf_nflogmon_start
-nfl_in "$NS_MTA" ipset list -n | grep -qx "$SET4-clients" ||
-    nfl_fail "no ipset $SET4-clients: $(nfl_in "$NS_MTA" ipset list -n)"
-nfl_in "$NS_MTA" ipset list -n | grep -qx "$SET4-clients6" ||
-    nfl_fail "no ipset $SET4-clients6"
-rules=$("$NFLOGMON" rules -c "$NFL_CONF" --iptables) ||
-    nfl_fail "nflogmon rules --iptables failed"
-echo "$rules" | grep -q -- "--match-set $SET4-clients src" ||
-    nfl_fail "rules --iptables: no clients rule: $rules"
-echo "$rules" | nfl_in "$NS_MTA" iptables-restore --noflush ||
-    nfl_fail "iptables-restore of the rules failed"
+if [ "$BC_BACKEND" = nft ]; then
+	rules=$("$NFLOGMON" rules -c "$NFL_CONF") ||
+	    nfl_fail "nflogmon rules failed"
+	echo "$rules" | grep -q 'ip saddr @clients4 reject with tcp reset' ||
+	    nfl_fail "rules: no clients rule: $rules"
+	echo "$rules" | nfl_in "$NS_MTA" nft -f - ||
+	    nfl_fail "nft -f of the rules failed"
+	pf_nflogmon_start
+	members() {
+		nfl_in "$NS_MTA" nft -j list set inet nflogmon clients4 |
+		    jq -r '.nftables[] | select(.set) | .set.elem // [] | .[] |
+		    if type == "object" then .elem.val else . end' | sort
+	}
+else
+	pf_nflogmon_start
+	for s in "$SET4-clients" "$SET4-clients6"; do
+		nfl_in "$NS_MTA" ipset list -n | grep -qx "$s" ||
+		    nfl_fail "no ipset $s: $(nfl_in "$NS_MTA" ipset list -n)"
+	done
+	rules=$("$NFLOGMON" rules -c "$NFL_CONF" --iptables) ||
+	    nfl_fail "nflogmon rules --iptables failed"
+	echo "$rules" | grep -q -- "--match-set $SET4-clients src" ||
+	    nfl_fail "rules --iptables: no clients rule: $rules"
+	echo "$rules" | nfl_in "$NS_MTA" iptables-restore --noflush ||
+	    nfl_fail "iptables-restore of the rules failed"
+	members() {
+		nfl_in "$NS_MTA" ipset list "$SET4-clients" |
+		    awk '/^Members:/{m=1; next} m && NF {print $1}' | sort
+	}
+fi
 
 # An HTTP stand-in on port 80 of the MTA.
 ip netns exec "$NS_MTA" python3 "$NFL_TOOLS/server.py" 80 \
@@ -51,15 +72,17 @@ pf_send $ALLOWED alice@example.org alice@example.org a14@example.com
 rc=$?
 [ $rc -eq 24 ] || nfl_fail "4th address: swaks exit $rc (want 24: refused)"
 
-members() {
-	nfl_in "$NS_MTA" ipset list "$SET4-clients" |
-	    awk '/^Members:/{m=1; next} m && NF {print $1}' | sort
-}
 want=$(printf '%s\n' $PF_CLI_NET4.11 $PF_CLI_NET4.12 $PF_CLI_NET4.13 | sort)
 nfl_wait_until 5 test "$(members)" = "$want" ||
     nfl_fail "$SET4-clients holds [$(members | tr '\n' ' ')], want [$(echo $want)]"
-nfl_in "$NS_MTA" ipset list "$SET4" | grep -q "^$PF_CLI_NET4" &&
-    nfl_fail "a client address is in the main set $SET4"
+if [ "$BC_BACKEND" = ipset ]; then
+	nfl_in "$NS_MTA" ipset list "$SET4" | grep -q "^$PF_CLI_NET4" &&
+	    nfl_fail "a client address is in the main set $SET4"
+else
+	nfl_in "$NS_MTA" nft list set inet nflogmon blocked4 |
+	    grep -q "$PF_CLI_NET4" &&
+	    nfl_fail "a client address is in the main set blocked4"
+fi
 
 j=$(pf_status_json) || nfl_fail "status --json failed"
 n=$(echo "$j" | jq '[.blocks[] | select(.rule == "clients" and
@@ -92,4 +115,4 @@ j=$(pf_status_json) || nfl_fail "status --json failed"
     nfl_fail "after unblock the client is still refused"
 pf_send $PF_CLI_NET4.12 alice@example.org alice@example.org a9@example.com ||
     nfl_fail "after unblock: swaks exit $? (want 0)"
-echo "PASS: block_clients blocks the clients on the submission port only; unblock lifts them"
+echo "PASS ($BC_BACKEND): block_clients blocks the clients on the submission port only; unblock lifts them"
