@@ -6,7 +6,8 @@
 # account:NAME, in status); an allowlisted client address is never added;
 # a refused client gets a reset on the submission port (here 25, Postfix's
 # only one) but still reaches port 80 on the same host; another account's
-# client is untouched; `nflogmon unblock account:NAME` takes them all out.
+# client is untouched; a restart keeps them; `nflogmon unblock
+# account:NAME` takes them all out.
 . "$(dirname "$0")/lib_postfix.sh"
 
 pf_net_up
@@ -84,6 +85,11 @@ else
 	    nfl_fail "a client address is in the main set blocked4"
 fi
 
+# A restart keeps them: store, kernel sets and reconciliation agree.
+nfl_daemon_stop
+pf_nflogmon_start
+[ "$(members)" = "$want" ] ||
+    nfl_fail "after a restart $SET4-clients holds [$(members | tr '\n' ' ')]"
 j=$(pf_status_json) || nfl_fail "status --json failed"
 n=$(echo "$j" | jq '[.blocks[] | select(.rule == "clients" and
     (.source | startswith("client:"))
