@@ -363,8 +363,9 @@ act_start_block(struct daemon *d, const struct block *b, int64_t timeout_us,
 		} else if (!rec.pending)
 			daemon_backend_result(d, NULL);
 	}
-	/* a fleet block is no judgement: a local verdict replaces it */
-	if (v == NULL && rec.rule != RULE_FLEET) {
+	/* a fleet block is no judgement: a local verdict replaces it; an
+	 * account's client is never counted */
+	if (v == NULL && rec.rule != RULE_FLEET && !rec.key.client) {
 		now_mono = clock_mono_us();
 		until_mono = rec.expires_us == DURATION_PERMANENT ?
 		    DURATION_PERMANENT :
@@ -382,14 +383,17 @@ act_start_block(struct daemon *d, const struct block *b, int64_t timeout_us,
 		return -1;
 	}
 	act_store(d, &rec, v);
-	if (rec.action != ACT_DRY_RUN)
+	/* an account's clients: its hook has them all */
+	if (rec.action != ACT_DRY_RUN && !rec.key.client)
 		hook_run(d, rec.action == ACT_THROTTLE ? "throttle" : "block",
 		    &rec, timeout_us, v);
 	block_log(d, &rec, timeout_us, v);
 	if (v != NULL)
 		act_fleet_block(d, &rec, timeout_us);
-	if (rec.rule < RULE_MAX)
+	if (rec.rule < RULE_MAX && !rec.key.client)
 		d->blocks_by_rule[rec.rule]++;
+	if (v != NULL)
+		act_clients_block(d, &rec, timeout_us, v);
 	return rc;
 }
 
@@ -443,12 +447,15 @@ act_end_block(struct daemon *d, const struct key *k, const char *why,
 		    src);
 	timeout_us = rec.expires_us == DURATION_PERMANENT ?
 	    DURATION_PERMANENT : rec.expires_us - rec.since_us;
-	if (rec.action != ACT_DRY_RUN)
+	if (rec.action != ACT_DRY_RUN && !rec.key.client)
 		hook_run(d, "unblock", &rec, timeout_us, NULL);
 	log_info("unblock %s: %s (rule %s, %" PRIu32 " connections, %"
 	    PRIu32 " attempts while blocked, since %s)", src, why,
 	    rule_name(rec.rule), rec.connections, attempts,
 	    fmt_wall(rec.since_us, since, sizeof(since)));
+	/* by hand: its clients too (at expiry theirs end with it) */
+	if (!force)
+		act_clients_unblock(d, k, why);
 	return 0;
 }
 
@@ -624,8 +631,9 @@ act_restore(struct daemon *d, struct block *b, uint32_t attempts,
 			daemon_backend_result(d, NULL);
 	}
 	b->attempts_saved = attempts;
-	/* a fleet block is no judgement (act_start_block) */
-	if (b->rule != RULE_FLEET && engine_judge(d->engine, &b->key,
+	/* a fleet block is no judgement, a client is never counted
+	 * (act_start_block) */
+	if (b->rule != RULE_FLEET && !b->key.client && engine_judge(d->engine, &b->key,
 	    b->expires_us == DURATION_PERMANENT ? DURATION_PERMANENT :
 	    b->expires_us + wall_to_mono_us, attempts) == -1 &&
 	    unjudged++ == 0)

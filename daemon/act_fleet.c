@@ -126,7 +126,7 @@ act_fleet_block(struct daemon *d, const struct block *b, int64_t timeout_us)
 	char src[KEY_STRLEN];
 
 	if (d->fleet == NULL || b->action != ACT_BLOCK ||
-	    !RULE_COUNTED(b->rule) ||
+	    !RULE_COUNTED(b->rule) || b->key.client ||
 	    (b->key.kind != KEY_V4 && b->key.kind != KEY_V6))
 		return;
 	memset(&p, 0, sizeof(p));
@@ -145,7 +145,7 @@ act_fleet_block(struct daemon *d, const struct block *b, int64_t timeout_us)
 void
 act_fleet_unblock(struct daemon *d, const struct block *b)
 {
-	if (d->fleet == NULL || b->rule == RULE_FLEET ||
+	if (d->fleet == NULL || b->rule == RULE_FLEET || b->key.client ||
 	    (b->key.kind != KEY_V4 && b->key.kind != KEY_V6))
 		return;
 	fl.calls++;

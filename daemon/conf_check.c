@@ -204,12 +204,13 @@ conf_warnings(const struct conf *c, FILE *f)
 		    c->forward_group);
 		n++;
 	}
-	/* Issue 11's client sets are not there yet: say so, not nothing. */
-	if (c->block_clients) {
-		fprintf(f, "%s: warning: block_clients = yes is not "
-		    "implemented in this version: a blocked account is refused "
-		    "by the policy service, its client addresses are not "
-		    "blocked\n", c->defaults ? NFLOGMON_CONF : c->path);
+	/* The engine keeps VERDICT_MAX_DSTS clients of an account. */
+	if (c->block_clients && !c->rate[RULE_CLIENTS].off &&
+	    c->rate[RULE_CLIENTS].n + 1ULL > VERDICT_MAX_DSTS) {
+		fprintf(f, "%s: warning: block_clients = yes with clients = "
+		    "%u/...: only the last %d client addresses of a blocked "
+		    "account are blocked\n", c->defaults ? NFLOGMON_CONF :
+		    c->path, c->rate[RULE_CLIENTS].n, VERDICT_MAX_DSTS);
 		n++;
 	}
 	return n;
@@ -287,4 +288,10 @@ conf_check(struct conf_ctx *ctx)
 	if (c->nsubmission_ports == 0)
 		conf_err(ctx, ctx->nsubmission_line, "submission_ports: at "
 		    "least one port is needed");
+	if (c->block_clients && c->backend == BACKEND_IPSET &&
+	    strlen(c->ipset_name) > IPSET_CLIENTS_NAME_MAX)
+		conf_err(ctx, conf_max(conf_line_of(ctx, "block_clients"),
+		    conf_line_of(ctx, "ipset_name")), "ipset_name: at most %d "
+		    "characters with block_clients = yes (the clients sets "
+		    "append \"-clients6\")", IPSET_CLIENTS_NAME_MAX);
 }

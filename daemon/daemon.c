@@ -121,6 +121,7 @@ daemon_reload(struct daemon *d)
 	d->conf = nc;
 	inputs_reconf(d, nc);
 	act_fleet_reconf(d);
+	act_clients_reconf(d);
 	if (old != d->backend_conf)
 		conf_free(old);
 	/* OPS: metrics_file / socket_group changes hook in here. */
@@ -271,6 +272,7 @@ run_cleanup(struct daemon *d)
 	 * backend's queue is served to its end before the store closes
 	 * (its answers update the records). */
 	act_fleet_close(d);
+	act_clients_close();
 	act_fini(d);
 	store_close(d->store);
 	engine_free(d->engine);
@@ -332,6 +334,7 @@ run_start(struct daemon *d)
 	}
 	if (act_init(d) == -1)
 		return -1;
+	act_clients_reconf(d);
 	/* The state before the engine: window counters saved by a clean
 	 * shutdown come with the hash key their fanout slots were counted
 	 * under, and the engine must be made with that key. */

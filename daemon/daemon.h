@@ -549,6 +549,24 @@ void	 act_fleet_block(struct daemon *, const struct block *,
 	    int64_t timeout_us);
 void	 act_fleet_unblock(struct daemon *, const struct block *);
 
+/* --------------------------------------------------------- act_clients.c */
+/*
+ * block_clients (see act_clients.c).  reconf: at start and on SIGHUP with
+ * d->conf in place (this host's addresses read again); act.c calls block
+ * after an account's block started from a verdict and unblock after an
+ * account's block was ended by hand.  eligible and own are the pure part
+ * and its input.
+ */
+void	 act_clients_reconf(struct daemon *);
+void	 act_clients_close(void);
+void	 act_clients_block(struct daemon *, const struct block *account,
+	    int64_t timeout_us, const struct verdict *);
+void	 act_clients_unblock(struct daemon *, const struct key *account,
+	    const char *why);
+bool	 act_clients_eligible(const struct conf *, const struct netset *own,
+	    const struct addr *);
+struct netset *act_clients_own(const struct conf *);
+
 /* --------------------------------------------------------------- priv.c */
 /* Creates/chowns writable paths, switches user, keeps only CAP_NET_ADMIN.
  * Any failure is fatal. */

@@ -31,6 +31,11 @@
  *   last RECENT_LEN events of all sources (exact when those reach back a
  *   whole fanout window).  With
  *   fanout off (in the class and in [detect]) the window is 10 minutes.
+ * - With block_clients, each account keeps its last clients N + 1 distinct
+ *   client addresses (at most VERDICT_MAX_DSTS; struct client_ent), which
+ *   its verdicts list, so a packet flood cannot wash them out of the ring.
+ *   They are not saved at a restart (engine_export): an account's verdict
+ *   right after one lists the clients seen since.
  * - The breaker reports a held-back source once per episode, an episode
  *   being refusals less than max_new_blocks' W apart (policy.c).
  * - stats.sources counts insertions: a source evicted and seen again
@@ -50,8 +55,10 @@
 /* Slots of fanout state at least, so the destinations figure of a burst or
  * sustained verdict is exact up to this many even with a small fanout N. */
 #define FANOUT_MIN_SLOTS	16
-/* Recent events remembered engine-wide, for the verdict's destinations. */
+/* Recent events remembered engine-wide, for the verdict's destinations,
+ * and how many of those a verdict lists. */
 #define RECENT_LEN		1024
+#define RECENT_DSTS		8
 /* Judged entries looked at per insertion into a table all judged. */
 #define REAP_SCAN		64
 
@@ -100,6 +107,15 @@ struct recent {
 };
 
 /*
+ * A client address an account used, and when last (block_clients).  An
+ * account's nclients entries are newest first; family 0: an empty entry.
+ */
+struct client_ent {
+	int64_t		 t_us;
+	struct addr	 a;
+};
+
+/*
  * One table: its rules (in verdict order; a source's peak[i] is of
  * ids[i]) and its bounded source table.  Accounts have no classes: their
  * rules array has the one entry of no class.
@@ -115,6 +131,10 @@ struct etable {
 	uint32_t	 reap;		/* engine_reap's cursor */
 	uint64_t	 sources;	/* entries ever inserted */
 	uint64_t	 evicted;
+	/* accounts under block_clients: nclients entries for each entry of
+	 * src, by its index (src.cap * nclients); NULL, 0: none kept */
+	struct client_ent *clients;
+	int		 nclients;
 };
 
 struct engine {
@@ -265,6 +285,48 @@ table_cap(const struct conf *c, enum rule_table tab)
 	return n > 0 ? n : 1;
 }
 
+/* Client addresses kept per account: clients N + 1 under block_clients
+ * (the default N when the rule is off), none otherwise. */
+static int
+table_nclients(const struct conf *c, enum rule_table tab)
+{
+	const struct rate *r = &c->rate[RULE_CLIENTS];
+	uint64_t n;
+
+	if (tab != TABLE_ACCOUNTS || !c->block_clients)
+		return 0;
+	n = (uint64_t)(r->off ? rule_defs[RULE_CLIENTS].def.n : r->n) + 1;
+	return n > VERDICT_MAX_DSTS ? VERDICT_MAX_DSTS : (int)n;
+}
+
+/* The n client entries of entry s of src in arr. */
+static struct client_ent *
+clients_of(const struct sources *src, struct client_ent *arr, int n,
+    const struct source *s)
+{
+	size_t i = (size_t)((const uint8_t *)s - src->mem) / src->stride;
+
+	return arr + i * (size_t)n;
+}
+
+/* Puts client a first in ents[0..n), the newest: moved up when there,
+ * else the oldest entry makes room. */
+static void
+clients_note(struct client_ent *ents, int n, const struct addr *a,
+    int64_t t_us)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+	int j;
+
+	for (j = 0; j < n - 1; j++)
+		if (ents[j].a.family == 0 || (ents[j].a.family == a->family &&
+		    memcmp(ents[j].a.b, a->b, len) == 0))
+			break;
+	memmove(&ents[1], &ents[0], (size_t)j * sizeof(*ents));
+	ents[0].t_us = t_us;
+	ents[0].a = *a;
+}
+
 /* The class of a key: its address (an IPv6 prefix's first address). */
 static int
 engine_class(const struct conf *c, const struct key *k)
@@ -319,6 +381,10 @@ engine_new(const struct conf *c, const uint8_t hashkey[16])
 		if (sources_init(&t->src, table_cap(c, t->id), nslots,
 		    hashkey) == -1)
 			goto fail;
+		t->nclients = table_nclients(c, t->id);
+		if (t->nclients > 0 && (t->clients = calloc(t->src.cap,
+		    (size_t)t->nclients * sizeof(*t->clients))) == NULL)
+			goto fail;
 	}
 	if (policy_init(&e->pol, STRIKES_MAX_KEYS, &c->max_new_blocks,
 	    hashkey) == -1)
@@ -339,6 +405,7 @@ engine_free(struct engine *e)
 	for (tab = 0; tab < TABLE_N; tab++) {
 		sources_fini(&e->t[tab].src);
 		free(e->t[tab].rules);
+		free(e->t[tab].clients);
 	}
 	policy_fini(&e->pol);
 	free(e);
@@ -372,6 +439,9 @@ engine_afresh(struct etable *t, struct source *s)
 	for (int w = 0; w < RULE_WINDOWS; w++)
 		window_clear(&s->win[w]);
 	fanout_clear(s->fanout, t->src.nslots);
+	if (t->nclients > 0)
+		memset(clients_of(&t->src, t->clients, t->nclients, s), 0,
+		    (size_t)t->nclients * sizeof(*t->clients));
 }
 
 /* ------------------------------------------------------------- feed */
@@ -433,10 +503,29 @@ engine_recent(struct engine *e, uint64_t keyhash, int64_t first_us,
 		e->scratch[n++] = r->dsthash;
 		if (in)
 			inwin++;
-		if (v->ndsts < VERDICT_MAX_DSTS)
+		if (v->ndsts < RECENT_DSTS)
 			v->dsts[v->ndsts++] = r->dst;
 	}
 	return inwin;
+}
+
+/*
+ * An account's verdict lists its own clients, newest first: those of the
+ * window (w_us) since it was last counted afresh.
+ */
+static void
+engine_clients(const struct etable *t, const struct source *s, int64_t w_us,
+    int64_t now_us, struct verdict *v)
+{
+	const struct client_ent *c = clients_of(&t->src, t->clients,
+	    t->nclients, s);
+	int i;
+
+	v->ndsts = 0;
+	for (i = 0; i < t->nclients && c[i].a.family != 0; i++)
+		if (c[i].t_us >= s->first_us && c[i].t_us <= now_us &&
+		    now_us - c[i].t_us < w_us && v->ndsts < VERDICT_MAX_DSTS)
+			v->dsts[v->ndsts++] = c[i].a;
 }
 
 /* Fills what every verdict carries. */
@@ -461,6 +550,8 @@ engine_figures(struct engine *e, const struct etable *t,
 	    ru->distinct_w_us, v);
 	if (ring > v->destinations)
 		v->destinations = ring;
+	if (t->nclients > 0)
+		engine_clients(t, s, ru->distinct_w_us, now_us, v);
 }
 
 /* A rule triggered: allowed, breaker (or nothing) or a strike. */
@@ -604,6 +695,10 @@ engine_count(struct engine *e, struct etable *t, struct source *s,
 	s->connections = ev->count > UINT32_MAX - s->connections ?
 	    UINT32_MAX : s->connections + ev->count;
 	engine_remember(e, keyhash, dh, &ev->value, t_us);
+	if (t->nclients > 0 && (ev->value.family == AF_INET ||
+	    ev->value.family == AF_INET6))
+		clients_note(clients_of(&t->src, t->clients, t->nclients, s),
+		    t->nclients, &ev->value, t_us);
 	sources_touch(&t->src, s);
 	return trig;
 }
@@ -648,6 +743,9 @@ engine_source(struct engine *e, struct etable *t, const struct key *k,
 		t->evicted++;
 	t->sources++;
 	s->cls = (int16_t)engine_class(e->conf, k);
+	if (t->nclients > 0)
+		memset(clients_of(&t->src, t->clients, t->nclients, s), 0,
+		    (size_t)t->nclients * sizeof(*t->clients));
 	return s;
 }
 
@@ -989,6 +1087,14 @@ engine_copy_source(struct sources *dt, struct source *d,
 	}
 }
 
+/* Copies the newest of on old client entries into nn new ones. */
+static void
+clients_copy(struct client_ent *d, int nn, const struct client_ent *o,
+    int on)
+{
+	memcpy(d, o, (size_t)(nn < on ? nn : on) * sizeof(*d));
+}
+
 /*
  * Moves every source into a table of another size or stride: judged ones
  * first (they are never evicted), then the others from the least to the
@@ -996,7 +1102,8 @@ engine_copy_source(struct sources *dt, struct source *d,
  * Sources that do not fit are counted as evicted.
  */
 static void
-engine_move(struct etable *t, struct sources *nt)
+engine_move(struct etable *t, struct sources *nt, struct client_ent *nc,
+    int nk)
 {
 	struct sources *ot = &t->src;
 	struct source *s, *d;
@@ -1014,6 +1121,10 @@ engine_move(struct etable *t, struct sources *nt)
 			continue;
 		}
 		engine_copy_source(nt, d, ot, s);
+		if (nc != NULL && t->clients != NULL)
+			clients_copy(clients_of(nt, nc, nk, d), nk,
+			    clients_of(ot, t->clients, t->nclients, s),
+			    t->nclients);
 	}
 	for (i = ot->lru_tail; i != 0; i = s->lru_prev) {
 		s = sources_at(ot, i - 1);
@@ -1021,8 +1132,13 @@ engine_move(struct etable *t, struct sources *nt)
 		    &evicted);
 		if (evicted || d == NULL)
 			t->evicted++;
-		if (d != NULL)
-			engine_copy_source(nt, d, ot, s);
+		if (d == NULL)
+			continue;
+		engine_copy_source(nt, d, ot, s);
+		if (nc != NULL && t->clients != NULL)
+			clients_copy(clients_of(nt, nc, nk, d), nk,
+			    clients_of(ot, t->clients, t->nclients, s),
+			    t->nclients);
 	}
 }
 
@@ -1034,18 +1150,34 @@ table_reconf(struct engine *e, struct etable *t, const struct conf *c,
 	const struct rules *a, *b;
 	struct sources nt;
 	struct source *s;
+	struct client_ent *nc = NULL;
 	uint32_t i;
-	int k, r;
+	int k, r, nk = table_nclients(c, t->id);
+	bool move;
 
 	if (nslots < t->src.nslots)
 		nslots = t->src.nslots;		/* grow only */
-	if (nslots != t->src.nslots || table_cap(c, t->id) != t->src.cap) {
+	move = nslots != t->src.nslots || table_cap(c, t->id) != t->src.cap;
+	if (nk > 0 && (move || nk != t->nclients) && (nc = calloc(table_cap(c,
+	    t->id), (size_t)nk * sizeof(*nc))) == NULL)
+		return -1;
+	if (move) {
 		if (sources_init(&nt, table_cap(c, t->id), nslots,
-		    e->hashkey) == -1)
+		    e->hashkey) == -1) {
+			free(nc);
 			return -1;
-		engine_move(t, &nt);
+		}
+		engine_move(t, &nt, nc, nk);
 		sources_fini(&t->src);
 		t->src = nt;
+	} else if (nc != NULL && t->clients != NULL)
+		for (i = 0; i < t->src.used; i++)
+			clients_copy(nc + (size_t)i * nk, nk, t->clients +
+			    (size_t)i * t->nclients, t->nclients);
+	if (move || nk != t->nclients) {
+		free(t->clients);
+		t->clients = nc;
+		t->nclients = nk;
 	}
 	/* New classes; a window whose length changed starts empty. */
 	for (i = 0; i < t->src.used; i++) {

@@ -8,8 +8,9 @@
  * Text forms: "192.0.2.7", "2001:db8:1:2::/64", "2001:db8::25" (a /128 is
  * printed as the bare address) and "uid:1001".  key_parse takes those and
  * "2001:db8::25/128" and "account:NAME" (a login, lower-cased; its key is
- * a hash, the name lives in names.c); host bits set under a prefix are masked off, not
- * refused, so "2001:db8:1:2::9/64" is 2001:db8:1:2::/64.
+ * a hash, the name lives in names.c) and "client:ADDR" (a client address
+ * of an account under block_clients: its own sets); host bits set under a
+ * prefix are masked off, not refused, so "2001:db8:1:2::9/64" is 2001:db8:1:2::/64.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -60,6 +61,14 @@ key_from_addr(struct key *k, const struct addr *a, int ipv6_prefix)
 	default:
 		break;		/* KEY_NONE, all zero */
 	}
+}
+
+void
+key_client(struct key *k, const struct addr *a, int ipv6_prefix)
+{
+	key_from_addr(k, a, ipv6_prefix);
+	if (k->kind == KEY_V4 || k->kind == KEY_V6)
+		k->client = 1;
 }
 
 void
@@ -123,6 +132,7 @@ key_format(const struct key *k, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 	const char *name;
+	const char *cl = k->client ? "client:" : "";
 
 	if (len == 0)
 		return buf;
@@ -130,7 +140,7 @@ key_format(const struct key *k, char *buf, size_t len)
 	case KEY_V4:
 		if (inet_ntop(AF_INET, k->addr, a, sizeof(a)) == NULL)
 			break;
-		snprintf(buf, len, "%s", a);
+		snprintf(buf, len, "%s%s", cl, a);
 		return buf;
 	case KEY_V6:
 		if (inet_ntop(AF_INET6, k->addr, a, sizeof(a)) == NULL)
@@ -140,7 +150,7 @@ key_format(const struct key *k, char *buf, size_t len)
 		 * back (key_parse, the command line) as its ipv6_prefix, so
 		 * "2001:db8::25" would come back as a /64.
 		 */
-		snprintf(buf, len, "%s/%u", a, (unsigned)k->plen);
+		snprintf(buf, len, "%s%s/%u", cl, a, (unsigned)k->plen);
 		return buf;
 	case KEY_UID:
 		snprintf(buf, len, "uid:%lu", (unsigned long)k->uid);
@@ -199,6 +209,20 @@ key_parse(const char *s, int ipv6_prefix, struct key *k, char *err,
 			return -1;
 		}
 		key_from_uid(k, (uint32_t)n);
+		return 0;
+	}
+	if (strncmp(s, "client:", 7) == 0) {
+		/* an account's client (block_clients): an address only */
+		if (strncmp(s + 7, "uid:", 4) == 0 ||
+		    strncmp(s + 7, "account:", 8) == 0 ||
+		    strncmp(s + 7, "client:", 7) == 0) {
+			snprintf(err, errlen, "%.80s: bad client (client:"
+			    "ADDRESS)", s);
+			return -1;
+		}
+		if (key_parse(s + 7, ipv6_prefix, k, err, errlen) == -1)
+			return -1;
+		k->client = 1;
 		return 0;
 	}
 	if (strncmp(s, "account:", 8) == 0) {

@@ -78,7 +78,9 @@ enum key_kind {
 struct key {
 	uint8_t		kind;		/* enum key_kind */
 	uint8_t		plen;		/* 32 for v4, prefix bits for v6, 0 uid */
-	uint8_t		pad[2];
+	uint8_t		client;		/* 1: an account's client address
+					   (block_clients), its own sets */
+	uint8_t		pad;
 	uint32_t	uid;		/* KEY_UID only */
 	uint8_t		addr[16];	/* v4 in addr[0..3] */
 };
@@ -96,6 +98,9 @@ void	key_from_uid(struct key *, uint32_t uid);
  * login costs a packet source's bytes in every table.
  */
 int	key_from_account(struct key *, const char *login, size_t len);
+/* The key of a client address of an account (block_clients): the
+ * address's key marked client, printed "client:ADDR". */
+void	key_client(struct key *, const struct addr *, int ipv6_prefix);
 /* Masks an address to its key's length: a /ipv6_prefix for IPv6 (the
  * value an account's clients rule counts distinct). */
 void	addr_aggregate(struct addr *, int ipv6_prefix);
@@ -418,8 +423,10 @@ struct conf {
 	struct netset	*class_nets;
 };
 
-/* ipset names are at most 31 characters; the IPv6 set appends "6". */
+/* ipset names are at most 31 characters; the IPv6 set appends "6", the
+ * clients sets of block_clients "-clients" and "-clients6". */
 #define IPSET_NAME_MAX		30
+#define IPSET_CLIENTS_NAME_MAX	22
 
 /*
  * Loads path; on any error prints every error as "file:line: message" to
@@ -576,7 +583,10 @@ enum action {
 	ACT_BREAKER,
 };
 
-#define VERDICT_MAX_DSTS	8
+/* Distinct values a verdict lists: a packet source's recent destinations
+ * (at most 8 of them), an account's last clients N + 1 client addresses
+ * under block_clients (check-config warns beyond). */
+#define VERDICT_MAX_DSTS	32
 
 struct verdict {
 	struct key	 key;

@@ -182,6 +182,66 @@ nft_sets(const struct conf *c, FILE *f)
 "}\n\n", c->nft_family, c->nft_table);
 }
 
+/*
+ * block_clients: the client addresses of blocked accounts (nft backend:
+ * clients4, clients6) get a TCP reset on the submission ports, in the
+ * input hook (this host's MTA) and the forward hook for traffic that does
+ * not come from a LAN interface (an MTA behind this gateway), so a LAN
+ * host's own outbound mail is untouched.  Only printed with block_clients
+ * = yes.
+ */
+static void
+nft_clients_sets(const struct conf *c, FILE *f)
+{
+	if (!c->block_clients)
+		return;
+	fprintf(f,
+"table %s %s {\n"
+"\t# block_clients: client addresses of blocked accounts (nft backend),\n"
+"\t# refused on the submission ports only.\n"
+"\tset submission_ports {\n\t\ttype inet_service\n\t}\n"
+"\tset clients4 {\n\t\ttype ipv4_addr\n\t\tflags timeout\n\t}\n"
+"\tset clients6 {\n\t\ttype ipv6_addr\n\t\tflags interval, timeout\n\t}\n"
+"\tchain clients_input {\n"
+"\t\ttype filter hook input priority filter - 10; policy accept;\n\t}\n"
+"\tchain clients_forward {\n"
+"\t\ttype filter hook forward priority filter - 10; policy accept;\n\t}\n"
+"\tchain clients {\n\t}\n"
+"}\n\n", c->nft_family, c->nft_table);
+}
+
+static void
+nft_clients_rules(const struct conf *c, FILE *f)
+{
+	static const char *const chains[] = { "clients_input",
+	    "clients_forward", "clients" };
+	size_t i;
+	int j;
+
+	if (!c->block_clients)
+		return;
+	fprintf(f, "\n");
+	for (i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
+		fprintf(f, "flush chain %s %s %s\n", c->nft_family,
+		    c->nft_table, chains[i]);
+	fprintf(f, "flush set %s %s submission_ports\n", c->nft_family,
+	    c->nft_table);
+	fprintf(f, "add element %s %s submission_ports { ", c->nft_family,
+	    c->nft_table);
+	for (j = 0; j < c->nsubmission_ports; j++)
+		fprintf(f, "%s%u", j ? ", " : "", c->submission_ports[j]);
+	fprintf(f, " }\n\ntable %s %s {\n", c->nft_family, c->nft_table);
+	fprintf(f, "\t# block_clients: an offending account's clients may not "
+	    "submit mail;\n\t# everything else of theirs passes.\n");
+	fprintf(f, "\tchain clients_input {\n\t\ttcp dport @submission_ports "
+	    "jump clients\n\t}\n");
+	fprintf(f, "\tchain clients_forward {\n\t\t%stcp dport "
+	    "@submission_ports jump clients\n\t}\n", c->nlan_interfaces > 0 ?
+	    "iifname != @lan_ifaces " : "");
+	fprintf(f, "\tchain clients {\n\t\tip saddr @clients4 reject with tcp "
+	    "reset\n\t\tip6 saddr @clients6 reject with tcp reset\n\t}\n}\n");
+}
+
 static void
 nft_elements(const struct conf *c, FILE *f)
 {
@@ -292,8 +352,10 @@ ruleset_print_nft(const struct conf *c, FILE *f)
 {
 	nft_header(c, f);
 	nft_sets(c, f);
+	nft_clients_sets(c, f);
 	nft_elements(c, f);
 	nft_rules(c, f);
+	nft_clients_rules(c, f);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -357,6 +419,32 @@ ipt_chain(const struct conf *c, FILE *f, int family, const char *chain,
 	    "--reject-with tcp-reset\n", prefix, set);
 }
 
+/*
+ * block_clients (ipset backend): members of <ipset_name>-clients (-clients6)
+ * get a TCP reset on the submission ports, in INPUT and in FORWARD unless
+ * they come in from a LAN interface (see nft_clients_sets).
+ */
+static void
+ipt_clients(const struct conf *c, FILE *f, bool v6)
+{
+	int i;
+
+	fprintf(f, "# block_clients: the client addresses of blocked accounts "
+	    "may not submit\n# mail (submission_ports); everything else of "
+	    "theirs passes.\n");
+	fprintf(f, "-A NFLOGMON_CLIENTS -p tcp -m set --match-set %s-clients%s "
+	    "src -j REJECT --reject-with tcp-reset\n", c->ipset_name,
+	    v6 ? "6" : "");
+	for (i = 0; i < c->nlan_interfaces; i++)
+		fprintf(f, "-A NFLOGMON_CLI_FWD -i %s -j RETURN\n",
+		    c->lan_interfaces[i]);
+	fprintf(f, "-A NFLOGMON_CLI_FWD -j NFLOGMON_CLIENTS\n");
+	for (i = 0; i < c->nsubmission_ports; i++)
+		fprintf(f, "-I INPUT -p tcp --dport %u -j NFLOGMON_CLIENTS\n"
+		    "-I FORWARD -p tcp --dport %u -j NFLOGMON_CLI_FWD\n",
+		    c->submission_ports[i], c->submission_ports[i]);
+}
+
 int
 ruleset_print_iptables(const struct conf *c, int family, FILE *f)
 {
@@ -374,6 +462,9 @@ ruleset_print_iptables(const struct conf *c, int family, FILE *f)
 		fprintf(f, ":NFLOGMON_FWD - [0:0]\n");
 	if (out)
 		fprintf(f, ":NFLOGMON_OUT - [0:0]\n");
+	if (c->block_clients)
+		fprintf(f, ":NFLOGMON_CLIENTS - [0:0]\n"
+		    ":NFLOGMON_CLI_FWD - [0:0]\n");
 	if (fwd)
 		ipt_chain(c, f, family, "NFLOGMON_FWD", c->forward_group, false,
 		    set);
@@ -390,6 +481,8 @@ ruleset_print_iptables(const struct conf *c, int family, FILE *f)
 	for (j = 0; out && j < c->nports; j++)
 		fprintf(f, "-I OUTPUT -p tcp --dport %u -j NFLOGMON_OUT\n",
 		    c->ports[j]);
+	if (c->block_clients)
+		ipt_clients(c, f, v6);
 	fprintf(f, "COMMIT\n");
 	return ferror(f) ? -1 : 0;
 }

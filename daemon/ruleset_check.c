@@ -4,7 +4,8 @@
  * capture may not work: no rule logs to one of the daemon's NFLOG groups,
  * a LAN interface the ruleset names does not exist, the ruleset's ports,
  * LAN interfaces or allowlists differ from the config, or two rulesets log
- * the same group (every connection would count twice).
+ * the same group (every connection would count twice), or, with
+ * block_clients, no rule refuses the clients sets.
  *
  * iptables-nft rules are nftables rules, so `nflogmon rules --iptables`
  * is read the same way; legacy iptables rules cannot be seen, and a
@@ -370,6 +371,61 @@ rule_has(const json_t *rule, const char *verdict, const char *target)
 	return false;
 }
 
+/* Whether a rule matches against set (nft JSON "@NAME") and rejects. */
+static bool
+rule_matches_set(const json_t *rule, const char *set)
+{
+	const json_t *ex = json_object_get(rule, "expr"), *e, *m;
+	size_t i;
+	bool in = false;
+
+	for (i = 0; i < json_array_size(ex) &&
+	    (e = json_array_get(ex, i)) != NULL; i++)
+		if ((m = json_object_get(e, "match")) != NULL &&
+		    json_is_string(json_object_get(m, "right")) &&
+		    strcmp(jstr(m, "right"), set) == 0)
+			in = true;
+	return in && json_object_get(json_array_get(ex,
+	    json_array_size(ex) - 1), "reject") != NULL;
+}
+
+/*
+ * block_clients: some rule must refuse the clients sets (nft: a reject of
+ * @clients4 in the daemon's table; iptables-nft: a rule of the chain
+ * NFLOGMON_CLIENTS, whose set match libnftables shows without its name).
+ */
+static void
+check_clients(const struct conf *c, const struct rs *rs,
+    struct ruleset_report *r)
+{
+	const json_t *it, *rule;
+	size_t i;
+
+	if (!c->block_clients || c->backend == BACKEND_NONE)
+		return;
+	for (i = 0; i < json_array_size(rs->items) &&
+	    (it = json_array_get(rs->items, i)) != NULL; i++) {
+		if ((rule = json_object_get(it, "rule")) == NULL)
+			continue;
+		if (c->backend == BACKEND_NFT &&
+		    strcmp(jstr(rule, "table"), c->nft_table) == 0 &&
+		    rule_matches_set(rule, "@clients4"))
+			return;
+		if (c->backend == BACKEND_IPSET &&
+		    strcmp(jstr(rule, "chain"), "NFLOGMON_CLIENTS") == 0 &&
+		    json_object_get(json_array_get(json_object_get(rule,
+		    "expr"), json_array_size(json_object_get(rule, "expr")) -
+		    1), "xt") != NULL)
+			return;
+	}
+	report_add(r, -1, "block_clients = yes, but no rule of the loaded "
+	    "ruleset refuses the clients sets, so blocked accounts' clients "
+	    "can still submit mail: load the rules for this config with %s",
+	    c->backend == BACKEND_IPSET ? "`nflogmon rules --iptables | "
+	    "iptables-restore --noflush` (and --ip6tables)" :
+	    "`nflogmon rules | nft -f -`");
+}
+
 /* What one group's capture looks like in one chain that logs it. */
 struct capture_view {
 	struct strs	 ifaces;	/* every interface named on the path */
@@ -660,6 +716,7 @@ ruleset_check_json(const struct conf *c, const char *json,
 			    "`nflogmon rules --iptables`, not both", groups[gi],
 			    kinds[gi]);
 	}
+	check_clients(c, &rs, r);
 	r->failed = r->nwarnings > 0;
 	strs_free(&missing);
 	json_decref(root);

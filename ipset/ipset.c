@@ -3,7 +3,9 @@
  *
  * Two kernel sets hold the blocks: <ipset_name> (hash:ip, family inet) for
  * IPv4 addresses and <ipset_name>6 (hash:net, family inet6) for IPv6
- * prefixes.  Both are created with "timeout 0" so every element can carry
+ * prefixes; with [accounts] block_clients two more of the same types hold
+ * the client addresses of blocked accounts (keys marked client):
+ * <ipset_name>-clients and <ipset_name>-clients6.  Both are created with "timeout 0" so every element can carry
  * its own timeout, and with hashsize/maxelem given up front so the kernel
  * never stalls resizing a hash under a flood of blocks.  The iptables rules
  * in nflogmon.iptables / nflogmon.ip6tables enforce the sets.
@@ -16,7 +18,7 @@
  *
  * Names are ips_* because libipset owns the ipset_* namespace.
  *
- * This file must never touch a set other than the two configured ones, and
+ * This file must never touch a set other than the configured ones, and
  * never print: libipset's output goes to our own callback.
  */
 #include <sys/socket.h>
@@ -38,6 +40,9 @@
 
 #define SET_V4		0
 #define SET_V6		1
+#define SET_C4		2	/* block_clients */
+#define SET_C6		3
+#define SETS_MAX	4
 
 /*
  * One configured set.  Invariant after a successful init: name is the
@@ -48,6 +53,7 @@ struct ips_set {
 	char			 name[IPSET_MAXNAMELEN];
 	const char		*typename;	/* "hash:ip", "hash:net" */
 	uint8_t			 family;	/* AF_INET, AF_INET6 */
+	bool			 client;	/* a clients set */
 	const struct ipset_type	*type;
 };
 
@@ -77,7 +83,8 @@ struct ips_out {
 
 struct ips_priv {
 	struct ipset_session	*session;
-	struct ips_set	 sets[2];
+	struct ips_set	 sets[SETS_MAX];
+	int		 nsets;		/* 2, or 4 with block_clients */
 	struct ips_out	*out;		/* the listing under way */
 };
 
@@ -177,6 +184,7 @@ ips_line_add(struct ips_out *o, char *addr, char *rest)
 	}
 	e = &o->entries[o->nentries];
 	memset(e, 0, sizeof(*e));
+	e->key.client = o->set->client;
 	if ((slash = strchr(addr, '/')) != NULL)
 		*slash++ = '\0';
 	if (o->set->family == AF_INET) {
@@ -381,7 +389,7 @@ ips_fini(struct backend *b)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < p->nsets; i++)
 		if (p->sets[i].type != NULL)
 			(void)ipset_cache_del(p->sets[i].name);
 	if (p->session != NULL)
@@ -406,6 +414,12 @@ ips_init(struct backend *b, const struct conf *conf, bool *created,
 		    IPSET_MAXNAMELEN - 2);
 		return -1;
 	}
+	if (conf->block_clients && len > IPSET_CLIENTS_NAME_MAX) {
+		snprintf(err, errlen, "ipset_name \"%s\": must be 1 to %d "
+		    "characters with block_clients (the clients sets append "
+		    "\"-clients6\")", conf->ipset_name, IPSET_CLIENTS_NAME_MAX);
+		return -1;
+	}
 	if (b->priv != NULL)
 		ips_fini(b);
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -420,6 +434,18 @@ ips_init(struct backend *b, const struct conf *conf, bool *created,
 	    conf->ipset_name);
 	p->sets[SET_V6].typename = "hash:net";
 	p->sets[SET_V6].family = AF_INET6;
+	p->nsets = 2;
+	if (conf->block_clients) {
+		for (i = SET_C4; i <= SET_C6; i++) {
+			snprintf(p->sets[i].name, IPSET_MAXNAMELEN,
+			    "%s-clients%s", conf->ipset_name,
+			    i == SET_C6 ? "6" : "");
+			p->sets[i].typename = p->sets[i - 2].typename;
+			p->sets[i].family = p->sets[i - 2].family;
+			p->sets[i].client = true;
+		}
+		p->nsets = SETS_MAX;
+	}
 
 	ipset_load_types();
 	if ((p->session = ipset_session_init(ips_outfn, p)) == NULL) {
@@ -430,7 +456,7 @@ ips_init(struct backend *b, const struct conf *conf, bool *created,
 	/* -exist: adding a present element refreshes its timeout, deleting
 	 * an absent one succeeds. */
 	ipset_envopt_set(p->session, IPSET_ENV_EXIST);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < p->nsets; i++) {
 		if (ips_check(p, &p->sets[i], conf, created, err,
 		    errlen) < 0) {
 			ips_fini(b);
@@ -463,7 +489,13 @@ ips_prepare(struct ips_priv *p, const struct key *k,
 		snprintf(err, errlen, "ipset: bad prefix length %u", k->plen);
 		return NULL;
 	}
-	set = &p->sets[k->kind == KEY_V4 ? SET_V4 : SET_V6];
+	if (k->client && p->nsets < SETS_MAX) {
+		snprintf(err, errlen, "ipset: no clients sets for %s "
+		    "(block_clients = no)", key_format(k, ks, sizeof(ks)));
+		return NULL;
+	}
+	set = &p->sets[(k->kind == KEY_V4 ? SET_V4 : SET_V6) +
+	    (k->client ? SET_C4 : 0)];
 	family = set->family;
 	memset(&ip, 0, sizeof(ip));
 	memcpy(&ip, k->addr, family == AF_INET ? 4 : 16);
@@ -582,7 +614,7 @@ ips_list(struct backend *b, struct backend_entry **entries, size_t *n,
 	*entries = NULL;
 	*n = 0;
 	memset(&o, 0, sizeof(o));
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < p->nsets; i++) {
 		o.set = &p->sets[i];
 		o.partial_len = 0;
 		if (ips_list_set(p, p->sets[i].name, false, &o, msg,

@@ -10,6 +10,8 @@
  *   blocked_uids, throttled_uids   uid, flags timeout (meta skuid)
  *   throttle_<tag>{4,6,_uids}      one rate's members (tag "5_60s")
  *   throttle_<tag>_meter{4,6,_uids} per-source token buckets (dynamic)
+ *   clients4, clients6       block_clients: an account's client addresses
+ *                            (keys marked client), refused on submission
  *   chains throttle_forward, throttle_output (base, priority filter + 10)
  *   jump to chain throttle, which holds each rate's rules.
  * The throttled* sets hold every throttled source (what list reports and
@@ -518,6 +520,7 @@ nft_init_priv(struct backend *b, const struct conf *conf, char *err,
 	p->v4 = strcmp(p->family, "ip6") != 0;
 	p->v6 = strcmp(p->family, "ip") != 0;
 	p->ipv6_prefix = conf->ipv6_prefix;
+	p->clients = conf->block_clients;
 	p->nports = conf->nports;
 	memcpy(p->ports, conf->ports, sizeof(p->ports));
 	if (p->nports == 0) {
@@ -566,6 +569,14 @@ nft_init(struct backend *b, const struct conf *conf, bool *created,
 			continue;
 		for (i = 0; i < 2; i++) {
 			snprintf(name, sizeof(name), "%s%s", bases[i],
+			    nft_kind_suffix[kind]);
+			if (nft_check_set(p, &f, name, kind, false,
+			    conf->create_sets, &cb, &missing, err, errlen) != 0)
+				goto out;
+			*created |= missing;
+		}
+		if (p->clients && kind != KEY_UID) {
+			snprintf(name, sizeof(name), "clients%s",
 			    nft_kind_suffix[kind]);
 			if (nft_check_set(p, &f, name, kind, false,
 			    conf->create_sets, &cb, &missing, err, errlen) != 0)
@@ -626,7 +637,8 @@ nft_key_check(struct nft_priv *p, const struct key *k, char *elem,
 		    key_format(k, ks, sizeof(ks)));
 		return -1;
 	}
-	if (!nft_kind_held(p, k->kind)) {
+	if (!nft_kind_held(p, k->kind) || (k->client && (!p->clients ||
+	    k->kind == KEY_UID))) {
 		snprintf(err, errlen, "nft table %s %s holds no sets for %s",
 		    p->family, p->table, key_format(k, ks, sizeof(ks)));
 		return -1;
@@ -692,7 +704,10 @@ nft_block(struct backend *b, const struct key *k, int64_t timeout_us,
 		snprintf(err, errlen, "nft: timeout must be positive");
 		return -1;
 	}
-	if (resp == RESP_THROTTLE) {
+	if (k->client) {	/* block_clients: its own sets, blocked only */
+		snprintf(set, sizeof(set), "clients%s", nft_kind_suffix[k->kind]);
+		cb_put(&cb, p, set, elem, timeout_us);
+	} else if (resp == RESP_THROTTLE) {
 		if (throttle_rate == NULL || throttle_rate->off) {
 			snprintf(err, errlen, "nft: throttle without a rate");
 			return -1;
@@ -730,13 +745,16 @@ nft_unblock(struct backend *b, const struct key *k, char *err,
 
 	if (nft_key_check(p, k, elem, sizeof(elem), err, errlen) != 0)
 		return -1;
-	cb_remove_all(&cb, p, k->kind, elem, NULL, NULL);
+	snprintf(set, sizeof(set), "%s%s", k->client ? "clients" : "blocked",
+	    nft_kind_suffix[k->kind]);
+	if (k->client)
+		cb_remove(&cb, p, set, elem);
+	else
+		cb_remove_all(&cb, p, k->kind, elem, NULL, NULL);
 	rv = nft_exec_buf(p, &cb, nerr, sizeof(nerr));
 	free(cb.s);
-	if (rv != 0) {
-		snprintf(set, sizeof(set), "blocked%s", nft_kind_suffix[k->kind]);
+	if (rv != 0)
 		return nft_fail(p, set, k, nerr, err, errlen);
-	}
 	return 0;
 }
 
@@ -749,6 +767,7 @@ static int
 nft_test(struct backend *b, const struct key *k, char *err, size_t errlen)
 {
 	static const char *const bases[] = { "blocked", "throttled" };
+	static const char *const cbases[] = { "clients" };
 	struct nft_priv	*p = b->priv;
 	struct backend_entry *v = NULL;
 	char		 elem[INET6_ADDRSTRLEN + 8], set[128], cmd[384];
@@ -757,8 +776,9 @@ nft_test(struct backend *b, const struct key *k, char *err, size_t errlen)
 
 	if (nft_key_check(p, k, elem, sizeof(elem), err, errlen) != 0)
 		return -1;
-	for (i = 0; i < 2; i++) {
-		snprintf(set, sizeof(set), "%s%s", bases[i], nft_kind_suffix[k->kind]);
+	for (i = 0; i < (k->client ? 1 : 2); i++) {
+		snprintf(set, sizeof(set), "%s%s", k->client ? cbases[i] :
+		    bases[i], nft_kind_suffix[k->kind]);
 		if (k->kind == KEY_V6) {
 			cnt = cap = 0;
 			if (nft_list_set(p, set, KEY_V6, false, &v, &cnt, &cap,
@@ -767,6 +787,7 @@ nft_test(struct backend *b, const struct key *k, char *err, size_t errlen)
 				return -1;
 			}
 			for (j = 0; j < cnt; j++) {
+				v[j].key.client = k->client;	/* the set's */
 				if (key_equal(&v[j].key, k)) {
 					free(v);
 					return 1;

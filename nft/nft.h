@@ -61,6 +61,7 @@ struct nft_priv {
 	int			 ipv6_prefix;
 	uint16_t		 ports[CONF_MAX_PORTS];
 	int			 nports;
+	bool			 clients;	/* block_clients: clients4/6 */
 	struct nft_rateset	*rates;
 	size_t			 nrates;
 };

@@ -1,6 +1,6 @@
 /*
- * nft_list.c: the nftables backend's list verb: reads the blocked* and
- * throttled* sets back as JSON and turns their elements into backend
+ * nft_list.c: the nftables backend's list verb: reads the blocked*,
+ * throttled* (and with block_clients, clients*) sets back as JSON and turns their elements into backend
  * entries (nft_test also reads the IPv6 interval sets this way).  It only
  * reads the kernel; it must never write a set, and never trust the JSON:
  * an element of a shape the daemon never adds is skipped.
@@ -126,7 +126,7 @@ nft_list(struct backend *b, struct backend_entry **entries, size_t *n,
 	static const char *const bases[] = { "blocked", "throttled" };
 	struct nft_priv	*p = b->priv;
 	struct backend_entry *v = NULL;
-	size_t		 cnt = 0, cap = 0, i;
+	size_t		 cnt = 0, cap = 0, i, from;
 	char		 set[128];
 	int		 kind;
 
@@ -148,6 +148,18 @@ nft_list(struct backend *b, struct backend_entry **entries, size_t *n,
 				return -1;
 			}
 		}
+		if (!p->clients || kind == KEY_UID)
+			continue;
+		/* block_clients: keys marked client */
+		snprintf(set, sizeof(set), "clients%s", nft_kind_suffix[kind]);
+		from = cnt;
+		if (nft_list_set(p, set, kind, false, &v, &cnt, &cap, err,
+		    errlen) != 0) {
+			free(v);
+			return -1;
+		}
+		for (i = from; i < cnt; i++)
+			v[i].key.client = 1;
 	}
 	*entries = v;
 	*n = cnt;

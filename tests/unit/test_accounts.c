@@ -229,6 +229,97 @@ test_tables_apart(void **state)
 	tconf_free(c);
 }
 
+/* Whether v lists client (an IPv4 address) among its values. */
+static bool
+tlists(const struct verdict *v, const char *client)
+{
+	struct addr a = taddr(client);
+	int j;
+
+	for (j = 0; j < v->ndsts; j++)
+		if (v->dsts[j].family == a.family &&
+		    memcmp(v->dsts[j].b, a.b, 4) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * block_clients: an account keeps its last clients N + 1 client addresses
+ * itself, so a flood of packet sources between its events does not wash
+ * them out of the verdict (the engine-wide ring would); an old client
+ * outside the window is not listed; a reconf that moves the table keeps
+ * them; a new account in a reused entry starts with none.
+ */
+static void
+test_block_clients(void **state)
+{
+	struct conf *c = tconf_new();
+	struct engine *e;
+	struct verdict v;
+	struct event ev;
+	struct pkt p;
+	char client[64];
+	int i;
+
+	(void)state;
+	c->block_clients = true;
+	c->rate[RULE_CLIENTS] = trate(5, 10 * MIN);
+	c->max_accounts = 2;
+	c->max_new_blocks = trate(1000, MIN);
+	assert_non_null(e = tengine_new(c, test_hashkey));
+	/* an old client, out of the window by the verdict */
+	ev = tacct("victim@example.com", "198.51.100.99", 0, 0);
+	assert_false(engine_feed(e, &ev, &v));
+	for (i = 0; i < 5; i++) {
+		snprintf(client, sizeof(client), "192.0.2.%d", i + 1);
+		ev = tacct("victim@example.com", client, 0,
+		    10 * MIN + i * SEC);
+		assert_false(engine_feed(e, &ev, &v));
+		/* the same client again changes nothing */
+		assert_false(engine_feed(e, &ev, &v));
+	}
+	/* a flood of packet sources: the ring forgets the account */
+	for (i = 0; i < 5000; i++) {
+		p = tpkt("198.18.0.0", "203.0.113.1");
+		p.src.b[2] = (uint8_t)(i >> 8);
+		p.src.b[3] = (uint8_t)i;
+		(void)tfeed(e, &p, PKT_OK, 11 * MIN + i, &v);
+	}
+	/* a reconf that moves the account table */
+	c->max_accounts = 8;
+	assert_int_equal(tengine_reconf(e, c), 0);
+	ev = tacct("victim@example.com", "192.0.2.6", 0, 12 * MIN);
+	assert_true(engine_feed(e, &ev, &v));
+	assert_int_equal(v.rule, RULE_CLIENTS);
+	assert_int_equal(v.action, ACT_BLOCK);
+	assert_int_equal(v.ndsts, 6);
+	for (i = 0; i < 6; i++) {
+		snprintf(client, sizeof(client), "192.0.2.%d", i + 1);
+		assert_true(tlists(&v, client));
+	}
+	assert_false(tlists(&v, "198.51.100.99"));
+	/* newest first */
+	assert_int_equal(v.dsts[0].b[3], 6);
+	/* fill the table: a new account in a reused entry lists its own */
+	for (i = 0; i < 20; i++) {
+		snprintf(client, sizeof(client), "acct%d@example.com", i);
+		ev = tacct(client, "203.0.113.7", 0, 13 * MIN + i);
+		(void)engine_feed(e, &ev, &v);
+	}
+	for (i = 0; i < 6; i++) {
+		snprintf(client, sizeof(client), "203.0.113.%d", 20 + i);
+		ev = tacct("acct19@example.com", client, 0, 14 * MIN + i);
+		if (engine_feed(e, &ev, &v))
+			break;
+	}
+	assert_int_equal(i, 4);		/* .7 and .20-.24: 6 > 5 */
+	assert_int_equal(v.ndsts, 6);
+	assert_true(tlists(&v, "203.0.113.7"));
+	assert_false(tlists(&v, "192.0.2.1"));
+	engine_free(e);
+	tconf_free(c);
+}
+
 /* The top lists accounts with their own rules' counts. */
 static void
 test_top(void **state)
@@ -267,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_tables_apart),
 		cmocka_unit_test(test_accounts_apart),
+		cmocka_unit_test(test_block_clients),
 		cmocka_unit_test(test_top),
 	};
 

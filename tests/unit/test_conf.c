@@ -256,7 +256,11 @@ test_errors(void **state)
 	}
 }
 
-/* block_clients = yes is accepted, with a warning while it does nothing. */
+/*
+ * block_clients = yes loads without a warning; with a clients N whose N + 1
+ * is more than the engine keeps of an account, a warning says so; an
+ * ipset_name too long for the clients sets is refused.
+ */
 static void
 test_block_clients_warns(void **state)
 {
@@ -269,20 +273,28 @@ test_block_clients_warns(void **state)
 	assert_non_null(c = load_text("[capture]\nforward_group = off\n"
 	    "[accounts]\nblock_clients = yes\n", &errs));
 	assert_string_equal(errs, "");
+	assert_true(c->block_clients);
+	assert_int_equal(conf_warnings(c, stderr), 0);
+	free(errs);
+	conf_free(c);
+	errs = NULL;
+	assert_non_null(c = load_text("[capture]\nforward_group = off\n"
+	    "[accounts]\nblock_clients = yes\nclients = 40/10m\n", &errs));
 	assert_non_null(f = open_memstream(&out, &len));
 	assert_int_equal(conf_warnings(c, f), 1);
 	fclose(f);
-	assert_non_null(strstr(out, "t.conf: warning: block_clients = yes is "
-	    "not implemented"));
+	assert_non_null(strstr(out, "t.conf: warning: block_clients = yes "
+	    "with clients = 40/...: only the last 32 client addresses"));
 	free(out);
 	free(errs);
 	conf_free(c);
 	errs = NULL;
-	assert_non_null(c = load_text("[capture]\nforward_group = off\n",
-	    &errs));
-	assert_int_equal(conf_warnings(c, stderr), 0);
+	assert_null(c = load_text("[block]\nipset_name = abcdefghijklmnopqrstuvw"
+	    "\n[capture]\nforward_group = off\n[accounts]\n"
+	    "block_clients = yes\n", &errs));
+	assert_non_null(strstr(errs, "t.conf:6: ipset_name: at most 22 "
+	    "characters with block_clients = yes"));
 	free(errs);
-	conf_free(c);
 }
 
 static void

@@ -70,7 +70,7 @@ test_from_addr(void **state)
 		    a.family == AF_INET ? KEY_V4 : KEY_V6);
 		assert_int_equal(k.plen, from_addr[i].want_plen);
 		assert_int_equal(k.uid, 0);
-		assert_int_equal(k.pad[0] | k.pad[1], 0);
+		assert_int_equal(k.client | k.pad, 0);
 		if (k.kind == KEY_V4)
 			assert_true(memcmp(k.addr + 4, "\0\0\0\0\0\0\0\0\0\0\0\0",
 			    12) == 0);

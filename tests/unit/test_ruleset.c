@@ -122,6 +122,33 @@ static const struct gen_case gen_cases[] = {
 	{ "[capture]\nforward_group = 1\n", AF_INET,
 	  { ":NFLOGMON_OUT", "-A NFLOGMON_OUT -o lo -j RETURN" },
 	  { "NFLOGMON_FWD", "FORWARD" } },
+	/* block_clients: the clients sets refused on the submission ports,
+	 * in input and in forward unless from a LAN interface. */
+	{ "[capture]\nlan_interfaces = lan0\n[accounts]\nblock_clients = yes\n"
+	  "submission_ports = 587, 465\n", 0,
+	  { "set clients4 {\n\t\ttype ipv4_addr\n\t\tflags timeout\n",
+	    "add element inet nflogmon submission_ports { 587, 465 }",
+	    "type filter hook input priority filter - 10",
+	    "chain clients_input {\n\t\ttcp dport @submission_ports jump clients",
+	    "iifname != @lan_ifaces tcp dport @submission_ports jump clients",
+	    "ip saddr @clients4 reject with tcp reset",
+	    "ip6 saddr @clients6 reject with tcp reset",
+	    "flush chain inet nflogmon clients" },
+	  { "@smtp_ports jump clients" } },
+	{ "\n", 0, { "table inet nflogmon {" },
+	  { "clients", "submission_ports" } },
+	{ "[capture]\nlan_interfaces = lan0\n[block]\nipset_name = office\n"
+	  "[accounts]\nblock_clients = yes\nsubmission_ports = 587\n", AF_INET6,
+	  { ":NFLOGMON_CLIENTS - [0:0]\n:NFLOGMON_CLI_FWD - [0:0]\n",
+	    "-A NFLOGMON_CLIENTS -p tcp -m set --match-set office-clients6 src "
+	    "-j REJECT --reject-with tcp-reset",
+	    "-A NFLOGMON_CLI_FWD -i lan0 -j RETURN\n"
+	    "-A NFLOGMON_CLI_FWD -j NFLOGMON_CLIENTS\n",
+	    "-I INPUT -p tcp --dport 587 -j NFLOGMON_CLIENTS",
+	    "-I FORWARD -p tcp --dport 587 -j NFLOGMON_CLI_FWD" },
+	  { "--dport 25 -j NFLOGMON_CLIENTS" } },
+	{ "[block]\nipset_name = office\n", AF_INET, { "*filter" },
+	  { "CLIENTS", "INPUT" } },
 };
 
 static void
@@ -434,6 +461,24 @@ static const struct check_case check_cases[] = {
 	      ", " RET) ", "
 	  RULE("ip", "filter", "NFLOGMON_FWD", LOG(1)) "]}", 0, { -1, -1 },
 	  { NULL } },
+	/* block_clients: a rule must refuse the clients sets. */
+	{ CONF_GOOD "[block]\nbackend = nft\n[accounts]\nblock_clients = yes\n",
+	  "{\"nftables\": [" GOOD_NFT "]}", 1, { -1, -1 },
+	  { "block_clients = yes, but no rule of the loaded ruleset refuses "
+	    "the clients sets", "`nflogmon rules | nft -f -`" } },
+	{ CONF_GOOD "[block]\nbackend = nft\n[accounts]\nblock_clients = yes\n",
+	  "{\"nftables\": [" GOOD_NFT ", "
+	  RULE("inet", "nflogmon", "clients", M("==", SADDR4, "\"@clients4\"")
+	      ", {\"reject\": {\"type\": \"tcp reset\"}}") "]}", 0, { -1, -1 },
+	  { NULL } },
+	{ CONF_GOOD "[accounts]\nblock_clients = yes\n",
+	  "{\"nftables\": [" GOOD_NFT ", "
+	  RULE("ip", "filter", "NFLOGMON_CLIENTS", "{\"xt\": {\"type\": "
+	      "\"target\", \"name\": \"REJECT\"}}") "]}", 0, { -1, -1 },
+	  { NULL } },
+	{ CONF_GOOD "[accounts]\nblock_clients = yes\n",
+	  "{\"nftables\": [" GOOD_NFT "]}", 1, { -1, -1 },
+	  { "iptables-restore --noflush` (and --ip6tables)" } },
 	/* Garbage from the kernel is refused, never trusted. */
 	{ CONF_GOOD, "[1, 2", 1, { -1, -1 }, { "cannot read the ruleset" } },
 	{ CONF_GOOD, "{\"nftables\": [{\"rule\": 7}, {\"rule\": {\"expr\": "
