@@ -256,6 +256,10 @@ cap_rows() {
 # ------------------------------------------------------ main
 
 nfl_net_up
+# The capture (NFLOG) and nft rules of the default config, once, for every
+# run below (the daemons' own configs differ only in backend and counts).
+nfl_conf
+nfl_rules_load nft
 ip -n "$NS_GW" route add 198.51.100.0/24 via 192.0.2.2 ||
     nfl_fail "route for the bots"
 ip -n "$NS_GW" neigh replace $DST lladdr 02:00:00:00:00:99 dev wan0 \
