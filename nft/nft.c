@@ -222,31 +222,6 @@ nft_exec_buf(struct nft_priv *p, struct cmdbuf *cb, char *nerr,
 	return nft_exec(p, cb->s, false, NULL, nerr, nerrlen);
 }
 
-/* "add; delete": afterwards elem is absent, whether it was there or not. */
-static void
-cb_remove(struct cmdbuf *cb, const struct nft_priv *p, const char *set,
-    const char *elem)
-{
-	cb_printf(cb, "add element %s %s %s { %s }\n"
-	    "delete element %s %s %s { %s }\n",
-	    p->family, p->table, set, elem, p->family, p->table, set, elem);
-}
-
-/* "add; delete; add": afterwards elem is present with exactly timeout. */
-static void
-cb_put(struct cmdbuf *cb, const struct nft_priv *p, const char *set,
-    const char *elem, int64_t timeout_us)
-{
-	cb_remove(cb, p, set, elem);
-	if (timeout_us == DURATION_PERMANENT)
-		cb_printf(cb, "add element %s %s %s { %s }\n",
-		    p->family, p->table, set, elem);
-	else
-		cb_printf(cb, "add element %s %s %s { %s timeout %lldms }\n",
-		    p->family, p->table, set, elem,
-		    (long long)((timeout_us + 999) / 1000));
-}
-
 bool
 nft_kind_held(const struct nft_priv *p, enum key_kind kind)
 {
@@ -486,6 +461,7 @@ nft_priv_free(struct nft_priv *p)
 		return;
 	if (p->ctx != NULL)
 		nft_ctx_free(p->ctx);
+	nft_nl_close(p);
 	free(p->rates);
 	free(p);
 }
@@ -515,6 +491,10 @@ nft_init_priv(struct backend *b, const struct conf *conf, char *err,
 	}
 	snprintf(p->family, sizeof(p->family), "%s", conf->nft_family);
 	snprintf(p->table, sizeof(p->table), "%s", conf->nft_table);
+	if (nft_nl_open(p, err, errlen) != 0) {
+		nft_priv_free(p);
+		return -1;
+	}
 	p->v4 = strcmp(p->family, "ip6") != 0;
 	p->v6 = strcmp(p->family, "ip") != 0;
 	p->ipv6_prefix = conf->ipv6_prefix;
@@ -641,26 +621,26 @@ nft_kept(const char *name, const char *keep1, const char *keep2)
 	    (keep2 != NULL && strcmp(name, keep2) == 0);
 }
 
-/* Empties every set of kind that could hold elem, except keep1, keep2. */
+/* Empties every set of k's kind that could hold it, except keep1, keep2. */
 static void
-cb_remove_all(struct cmdbuf *cb, const struct nft_priv *p,
-    enum key_kind kind, const char *elem, const char *keep1,
-    const char *keep2)
+nft_remove_all(struct nft_batch *nb, struct nft_priv *p,
+    const struct key *k, const char *keep1, const char *keep2)
 {
 	static const char *const bases[] = { "blocked", "throttled" };
 	char	name[128];
 	size_t	i;
 
 	for (i = 0; i < 2; i++) {
-		snprintf(name, sizeof(name), "%s%s", bases[i], nft_kind_suffix[kind]);
+		snprintf(name, sizeof(name), "%s%s", bases[i],
+		    nft_kind_suffix[k->kind]);
 		if (!nft_kept(name, keep1, keep2))
-			cb_remove(cb, p, name, elem);
+			nft_batch_remove(nb, p, name, k);
 	}
 	for (i = 0; i < p->nrates; i++) {
 		snprintf(name, sizeof(name), "throttle_%s%s", p->rates[i].tag,
-		    nft_kind_suffix[kind]);
+		    nft_kind_suffix[k->kind]);
 		if (!nft_kept(name, keep1, keep2))
-			cb_remove(cb, p, name, elem);
+			nft_batch_remove(nb, p, name, k);
 	}
 }
 
@@ -681,7 +661,7 @@ nft_block(struct backend *b, const struct key *k, int64_t timeout_us,
     size_t errlen)
 {
 	struct nft_priv	*p = b->priv;
-	struct cmdbuf	 cb = { 0 };
+	struct nft_batch nb = { 0 };
 	char		 elem[INET6_ADDRSTRLEN + 8], set[128], rset[160];
 	char		 tag[48], nerr[512];
 	int		 rv;
@@ -704,16 +684,16 @@ nft_block(struct backend *b, const struct key *k, int64_t timeout_us,
 		snprintf(rset, sizeof(rset), "throttle_%s%s", tag,
 		    nft_kind_suffix[k->kind]);
 		/* out of blocked* and every other rate's set */
-		cb_remove_all(&cb, p, k->kind, elem, set, rset);
-		cb_put(&cb, p, set, elem, timeout_us);
-		cb_put(&cb, p, rset, elem, timeout_us);
+		nft_remove_all(&nb, p, k, set, rset);
+		nft_batch_put(&nb, p, set, k, timeout_us);
+		nft_batch_put(&nb, p, rset, k, timeout_us);
 	} else {
 		snprintf(set, sizeof(set), "blocked%s", nft_kind_suffix[k->kind]);
-		cb_remove_all(&cb, p, k->kind, elem, set, NULL);
-		cb_put(&cb, p, set, elem, timeout_us);
+		nft_remove_all(&nb, p, k, set, NULL);
+		nft_batch_put(&nb, p, set, k, timeout_us);
 	}
-	rv = nft_exec_buf(p, &cb, nerr, sizeof(nerr));
-	free(cb.s);
+	rv = nft_batch_run(p, &nb, nerr, sizeof(nerr));
+	nft_batch_free(&nb);
 	if (rv != 0)
 		return nft_fail(p, set, k, nerr, err, errlen);
 	return 0;
@@ -724,15 +704,15 @@ nft_unblock(struct backend *b, const struct key *k, char *err,
     size_t errlen)
 {
 	struct nft_priv	*p = b->priv;
-	struct cmdbuf	 cb = { 0 };
+	struct nft_batch nb = { 0 };
 	char		 elem[INET6_ADDRSTRLEN + 8], set[128], nerr[512];
 	int		 rv;
 
 	if (nft_key_check(p, k, elem, sizeof(elem), err, errlen) != 0)
 		return -1;
-	cb_remove_all(&cb, p, k->kind, elem, NULL, NULL);
-	rv = nft_exec_buf(p, &cb, nerr, sizeof(nerr));
-	free(cb.s);
+	nft_remove_all(&nb, p, k, NULL, NULL);
+	rv = nft_batch_run(p, &nb, nerr, sizeof(nerr));
+	nft_batch_free(&nb);
 	if (rv != 0) {
 		snprintf(set, sizeof(set), "blocked%s", nft_kind_suffix[k->kind]);
 		return nft_fail(p, set, k, nerr, err, errlen);
