@@ -286,6 +286,10 @@ read -r in imed ip99 < <(lat_best "$lat_ipset")
 read -r tn tmed tp99 < <(lat_best "$lat_nft")
 lat_rows ipset "$in" "$imed" "$ip99" "$bn" "$bmed" "$bp99"
 lat_rows nft "$tn" "$tmed" "$tp99" "$bn" "$bmed" "$bp99"
+# issue 14: nft's median within 2x of ipset's, measured in the same rounds.
+ok=$(awk -v t="$tmed" -v i="$imed" -v n="$tn" -v k="$BOTS" 'BEGIN {
+	print (n == k && t != "-" && i != "-" && i > 0 && t <= 2 * i) }')
+echo "block latency, nft median / ipset's|$tmed|$imed|$(ratio "$tmed" "$imed")|<= 2x: $(verdict "$ok")"
 
 for rate in $RATES; do
 	best_n="" best_b=""
