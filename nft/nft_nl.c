@@ -333,14 +333,20 @@ nft_batch_run(struct nft_priv *p, struct nft_batch *nb, char *nerr,
 	blen = beg->nlmsg_len + nb->len;
 	nlh = nftnl_batch_end(buf + blen, p->seq++);
 	blen += nlh->nlmsg_len;
-	n = mnl_socket_sendto(p->nl, buf, blen);
+	while ((n = mnl_socket_sendto(p->nl, buf, blen)) < 0 && errno == EINTR)
+		;
 	free(buf);
 	if (n < 0) {
 		snprintf(nerr, nerrlen, "netlink send: %s", strerror(errno));
 		return -1;
 	}
 	while (answered < nb->nmsgs && fatal == 0) {
-		if ((n = mnl_socket_recvfrom(p->nl, rbuf, sizeof(rbuf))) < 0) {
+		/* With SO_RCVTIMEO a signal interrupts even under SA_RESTART
+		 * (signal(7)): the daemon's signals must not lose an answer. */
+		while ((n = mnl_socket_recvfrom(p->nl, rbuf, sizeof(rbuf))) < 0 &&
+		    errno == EINTR)
+			;
+		if (n < 0) {
 			snprintf(nerr, nerrlen, "netlink receive: %s",
 			    errno == EAGAIN ? "no answer from the kernel" :
 			    strerror(errno));
