@@ -17,7 +17,7 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 10
 
-PKGS	:= libnetfilter_log libnfnetlink libmnl libipset libpcap libnftables \
+PKGS	:= libnetfilter_log libnfnetlink libmnl libipset libpcap libnftables libnftnl \
 	   inih jansson libcap-ng libsystemd libcurl sqlite3 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))

@@ -256,6 +256,10 @@ cap_rows() {
 # ------------------------------------------------------ main
 
 nfl_net_up
+# The capture (NFLOG) and nft rules of the default config, once, for every
+# run below (the daemons' own configs differ only in backend and counts).
+nfl_conf
+nfl_rules_load nft
 ip -n "$NS_GW" route add 198.51.100.0/24 via 192.0.2.2 ||
     nfl_fail "route for the bots"
 ip -n "$NS_GW" neigh replace $DST lladdr 02:00:00:00:00:99 dev wan0 \
@@ -282,6 +286,10 @@ read -r in imed ip99 < <(lat_best "$lat_ipset")
 read -r tn tmed tp99 < <(lat_best "$lat_nft")
 lat_rows ipset "$in" "$imed" "$ip99" "$bn" "$bmed" "$bp99"
 lat_rows nft "$tn" "$tmed" "$tp99" "$bn" "$bmed" "$bp99"
+# issue 14: nft's median within 2x of ipset's, measured in the same rounds.
+ok=$(awk -v t="$tmed" -v i="$imed" -v n="$tn" -v k="$BOTS" 'BEGIN {
+	print (n == k && t != "-" && i != "-" && i > 0 && t <= 2 * i) }')
+echo "block latency, nft median / ipset's|$tmed|$imed|$(ratio "$tmed" "$imed")|<= 2x: $(verdict "$ok")"
 
 for rate in $RATES; do
 	best_n="" best_b=""

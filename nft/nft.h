@@ -32,10 +32,11 @@ char   *nft_elem_format(const struct key *, char *buf, size_t len);
 
 /*
  * The rest is shared by the files of the backend only (nft.c,
- * nft_throttle.c, nft_list.c); nothing outside nft/ may use it.
+ * nft_throttle.c, nft_list.c, nft_nl.c); nothing outside nft/ may use it.
  */
 
 struct nft_ctx;
+struct mnl_socket;
 
 /*
  * One throttle rate known to the table.  has_rate: from the config (its
@@ -55,6 +56,9 @@ struct nft_rateset {
  */
 struct nft_priv {
 	struct nft_ctx		*ctx;
+	struct mnl_socket	*nl;		/* the block path (nft_nl.c) */
+	uint32_t		 portid, seq;
+	uint16_t		 nfproto;	/* family as NFPROTO_* */
 	char			 family[16];
 	char			 table[64];
 	bool			 v4, v6;	/* families the table holds */
@@ -71,6 +75,22 @@ struct cmdbuf {
 	char	*s;
 	size_t	 len, cap;
 	bool	 oom;
+};
+
+/* One element message of a batch: what an error is reported against. */
+struct nft_batch_msg {
+	uint32_t	 seq;
+	bool		 add;
+	char		 set[128];
+};
+
+/* Element messages in netlink form, sent as one transaction; oom sticks. */
+struct nft_batch {
+	char			*buf;
+	size_t			 len, cap;
+	struct nft_batch_msg	*msgs;
+	size_t			 nmsgs, msgcap;
+	bool			 oom;
 };
 
 extern const char *const nft_kind_suffix[];	/* set name suffix per key kind */
@@ -96,6 +116,17 @@ void	 cb_chains(struct cmdbuf *, const struct nft_priv *);
 int	 nft_conf_rates(struct nft_priv *, const struct conf *);
 int	 nft_rate_ensure(struct nft_priv *, const struct rate *, char *tag,
 	    size_t taglen, char *err, size_t errlen);
+
+/* nft_nl.c */
+int	 nft_nl_open(struct nft_priv *, char *err, size_t errlen);
+void	 nft_nl_close(struct nft_priv *);
+void	 nft_batch_remove(struct nft_batch *, struct nft_priv *,
+	    const char *set, const struct key *);
+void	 nft_batch_put(struct nft_batch *, struct nft_priv *, const char *set,
+	    const struct key *, int64_t timeout_us);
+int	 nft_batch_run(struct nft_priv *, struct nft_batch *, char *nerr,
+	    size_t nerrlen);
+void	 nft_batch_free(struct nft_batch *);
 
 /* nft_list.c */
 int	 nft_list_set(struct nft_priv *, const char *set, enum key_kind,

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential make gcc clang pkg-config cppcheck
 libnetfilter-log-dev libnfnetlink-dev libmnl-dev libipset-dev libpcap-dev
-libnftables-dev libinih-dev libjansson-dev zlib1g-dev libcap-ng-dev libcmocka-dev
+libnftables-dev libnftnl-dev libinih-dev libjansson-dev zlib1g-dev libcap-ng-dev libcmocka-dev
 libsystemd-dev libclang-rt-14-dev libcurl4-openssl-dev
 libsqlite3-dev sqlite3
 valgrind tcpdump man-db groff-base iproute2 nftables ipset iptables

@@ -411,6 +411,70 @@ test_kernel_error(void **state)
 	b.ops->fini(&b);
 }
 
+/*
+ * The netlink batches (nft_nl.c) as nft itself reads them back: IPv6
+ * prefixes of every shape, the top of the address space (an interval
+ * without an end), and an error named by the set the kernel refused.
+ */
+static void
+test_batch_edges(void **state)
+{
+	static const struct {
+		const char	*addr;
+		int		 plen;
+		const char	*listed;
+	} t[] = {
+		{ "2001:db8::25", 128, "2001:db8::25 timeout 1m" },
+		{ "2001:db8:7::", 48, "2001:db8:7::/48 timeout 1m" },
+		{ "2001:db8:0:80::", 57, "2001:db8:0:80::/57 timeout 1m" },
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 128,
+		    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff timeout 1m" },
+	};
+	struct backend		 b = { .ops = &backend_nft_ops };
+	struct backend_entry	*v;
+	struct key		 k[4], k4;
+	size_t			 i, n;
+	bool			 created;
+
+	(void)state;
+	assert_verb(b.ops->init(&b, &conf, &created, err, sizeof(err)), 0);
+	for (i = 0; i < 4; i++) {
+		key_v6(&k[i], t[i].addr, t[i].plen);
+		assert_verb(b.ops->block(&b, &k[i], 60 * US_PER_S, RESP_BLOCK,
+		    NULL, err, sizeof(err)), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_non_null(strstr(sh("nft list set inet nflogmon "
+		    "blocked6"), t[i].listed));
+		assert_verb(b.ops->test(&b, &k[i], err, sizeof(err)), 1);
+	}
+	assert_verb(b.ops->list(&b, &v, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	for (i = 0; i < 4; i++)
+		assert_non_null(find(v, n, &k[i]));
+	free(v);
+	for (i = 0; i < 4; i++) {
+		assert_verb(b.ops->unblock(&b, &k[i], err, sizeof(err)), 0);
+		assert_verb(b.ops->test(&b, &k[i], err, sizeof(err)), 0);
+	}
+	assert_null(strstr(sh("nft list set inet nflogmon blocked6"),
+	    "timeout 1m"));
+
+	/* one set gone: the transaction fails, named by that set */
+	sh("nft delete set inet nflogmon throttled4");
+	key_v4(&k4, "192.0.2.9");
+	assert_verb(b.ops->block(&b, &k4, 60 * US_PER_S, RESP_BLOCK, NULL, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "192.0.2.9"));
+	assert_non_null(strstr(err, "set throttled4: No such file or "
+	    "directory"));
+	/* all or nothing: blocked4 was not written either */
+	assert_null(strstr(sh("nft list set inet nflogmon blocked4"),
+	    "192.0.2.9"));
+	b.ops->fini(&b);
+	sh("nft delete table inet nflogmon");
+}
+
 int
 main(void)
 {
@@ -424,6 +488,7 @@ main(void)
 		cmocka_unit_test_setup(test_missing_and_wrong, setup),
 		cmocka_unit_test_setup(test_foreign_set_name, setup),
 		cmocka_unit_test_setup(test_kernel_error, setup),
+		cmocka_unit_test_setup(test_batch_edges, setup),
 	};
 	int rv;
 
