@@ -86,7 +86,7 @@ except ConnectionResetError:
 except socket.timeout as e:
     print("FAIL: greedy client not dropped:", e); sys.exit(1)
 PY
-packets() { ctl status --json | jq '.capture.packets'; }
+packets() { ctl status --json | jq '[.capture.groups[].packets] | add'; }
 lost() { ctl status --json | jq '[.capture.groups[] | .dropped + .seq_gaps + .enobufs] | add'; }
 p0=$(packets) l0=$(lost)
 rss0=$(awk '/^VmRSS/ { print $2 }' /proc/$NFL_DAEMON_PID/status)
