@@ -3,8 +3,11 @@
  *
  * Clients are untrusted and may be slow, hostile or numerous, and the
  * daemon must keep capturing whatever they do.  So every client socket is
- * non-blocking, lives in a fixed table of CTL_MAX_CLIENTS slots (a
- * connection beyond it is closed at once), has a bounded input buffer (one
+ * non-blocking, lives in a fixed table of CTL_MAX_CLIENTS slots (when
+ * they are all taken, a new connection takes the slot of the oldest client
+ * that has no reply under way, so idle connections cannot starve the
+ * others; with no such client it is closed at once), has a bounded input
+ * buffer (one
  * request) and one pending reply, and a deadline: a client that does not
  * finish its request, or take the next part of its reply, within
  * CTL_IDLE_US is dropped.  status and list stream (listing.c): their rows
@@ -168,6 +171,33 @@ ctl_client_close(struct ctl *c, struct ctl_client *cl)
 	cl->fd = -1;
 }
 
+/*
+ * A free slot, else the slot of the oldest client with no reply under way
+ * (silent, or its request unfinished), closed for the newcomer: -1 when
+ * every client is being answered.
+ */
+static int
+ctl_slot(struct ctl *c)
+{
+	struct ctl_client *cl;
+	int i, old = -1;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		cl = &c->clients[i];
+		if (cl->fd == -1)
+			return i;
+		if (cl->wbuf != NULL || cl->listing != NULL || cl->waiting)
+			continue;
+		if (old == -1 || cl->deadline_us < c->clients[old].deadline_us)
+			old = i;
+	}
+	if (old != -1)
+		ctl_client_close(c, &c->clients[old]);
+	return old;
+}
+
+static void ctl_readable(struct ctl *, struct ctl_client *, int);
+
 static void
 ctl_accept(struct ctl *c)
 {
@@ -186,9 +216,10 @@ ctl_accept(struct ctl *c)
 				log_warn("control: accept");
 			return;
 		}
-		for (i = 0; i < CTL_MAX_CLIENTS; i++)
-			if (c->clients[i].fd == -1)
-				break;
+		if ((i = ctl_slot(c)) == -1) {
+			close(fd);
+			continue;
+		}
 		len = sizeof(cred);
 		if (i == CTL_MAX_CLIENTS || getsockopt(fd, SOL_SOCKET,
 		    SO_PEERCRED, &cred, &len) == -1) {
@@ -210,7 +241,11 @@ ctl_accept(struct ctl *c)
 		if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 			log_warn("control: epoll_ctl");
 			ctl_client_close(c, cl);
+			continue;
 		}
+		/* A request that came with the connection is served now,
+		 * before later connections of this burst may need the slot. */
+		ctl_readable(c, cl, i);
 	}
 }
 

@@ -487,6 +487,7 @@ uint64_t	 store_errors(const struct store *);
 /* store_load.c: the rows of an open database into st, each checked;
  * -1 with err on a database error (corruption). */
 struct sqlite3;
+extern const char *const store_schema;	/* the tables (fuzz_store) */
 int		 store_load_rows(struct sqlite3 *, const char *path,
 		    int ipv6_prefix, struct state *, char *err, size_t errlen);
 /* The name -> id lookup of action_name() (a block's actions only); -1

@@ -38,7 +38,7 @@
 #define STORE_CKPT_S		5
 #define STORE_TEXT_MAX		(512 * 1024 * 1024)	/* an importable file */
 
-static const char *const store_schema =
+const char *const store_schema =
     "CREATE TABLE IF NOT EXISTS meta ("
     " name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS blocks ("

@@ -12,7 +12,7 @@ nfl_iptables_load
 
 cat > "$NFL_WORK/hostile.py" <<'PY'
 import socket, struct, sys, time, json
-path = sys.argv[1]
+path, release = sys.argv[1], sys.argv[2]
 def conn():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
@@ -58,9 +58,17 @@ for i in range(1000):
         many.append(conn())
     except OSError:
         pass
+print("connected", len(many), flush=True)
+# Held open (with the partial and the greedy one) until the test has been
+# served and has captured beside them: at most 30 s.
+for i in range(300):
+    try:
+        open(release).close()
+        break
+    except OSError:
+        time.sleep(0.1)
 for s in many:
     s.close()
-print("connected", len(many))
 t = time.time()
 hang.settimeout(15)
 if not closed_by_server(hang):
@@ -78,13 +86,33 @@ except ConnectionResetError:
 except socket.timeout as e:
     print("FAIL: greedy client not dropped:", e); sys.exit(1)
 PY
-nfl_in "$NS_GW" timeout 60 python3 "$NFL_WORK/hostile.py" "$NFL_WORK/nflogmon.sock" &
+packets() { ctl status --json | jq '[.capture.groups[].packets] | add'; }
+lost() { ctl status --json | jq '[.capture.groups[] | .dropped + .seq_gaps + .enobufs] | add'; }
+p0=$(packets) l0=$(lost)
+rss0=$(awk '/^VmRSS/ { print $2 }' /proc/$NFL_DAEMON_PID/status)
+nfl_in "$NS_GW" timeout 90 python3 "$NFL_WORK/hostile.py" \
+    "$NFL_WORK/nflogmon.sock" "$NFL_WORK/release" > "$NFL_WORK/hostile.out" &
 hpid=$!
 NFL_PIDS+=($hpid)
-# While it runs, the daemon still captures and blocks, and answers.
+nfl_wait_until 30 grep -q '^connected' "$NFL_WORK/hostile.out" ||
+    nfl_fail "the clients did not connect: $(cat "$NFL_WORK/hostile.out")"
+nfl_log "$(grep '^connected' "$NFL_WORK/hostile.out") control clients held open"
+# While they are held, the daemon answers others, captures and blocks.
+t0=$(date +%s.%N)
+timeout 5 ip netns exec "$NS_GW" "$NFLOGMON" status -c "$NFL_CONF" >/dev/null ||
+    nfl_fail "status not served beside the held clients"
+nfl_log "status served in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s beside them"
 nfl_client --src $BOT4 --dst ${SRV4}+8 --port 25 --count 8 --timeout 1 >/dev/null
 nfl_wait_until 10 nfl_set_has "$SET4" $BOT4 || nfl_fail "no block during the client flood"
-wait $hpid || nfl_fail "hostile clients: see above"
+p1=$(packets) l1=$(lost)
+[ $((p1 - p0)) -ge 8 ] || nfl_fail "NFLOG messages under abuse: $((p1 - p0)), want >= 8"
+[ "$l1" = "$l0" ] || nfl_fail "NFLOG messages lost under abuse: $l0 -> $l1"
+rss1=$(awk '/^VmRSS/ { print $2 }' /proc/$NFL_DAEMON_PID/status)
+nfl_log "under abuse: $((p1 - p0)) NFLOG messages counted, none lost; resident memory +$((rss1 - rss0)) KiB"
+[ $((rss1 - rss0)) -lt 16384 ] ||
+    nfl_fail "resident memory grew by $((rss1 - rss0)) KiB under 1000 clients (want < 16 MiB)"
+touch "$NFL_WORK/release"
+wait $hpid || nfl_fail "hostile clients: $(cat "$NFL_WORK/hostile.out")"
 nfl_daemon_alive || nfl_fail "daemon died"
 ctl status --json | jq -e --arg b $BOT4 '.blocks[] | select(.source == $b)' \
     >/dev/null || nfl_fail "status after the flood"
