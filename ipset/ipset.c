@@ -31,6 +31,7 @@
 #include <libipset/nf_inet_addr.h>
 
 #include "nflogmon.h"
+#include "ipset_list.h"
 
 /* The largest timeout the kernel accepts: longer ones get none at all and
  * the daemon removes the element when the block ends (DESIGN.md). */
@@ -594,6 +595,20 @@ ips_list(struct backend *b, struct backend_entry **entries, size_t *n,
 
 	*entries = NULL;
 	*n = 0;
+	memset(&o, 0, sizeof(o));
+	/* Straight from the kernel; libipset's text if that fails. */
+	for (i = 0; i < 2; i++)
+		if (ips_dump(p->sets[i].name, p->sets[i].family, &o.entries,
+		    &o.nentries, &o.cap, msg, sizeof(msg)) == -1)
+			break;
+	if (i == 2) {
+		*entries = o.entries;
+		*n = o.nentries;
+		return 0;
+	}
+	log_debug("ipset: netlink listing failed (%s); listing through "
+	    "libipset", msg);
+	free(o.entries);
 	memset(&o, 0, sizeof(o));
 	for (i = 0; i < 2; i++) {
 		o.set = &p->sets[i];
