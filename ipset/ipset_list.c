@@ -34,9 +34,9 @@ struct dump {
 
 /* IPSET_ATTR_IP: the nested address of the set's family. */
 static int
-dump_addr(const struct nlattr *nest, int family, struct key *k)
+dump_addr(struct nlattr *nest, int family, struct key *k)
 {
-	const struct nlattr *a;
+	struct nlattr *a;
 	uint16_t want = family == AF_INET ? IPSET_ATTR_IPADDR_IPV4 :
 	    IPSET_ATTR_IPADDR_IPV6;
 	size_t len = family == AF_INET ? 4 : 16;
@@ -53,9 +53,9 @@ dump_addr(const struct nlattr *nest, int family, struct key *k)
 
 /* One IPSET_ATTR_DATA of the ADT list -> an entry (skipped if unusable). */
 static void
-dump_entry(struct dump *d, const struct nlattr *data)
+dump_entry(struct dump *d, struct nlattr *data)
 {
-	const struct nlattr *a;
+	struct nlattr *a;
 	struct backend_entry e, *ne;
 	uint32_t timeout_s = 0;
 	unsigned cidr = d->family == AF_INET ? 32 : 128;
@@ -104,7 +104,7 @@ static int
 dump_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct dump *d = arg;
-	const struct nlattr *a, *data;
+	struct nlattr *a, *data;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		if (mnl_attr_get_type(a) != IPSET_ATTR_ADT)
