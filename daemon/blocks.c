@@ -48,21 +48,29 @@ struct blocks {
 	size_t		 nheap, heapalloc;
 };
 
-/* FNV-1a over the key bytes; the key is all-zero padded (nflogmon.h).
- * Not keyed: blocked sources are few and chosen by the daemon, not by the
+/* The murmur3 finalizer over each of the key's three words (the key is
+ * all-zero padded, nflogmon.h): every key bit reaches the low bits the
+ * mask keeps, in a few multiplies (a start hashes a million keys).  Not
+ * keyed: blocked sources are few and chosen by the daemon, not by the
  * packets' senders alone (the breaker caps them). */
+static uint64_t
+blocks_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
 static uint64_t
 blocks_hash(const struct key *k)
 {
-	const uint8_t *p = (const uint8_t *)k;
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
+	uint64_t w[3];
 
-	for (i = 0; i < sizeof(*k); i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 29);
+	_Static_assert(sizeof(*k) == sizeof(w), "a key is three words");
+	memcpy(w, k, sizeof(w));
+	return blocks_mix(blocks_mix(blocks_mix(w[0]) ^ w[1]) ^ w[2]);
 }
 
 struct blocks *
@@ -134,6 +142,7 @@ blocks_grow(struct blocks *bs, size_t more)
 			return -1;
 		bs->recs = r;
 		bs->nalloc = na;
+		mem_hugepages(r, na * sizeof(*r));
 	}
 	if ((bs->n + more + bs->ntomb) * 2 <= bs->cap)
 		return 0;
@@ -142,6 +151,7 @@ blocks_grow(struct blocks *bs, size_t more)
 	index = calloc(cap, sizeof(*index));
 	if (index == NULL)
 		return -1;
+	mem_hugepages(index, cap * sizeof(*index));
 	free(bs->index);
 	bs->index = index;
 	bs->cap = cap;
@@ -162,6 +172,7 @@ blocks_reserve(struct blocks *bs, size_t more)
 			return -1;
 		bs->heap = h;
 		bs->heapalloc = bs->nheap + more;
+		mem_hugepages(h, bs->heapalloc * sizeof(*h));
 	}
 	return blocks_grow(bs, more);
 }

@@ -13,7 +13,7 @@
  * bytes (IPv6 extension headers fit); flag SEQ (per-group sequence
  * numbers: the only true count of lost messages); no flag is needed for the
  * UID: the kernel adds it to every message whose packet has a local socket
- * (the output hook); a 128 KiB netlink buffer; an 8 MiB socket
+ * (the output hook); a 128 KiB netlink buffer; a 16 MiB socket
  * receive buffer by SO_RCVBUFFORCE (needs CAP_NET_ADMIN, so this runs
  * before the privilege drop; falls back to SO_RCVBUF with a warning);
  * NETLINK_NO_ENOBUFS off, so overflows are reported.
@@ -38,7 +38,10 @@
  * (1 = 10 ms), so a partial batch after a rate drop never waits longer.  A
  * new threshold is applied only when it differs from the current one by a
  * factor of 2 or more (hysteresis: no netlink chatter when the rate
- * wobbles).  At start the threshold is 1.
+ * wobbles).  At start the threshold is 1.  A rate that jumps is also
+ * followed between ticks, upwards, once 5 ms of it were measured
+ * (capture_ramp): the first 100 ms of a flood at threshold 1 overflowed
+ * the receive buffer.
  *
  * A run-time threshold change is one NFULNL_MSG_CONFIG message sent on the
  * group's own socket (the kernel ties the instance to the socket's portid)
@@ -74,11 +77,12 @@
 
 #define CAPTURE_RANGE		256		/* bytes copied per packet */
 #define CAPTURE_NLBUFSIZ	(128 * 1024)
-#define CAPTURE_RCVBUF		(8 * 1024 * 1024)
+#define CAPTURE_RCVBUF		(16 * 1024 * 1024)
 #define CAPTURE_BATCH		64		/* datagrams per loop turn */
 #define CAPTURE_TIMEOUT_10MS	1		/* flush timeout, 1/100 s */
 #define CAPTURE_QTHRESH_MAX	128
 #define CAPTURE_TICK_US		(100 * 1000)
+#define CAPTURE_RAMP_US		(5 * 1000)	/* capture_ramp */
 #define CAPTURE_WARN_US		(10 * US_PER_S)
 
 #ifndef SOL_NETLINK
@@ -270,6 +274,8 @@ capture_set_qthresh(struct capture_group *g, uint32_t qthresh)
 	return 0;
 }
 
+static void	capture_ramp(struct capture_group *);
+
 /* The input's read: drains the socket in a bounded batch; the events of
  * each datagram reach the sink as soon as it is parsed. */
 static int
@@ -284,8 +290,10 @@ capture_read(struct input *in, const struct event_sink *sink)
 		n = recv(g->fd, capture_buf, sizeof(capture_buf), MSG_DONTWAIT);
 		g->now_us = clock_mono_us();
 		if (n == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				capture_ramp(g);
 				return i > 0;
+			}
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
@@ -305,6 +313,7 @@ capture_read(struct input *in, const struct event_sink *sink)
 		(void)nflog_handle_packet(g->h, capture_buf, (int)n);
 		capture_flush(g);
 	}
+	capture_ramp(g);
 	return 1;
 }
 
@@ -324,6 +333,46 @@ capture_target(uint64_t msgs, int64_t elapsed_us)
 	return (uint32_t)t;
 }
 
+/* Measures g's rate since its last measure and moves its threshold
+ * there (hysteresis: by a factor of 2 or more; up only if up_only). */
+static void
+capture_adapt(struct capture_group *g, int64_t now_us, bool up_only)
+{
+	uint32_t t;
+
+	t = capture_target(g->tick_msgs, now_us - g->tick_us);
+	if (up_only && t < g->qthresh * 2)
+		return;
+	g->tick_msgs = 0;
+	g->tick_us = now_us;
+	if (t < g->qthresh * 2 && t * 2 > g->qthresh)
+		return;
+	if (capture_set_qthresh(g, t) == -1) {
+		log_warn("NFLOG group %d: cannot set queue threshold "
+		    "%" PRIu32, g->stats->group, t);
+		return;
+	}
+	log_debug("NFLOG group %d: queue threshold %" PRIu32 " -> %"
+	    PRIu32, g->stats->group, g->qthresh, t);
+	g->cfg_prev = g->qthresh;
+	g->qthresh = t;
+}
+
+/*
+ * A rate that jumps is followed within CAPTURE_RAMP_US of the last
+ * measure, not at the next tick: a flood of 400,000 messages/s met with a
+ * threshold of 1 for up to 100 ms is 40,000 datagrams, more than the
+ * receive buffer holds, lost where a fixed batching consumer loses none.
+ * Upwards only (the tick brings the threshold down); usually one step,
+ * straight to the rate's threshold.
+ */
+static void
+capture_ramp(struct capture_group *g)
+{
+	if (g->h != NULL && g->now_us - g->tick_us >= CAPTURE_RAMP_US)
+		capture_adapt(g, g->now_us, true);
+}
+
 /* Every 100 ms: adapts each group's queue threshold to its rate. */
 static void
 capture_tick(struct daemon *d, int64_t now_us)
@@ -331,27 +380,9 @@ capture_tick(struct daemon *d, int64_t now_us)
 	int i;
 
 	(void)d;
-	for (i = 0; i < ngroups; i++) {
-		struct capture_group *g = groups[i];
-		uint32_t t;
-
-		if (g->h == NULL)
-			continue;
-		t = capture_target(g->tick_msgs, now_us - g->tick_us);
-		g->tick_msgs = 0;
-		g->tick_us = now_us;
-		if (t < g->qthresh * 2 && t * 2 > g->qthresh)
-			continue;
-		if (capture_set_qthresh(g, t) == -1) {
-			log_warn("NFLOG group %d: cannot set queue threshold "
-			    "%" PRIu32, g->stats->group, t);
-			continue;
-		}
-		log_debug("NFLOG group %d: queue threshold %" PRIu32 " -> %"
-		    PRIu32, g->stats->group, g->qthresh, t);
-		g->cfg_prev = g->qthresh;
-		g->qthresh = t;
-	}
+	for (i = 0; i < ngroups; i++)
+		if (groups[i]->h != NULL)
+			capture_adapt(groups[i], now_us, false);
 }
 
 static void

@@ -51,6 +51,9 @@ void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	vlog(int pri, const char *, va_list) __attribute__((format(printf, 2, 0)));
 
+/* ---------------------------------------------------------------- mem.c */
+void	mem_hugepages(void *, size_t);	/* a big array: huge pages, a hint */
+
 /* ------------------------------------------------------ addresses, keys */
 /*
  * An address of either family: IPv4 lives in the first 4 bytes of b[].

@@ -63,6 +63,19 @@ keyset_hash(const struct key *k)
 	return (size_t)keyset_mix(keyset_mix(keyset_mix(w[0]) ^ w[1]) ^ w[2]);
 }
 
+/*
+ * A start probes a table far larger than the cache once per block, each
+ * probe a miss: the slot of the key RECONCILE_AHEAD places on is fetched
+ * while this one is probed (a hint; nothing is read from it).
+ */
+#define RECONCILE_AHEAD	8
+
+static void
+keyset_prefetch(const struct keyset *ks, const struct key *k)
+{
+	__builtin_prefetch(&ks->slots[keyset_hash(k) & ks->mask], 1);
+}
+
 static void
 keyset_make(struct keyset *ks, const struct backend_entry *e, size_t n)
 {
@@ -74,7 +87,10 @@ keyset_make(struct keyset *ks, const struct backend_entry *e, size_t n)
 		fatalx("state: out of memory reconciling %zu kernel entries",
 		    n);
 	ks->mask = cap - 1;
+	mem_hugepages(ks->slots, cap * sizeof(*ks->slots));
 	for (i = 0; i < n; i++) {
+		if (i + RECONCILE_AHEAD < n)
+			keyset_prefetch(ks, &e[i + RECONCILE_AHEAD].key);
 		for (j = keyset_hash(&e[i].key) & ks->mask;
 		    ks->slots[j].kind != KEY_NONE &&
 		    !key_equal(&ks->slots[j], &e[i].key);
@@ -256,6 +272,9 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 
 	store_begin(d->store);
 	for (i = 0; i < st.nblocks; i++) {
+		if (have_list && i + RECONCILE_AHEAD < st.nblocks)
+			keyset_prefetch(&kernel,
+			    &st.blocks[i + RECONCILE_AHEAD].b.key);
 		b = st.blocks[i].b;
 		if (b.expires_us <= now_us) {
 			store_block_delete(d->store, &b.key);

@@ -44,6 +44,9 @@ sources_init(struct sources *t, uint32_t cap, int nslots,
 		sources_fini(t);
 		return -1;
 	}
+	/* entries are used from the first on: dense, huge pages suit them
+	 * (the buckets, touched at random, stay on small ones) */
+	mem_hugepages(t->mem, (size_t)cap * t->stride);
 	return 0;
 }
 

@@ -234,6 +234,7 @@ state_grow(void **p, size_t n, size_t more, size_t *cap, size_t size)
 		return -1;
 	*p = np;
 	*cap = ncap;
+	mem_hugepages(np, ncap * size);
 	return 0;
 }
 

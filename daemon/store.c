@@ -261,8 +261,11 @@ store_open_db(struct store *s, char *err, size_t errlen)
 	const char *v;
 	int i, rc;
 
+	/* NOMUTEX: this connection is the main thread's alone (the
+	 * checkpoints have their own); a start reads a million rows. */
 	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s", s->db != NULL ?
 		    sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;

@@ -33,6 +33,7 @@
 #include <libipset/nf_inet_addr.h>
 
 #include "nflogmon.h"
+#include "ipset_list.h"
 
 /* The largest timeout the kernel accepts: longer ones get none at all and
  * the daemon removes the element when the block ends (DESIGN.md). */
@@ -57,7 +58,7 @@ struct ips_set {
 	const struct ipset_type	*type;
 };
 
-/* What a "create" line of a header listing tells about an existing set. */
+/* What the header of a plain listing tells about an existing set. */
 struct ips_header {
 	bool	 found;
 	char	 typename[32];
@@ -215,16 +216,12 @@ ips_line_add(struct ips_out *o, char *addr, char *rest)
 	o->nentries++;
 }
 
-/* "create NAME TYPE family F ... timeout N ..." -> header. */
+/* "family F ... timeout N ..." of a header -> header. */
 static void
-ips_line_create(struct ips_out *o, char *type, char *rest)
+ips_header_opts(struct ips_out *o, char *rest)
 {
 	char	*tok, *save = NULL;
 
-	if (o->header == NULL)
-		return;
-	o->header->found = true;
-	snprintf(o->header->typename, sizeof(o->header->typename), "%s", type);
 	for (tok = strtok_r(rest, " ", &save); tok != NULL;
 	    tok = strtok_r(NULL, " ", &save)) {
 		if (strcmp(tok, "timeout") == 0)
@@ -236,11 +233,27 @@ ips_line_create(struct ips_out *o, char *type, char *rest)
 	}
 }
 
+/* The header of a plain listing, "Type: T" then "Header: family F ...". */
+static void
+ips_line_header(struct ips_out *o, char *line)
+{
+	if (strncmp(line, "Type: ", 6) == 0) {
+		o->header->found = true;
+		snprintf(o->header->typename, sizeof(o->header->typename),
+		    "%s", line + 6);
+	} else if (strncmp(line, "Header: ", 8) == 0)
+		ips_header_opts(o, line + 8);
+}
+
 static void
 ips_line(struct ips_out *o, char *line)
 {
 	char	*verb, *name, *arg, *save = NULL;
 
+	if (o->header != NULL) {
+		ips_line_header(o, line);
+		return;
+	}
 	if ((verb = strtok_r(line, " ", &save)) == NULL ||
 	    (name = strtok_r(NULL, " ", &save)) == NULL ||
 	    (arg = strtok_r(NULL, " ", &save)) == NULL)
@@ -249,13 +262,13 @@ ips_line(struct ips_out *o, char *line)
 		save = arg + strlen(arg);
 	if (strcmp(verb, "add") == 0)
 		ips_line_add(o, arg, save);
-	else if (strcmp(verb, "create") == 0)
-		ips_line_create(o, arg, save);
 }
 
 /*
- * Runs a save-format listing of one set (header only, or every entry) in a
- * session of its own: after a failed listing, libipset 7 fails the next
+ * Runs a listing of one set in a session of its own: every entry in the
+ * save format, or the header only in the plain one (libipset's save format
+ * dumps every entry even when asked for the header: a second at 1,000,000
+ * entries, at each start).  After a failed listing, libipset 7 fails the next
  * type lookup of the same session without a message.  Returns 0, or -1
  * with libipset's message in msg.
  */
@@ -274,7 +287,8 @@ ips_list_set(struct ips_priv *p, const char *name, bool header_only,
 	if (header_only)
 		ipset_envopt_set(s, IPSET_ENV_LIST_HEADER);
 	p->out = o;
-	if (ipset_session_output(s, IPSET_LIST_SAVE) == 0 &&
+	if (ipset_session_output(s, header_only ? IPSET_LIST_PLAIN :
+	    IPSET_LIST_SAVE) == 0 &&
 	    ipset_session_data_set(s, IPSET_SETNAME, name) == 0)
 		rv = ipset_cmd(s, IPSET_CMD_LIST, 0);
 	p->out = NULL;
@@ -613,6 +627,25 @@ ips_list(struct backend *b, struct backend_entry **entries, size_t *n,
 
 	*entries = NULL;
 	*n = 0;
+	memset(&o, 0, sizeof(o));
+	/* Straight from the kernel; libipset's text if that fails. */
+	for (i = 0; i < p->nsets; i++) {
+		size_t j, from = o.nentries;
+
+		if (ips_dump(p->sets[i].name, p->sets[i].family, &o.entries,
+		    &o.nentries, &o.cap, msg, sizeof(msg)) == -1)
+			break;
+		for (j = from; j < o.nentries; j++)
+			o.entries[j].key.client = p->sets[i].client;
+	}
+	if (i == p->nsets) {
+		*entries = o.entries;
+		*n = o.nentries;
+		return 0;
+	}
+	log_debug("ipset: netlink listing failed (%s); listing through "
+	    "libipset", msg);
+	free(o.entries);
 	memset(&o, 0, sizeof(o));
 	for (i = 0; i < p->nsets; i++) {
 		o.set = &p->sets[i];
