@@ -48,31 +48,6 @@ struct blocks {
 	size_t		 nheap, heapalloc;
 };
 
-/* The murmur3 finalizer over each of the key's three words (the key is
- * all-zero padded, nflogmon.h): every key bit reaches the low bits the
- * mask keeps, in a few multiplies (a start hashes a million keys).  Not
- * keyed: blocked sources are few and chosen by the daemon, not by the
- * packets' senders alone (the breaker caps them). */
-static uint64_t
-blocks_mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
-
-static uint64_t
-blocks_hash(const struct key *k)
-{
-	uint64_t w[3];
-
-	_Static_assert(sizeof(*k) == sizeof(w), "a key is three words");
-	memcpy(w, k, sizeof(w));
-	return blocks_mix(blocks_mix(blocks_mix(w[0]) ^ w[1]) ^ w[2]);
-}
-
 struct blocks *
 blocks_new(void)
 {
@@ -99,7 +74,7 @@ blocks_slot(const struct blocks *bs, const struct key *k)
 	if (bs->cap == 0)
 		return -1;
 	mask = bs->cap - 1;
-	for (i = blocks_hash(k) & mask; bs->index[i] != SLOT_EMPTY;
+	for (i = key_hash_unkeyed(k) & mask; bs->index[i] != SLOT_EMPTY;
 	    i = (i + 1) & mask) {
 		if (bs->index[i] != SLOT_TOMB &&
 		    key_equal(&bs->recs[bs->index[i] - 1].key, k))
@@ -113,7 +88,7 @@ blocks_index_insert(struct blocks *bs, size_t rec)
 {
 	size_t mask = bs->cap - 1, i;
 
-	for (i = blocks_hash(&bs->recs[rec].key) & mask;
+	for (i = key_hash_unkeyed(&bs->recs[rec].key) & mask;
 	    bs->index[i] != SLOT_EMPTY && bs->index[i] != SLOT_TOMB;
 	    i = (i + 1) & mask)
 		;

@@ -1095,6 +1095,24 @@ clients_copy(struct client_ent *d, int nn, const struct client_ent *o,
 	memcpy(d, o, (size_t)(nn < on ? nn : on) * sizeof(*d));
 }
 
+/* Source s of t into table nt (and its clients into nc), or NULL: no room. */
+static struct source *
+engine_move_one(struct etable *t, struct sources *nt, struct client_ent *nc,
+    int nk, const struct source *s, bool *evicted)
+{
+	struct source *d;
+
+	d = sources_insert(nt, &s->key, sources_hash(nt, &s->key), evicted);
+	if (d == NULL)
+		return NULL;
+	engine_copy_source(nt, d, &t->src, s);
+	if (nc != NULL && t->clients != NULL)
+		clients_copy(clients_of(nt, nc, nk, d), nk,
+		    clients_of(&t->src, t->clients, t->nclients, s),
+		    t->nclients);
+	return d;
+}
+
 /*
  * Moves every source into a table of another size or stride: judged ones
  * first (they are never evicted), then the others from the least to the
@@ -1106,7 +1124,7 @@ engine_move(struct etable *t, struct sources *nt, struct client_ent *nc,
     int nk)
 {
 	struct sources *ot = &t->src;
-	struct source *s, *d;
+	struct source *s;
 	uint32_t i;
 	bool evicted;
 
@@ -1114,31 +1132,14 @@ engine_move(struct etable *t, struct sources *nt, struct client_ent *nc,
 		s = sources_at(ot, i);
 		if (!s->judged)
 			continue;
-		d = sources_insert(nt, &s->key, sources_hash(nt, &s->key),
-		    &evicted);
-		if (d == NULL) {
+		if (engine_move_one(t, nt, nc, nk, s, &evicted) == NULL)
 			t->evicted++;
-			continue;
-		}
-		engine_copy_source(nt, d, ot, s);
-		if (nc != NULL && t->clients != NULL)
-			clients_copy(clients_of(nt, nc, nk, d), nk,
-			    clients_of(ot, t->clients, t->nclients, s),
-			    t->nclients);
 	}
 	for (i = ot->lru_tail; i != 0; i = s->lru_prev) {
 		s = sources_at(ot, i - 1);
-		d = sources_insert(nt, &s->key, sources_hash(nt, &s->key),
-		    &evicted);
-		if (evicted || d == NULL)
+		if (engine_move_one(t, nt, nc, nk, s, &evicted) == NULL ||
+		    evicted)
 			t->evicted++;
-		if (d == NULL)
-			continue;
-		engine_copy_source(nt, d, ot, s);
-		if (nc != NULL && t->clients != NULL)
-			clients_copy(clients_of(nt, nc, nk, d), nk,
-			    clients_of(ot, t->clients, t->nclients, s),
-			    t->nclients);
 	}
 }
 

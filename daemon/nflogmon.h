@@ -122,6 +122,32 @@ key_equal(const struct key *a, const struct key *b)
 {
 	return __builtin_memcmp(a, b, sizeof(*a)) == 0;
 }
+/*
+ * An unkeyed hash of k for the daemon's own tables (blocks, the kernel's
+ * keys at start), whose keys the daemon chose, not the packets' senders
+ * alone: the murmur3 finalizer over each of the key's three words (all-zero
+ * padded), so every key bit reaches the low bits a mask keeps, in a few
+ * multiplies (a start hashes a million keys).  The source table uses the
+ * keyed hash_key.
+ */
+static inline uint64_t
+key_mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+static inline uint64_t
+key_hash_unkeyed(const struct key *k)
+{
+	uint64_t w[3];
+
+	_Static_assert(sizeof(*k) == sizeof(w), "a key is three words");
+	__builtin_memcpy(w, k, sizeof(w));
+	return key_mix64(key_mix64(key_mix64(w[0]) ^ w[1]) ^ w[2]);
+}
 /* "192.0.2.7", "2001:db8:1:2::/64", "2001:db8::25/128", "uid:1001": always
  * with the length for IPv6, so what is printed parses back to the same key */
 char   *key_format(const struct key *, char *buf, size_t len);

@@ -42,27 +42,6 @@ struct keyset {
 	size_t		 mask;
 };
 
-/* The murmur3 finalizer over each word: every key bit reaches the
- * low bits the mask keeps. */
-static uint64_t
-keyset_mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	return x ^ (x >> 33);
-}
-
-static size_t
-keyset_hash(const struct key *k)
-{
-	uint64_t w[3];
-
-	memcpy(w, k, sizeof(w));
-	return (size_t)keyset_mix(keyset_mix(keyset_mix(w[0]) ^ w[1]) ^ w[2]);
-}
-
 /*
  * A start probes a table far larger than the cache once per block, each
  * probe a miss: the slot of the key RECONCILE_AHEAD places on is fetched
@@ -73,7 +52,7 @@ keyset_hash(const struct key *k)
 static void
 keyset_prefetch(const struct keyset *ks, const struct key *k)
 {
-	__builtin_prefetch(&ks->slots[keyset_hash(k) & ks->mask], 1);
+	__builtin_prefetch(&ks->slots[key_hash_unkeyed(k) & ks->mask], 1);
 }
 
 static void
@@ -91,7 +70,7 @@ keyset_make(struct keyset *ks, const struct backend_entry *e, size_t n)
 	for (i = 0; i < n; i++) {
 		if (i + RECONCILE_AHEAD < n)
 			keyset_prefetch(ks, &e[i + RECONCILE_AHEAD].key);
-		for (j = keyset_hash(&e[i].key) & ks->mask;
+		for (j = key_hash_unkeyed(&e[i].key) & ks->mask;
 		    ks->slots[j].kind != KEY_NONE &&
 		    !key_equal(&ks->slots[j], &e[i].key);
 		    j = (j + 1) & ks->mask)
@@ -107,7 +86,7 @@ keyset_has(const struct keyset *ks, const struct key *k)
 
 	if (ks->slots == NULL)
 		return false;
-	for (j = keyset_hash(k) & ks->mask; ks->slots[j].kind != KEY_NONE;
+	for (j = key_hash_unkeyed(k) & ks->mask; ks->slots[j].kind != KEY_NONE;
 	    j = (j + 1) & ks->mask)
 		if (key_equal(&ks->slots[j], k))
 			return true;
