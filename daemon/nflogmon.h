@@ -221,6 +221,10 @@ int	parse_rate(const char *, struct rate *, bool allow_off);
 int	parse_prefix(const char *, struct addr *, int *plen);
 char   *fmt_duration(int64_t us, char *buf, size_t len);  /* "1h", "permanent" */
 char   *fmt_rate(const struct rate *, char *buf, size_t len);
+/* One hex digit's value, or -1. */
+int	parse_hexdigit(char c);
+/* Exactly 2n hex digits (either case) into out[n]; 0 or -1. */
+int	parse_hex(const char *, uint8_t *out, size_t n);
 /* parse_prefix with the reason ("host bits set in ...") in err. */
 int	parse_prefix_err(const char *, struct addr *, int *plen,
 	    char *err, size_t errlen);

@@ -252,3 +252,32 @@ fmt_rate(const struct rate *r, char *buf, size_t len)
 		    fmt_duration(r->w_us, d, sizeof(d)));
 	return buf;
 }
+
+int
+parse_hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+parse_hex(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((hi = parse_hexdigit(s[2 * i])) < 0 ||
+		    (lo = parse_hexdigit(s[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

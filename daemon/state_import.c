@@ -83,18 +83,6 @@ parse_i64(const char *s, int64_t min, int64_t max, int64_t *v)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* "-" is empty; %XX escapes; the result must be printable text. */
 static int
 reason_decode(const char *s, char *out, size_t len)
@@ -109,7 +97,7 @@ reason_decode(const char *s, char *out, size_t len)
 	for (; *s != '\0'; s++) {
 		char c = *s;
 		if (c == '%') {
-			if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+			if ((hi = parse_hexdigit(s[1])) < 0 || (lo = parse_hexdigit(s[2])) < 0)
 				return -1;
 			c = (char)(hi << 4 | lo);
 			s += 2;
@@ -335,16 +323,7 @@ parse_dsts(char *s, struct state *st, size_t *scap, uint32_t *pending)
 static int
 parse_hashkey(const char *s, uint8_t key[16])
 {
-	int i, hi, lo;
-
-	if (strlen(s) != 32)
-		return -1;
-	for (i = 0; i < 16; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
-			return -1;
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return parse_hex(s, key, 16);
 }
 
 /* Points every record at its slots (they follow each other in slots[]). */

@@ -206,16 +206,6 @@ row_counts(sqlite3_stmt *st, int ipv6_prefix, struct state *out,
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* One load: where to, from where, and what was refused. */
 struct load {
 	sqlite3		*db;
@@ -315,15 +305,9 @@ load_hashkey(const char *path, sqlite3_stmt *q, void *arg)
 {
 	struct load *l = arg;
 	const char *v = (const char *)sqlite3_column_text(q, 0);
-	int i, hi, lo;
 
-	if (v == NULL || strlen(v) != 32)
+	if (v == NULL || parse_hex(v, l->st->hashkey, 16) != 0)
 		goto bad;
-	for (i = 0; i < 16; i++) {
-		if ((hi = hexval(v[2 * i])) < 0 || (lo = hexval(v[2 * i + 1])) < 0)
-			goto bad;
-		l->st->hashkey[i] = (uint8_t)(hi << 4 | lo);
-	}
 	l->st->has_hashkey = true;
 	return;
 bad:
