@@ -209,13 +209,8 @@ ctl_accept(struct ctl *c)
 	int fd, n, i;
 
 	for (n = 0; n < CTL_ACCEPT_BURST; n++) {
-		fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("control: accept");
+		if ((fd = sock_accept(c->lfd, "control")) == -1)
 			return;
-		}
 		if ((i = ctl_slot(c)) == -1) {
 			close(fd);
 			continue;
@@ -598,59 +593,18 @@ mkdir_parents(const char *path)
 	return 0;
 }
 
-/*
- * Refuses a path where another instance answers; removes a stale socket
- * (nobody listening) left by a crash.
- */
-static int
-ctl_check_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd, rv;
-
-	if (lstat(sun->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket",
-		    sun->sun_path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	rv = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	close(fd);
-	if (rv == 0) {
-		snprintf(err, errlen, "another nflogmon is running (%s)",
-		    sun->sun_path);
-		return -1;
-	}
-	if (errno != ECONNREFUSED) {
-		snprintf(err, errlen, "%s: %s", sun->sun_path, strerror(errno));
-		return -1;
-	}
-	if (unlink(sun->sun_path) == -1 && errno != ENOENT) {
-		snprintf(err, errlen, "%s: %s", sun->sun_path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 struct ctl *
 ctl_open(struct daemon *d, char *err, size_t errlen)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = CTL_LISTENER };
-	struct sockaddr_un sun;
+	const char *path = d->conf->control_socket;
 	struct ctl *c;
 	struct ctl_group sockgrp = { .name = "" };
 	const char *group;
-	mode_t old;
-	gid_t gid;
-	int i, rv;
+	char why[256];
+	gid_t gid = (gid_t)-1;
+	int i;
 
-	if (strlen(d->conf->control_socket) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "control socket path too long");
-		return NULL;
-	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -659,45 +613,37 @@ ctl_open(struct daemon *d, char *err, size_t errlen)
 	c->lfd = c->epfd = -1;
 	for (i = 0; i < CTL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
-	    d->conf->control_socket);
-	err[0] = '\0';
-	if (mkdir_parents(sun.sun_path) == -1 ||
-	    ctl_check_stale(&sun, err, errlen) == -1)
-		goto fail;
-	if ((c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
-		goto fail;
-	old = umask(0117);
-	rv = bind(c->lfd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rv == -1)
-		goto fail;
-	snprintf(c->path, sizeof(c->path), "%s", sun.sun_path);
-	if (chmod(c->path, 0660) == -1)
-		goto fail;
 	/* Without socket_group, admins still need to connect. */
 	group = d->conf->socket_group[0] != '\0' ? d->conf->socket_group :
 	    d->conf->admin_group;
-	if (group[0] != '\0') {
-		if (!ctl_group_gid(&sockgrp, group, &gid)) {
-			snprintf(err, errlen, "unknown group %s", group);
-			goto fail;
-		}
-		if (chown(c->path, (uid_t)-1, gid) == -1)
-			goto fail;
-	}
-	if (listen(c->lfd, 128) == -1 ||
-	    (c->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev) == -1)
+	if (group[0] != '\0' && !ctl_group_gid(&sockgrp, group, &gid)) {
+		snprintf(err, errlen, "unknown group %s", group);
 		goto fail;
+	}
+	if (mkdir_parents(path) == -1) {
+		snprintf(err, errlen, "control socket %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	c->lfd = sock_listen_unix(path, gid, why, sizeof(why));
+	if (c->lfd < 0) {
+		if (c->lfd == SOCK_LISTEN_BUSY)
+			snprintf(err, errlen, "another nflogmon is running "
+			    "(%s)", path);
+		else
+			snprintf(err, errlen, "control socket %s", why);
+		c->lfd = -1;
+		goto fail;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if ((c->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev) == -1) {
+		snprintf(err, errlen, "control socket %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
 	return c;
 fail:
-	if (err[0] == '\0')
-		snprintf(err, errlen, "control socket %s: %s", sun.sun_path,
-		    strerror(errno));
 	ctl_close(c);
 	return NULL;
 }

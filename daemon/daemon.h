@@ -568,6 +568,17 @@ bool	 act_clients_eligible(const struct conf *, const struct netset *own,
 	    const struct addr *);
 struct netset *act_clients_own(const struct conf *);
 
+/* --------------------------------------------------------------- sock.c */
+/* A listening unix socket at path (mode 0660, group gid unless -1): its
+ * non-blocking fd; SOCK_LISTEN_BUSY when another process answers there; -1
+ * with err. */
+#define SOCK_LISTEN_BUSY (-2)
+int	 sock_listen_unix(const char *path, gid_t gid, char *err,
+	    size_t errlen);
+/* One accepted connection (non-blocking) of any listener, or -1: none
+ * ready, or an error logged with what. */
+int	 sock_accept(int lfd, const char *what);
+
 /* --------------------------------------------------------------- priv.c */
 /* Creates/chowns writable paths, switches user, keeps only CAP_NET_ADMIN.
  * Any failure is fatal. */

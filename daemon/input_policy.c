@@ -155,13 +155,8 @@ policy_accept(struct policy *p, int64_t now_us)
 	int fd, n, i;
 
 	for (n = 0; n < POLICY_ACCEPT_BURST; n++) {
-		fd = accept4(p->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("policy: accept");
+		if ((fd = sock_accept(p->lfd, "policy")) == -1)
 			return;
-		}
 		i = policy_slot(p);
 		c = &p->conns[i];
 		c->fd = fd;
@@ -437,39 +432,6 @@ static const struct input_ops policy_ops = {
 	.close = policy_close,
 };
 
-/*
- * A stale socket file (nobody answers) is replaced; one where somebody
- * answers, or anything else at the path, is refused.
- */
-static int
-policy_check_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd, rv;
-
-	if (lstat(sun->sun_path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "policy_listen: %s exists and is not a "
-		    "socket", sun->sun_path);
-		return -1;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	rv = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
-	close(fd);
-	if (rv == 0) {
-		snprintf(err, errlen, "policy_listen: another process answers "
-		    "on %s", sun->sun_path);
-		return -1;
-	}
-	if (errno != ECONNREFUSED)
-		return -1;
-	if (unlink(sun->sun_path) == -1 && errno != ENOENT)
-		return -1;
-	return 0;
-}
-
 /* The group of the unix socket, by name or number; -1 unknown. */
 static int
 policy_gid(const char *name, gid_t *gid)
@@ -495,10 +457,8 @@ static int
 policy_listen_unix(struct policy *p, const struct mta_listen *l, char *err,
     size_t errlen)
 {
-	struct sockaddr_un sun;
-	mode_t old;
+	char why[256];
 	gid_t gid = (gid_t)-1;
-	int rv;
 
 	if (p->conf->policy_group[0] != '\0' &&
 	    policy_gid(p->conf->policy_group, &gid) == -1) {
@@ -506,21 +466,17 @@ policy_listen_unix(struct policy *p, const struct mta_listen *l, char *err,
 		    p->conf->policy_group);
 		return -1;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", l->path);
-	if (policy_check_stale(&sun, err, errlen) == -1 ||
-	    (p->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
+	p->lfd = sock_listen_unix(l->path, gid, why, sizeof(why));
+	if (p->lfd == SOCK_LISTEN_BUSY)
+		snprintf(err, errlen, "policy_listen: another process answers "
+		    "on %s", l->path);
+	else if (p->lfd == -1)
+		snprintf(err, errlen, "policy_listen: %s", why);
+	if (p->lfd < 0) {
+		p->lfd = -1;
 		return -1;
-	old = umask(0117);
-	rv = bind(p->lfd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rv == -1)
-		return -1;
-	snprintf(p->path, sizeof(p->path), "%s", sun.sun_path);
-	if (chmod(p->path, 0660) == -1 || chown(p->path, (uid_t)-1, gid) == -1)
-		return -1;
+	}
+	snprintf(p->path, sizeof(p->path), "%s", l->path);
 	return 0;
 }
 
@@ -584,7 +540,7 @@ input_policy_open(const struct conf *cf, char *err, size_t errlen)
 	err[0] = '\0';
 	rv = l.family == AF_UNIX ? policy_listen_unix(p, &l, err, errlen) :
 	    policy_listen_inet(p, &l);
-	if (rv == -1 || listen(p->lfd, 128) == -1 ||
+	if (rv == -1 || (l.family != AF_UNIX && listen(p->lfd, 128) == -1) ||
 	    (p->in.fd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    epoll_ctl(p->in.fd, EPOLL_CTL_ADD, p->lfd, &ev) == -1)
 		goto fail;
