@@ -40,6 +40,10 @@ WAVE_S=3
 nfl_net_up
 SDIR=$(mktemp -d /var/tmp/nflogmon-bench-store.XXXXXX)
 trap 'rc=$?; rm -rf "$SDIR"; (exit $rc); nfl_cleanup' EXIT
+# The capture (NFLOG) rules of the default config, once, as bench/live.sh
+# does: without them no SYN reaches the daemon and no bot is blocked.
+nfl_conf
+nfl_rules_load nft
 ip -n "$NS_GW" route add 198.51.100.0/24 via 192.0.2.2 ||
     nfl_fail "route for the bots"
 ip -n "$NS_GW" neigh replace $DST lladdr 02:00:00:00:00:99 dev wan0 \
