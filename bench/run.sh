@@ -24,6 +24,9 @@
 #                   100,000), one more block durable and in the set (goal:
 #                   median <= 1 ms, p99 <= 5 ms), 100k SYN/s captured
 #                   without loss while a wave of ~1,000 blocks is committed
+#   policy + capture (root) the policy service (50 conns) while NFLOG
+#                   capture runs at 100k SYN/s, against the do-nothing
+#                   responder under the same flood (bench/policy-capture.sh)
 # bench/live.sh measures the live rows, bench/list.sh the listing rows,
 # bench/store.sh the store's;
 # bench/README.md explains them all.
@@ -121,6 +124,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	live+=("${listing[@]}")
 	echo "fleet rows (a LAPI of its own, about ten seconds)..." >&2
 	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD bench/fleet.sh)
+	echo "policy + capture rows (100k SYN/s, about 20 s)..." >&2
+	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/policy-capture.sh)
 	echo "store rows (1,000,000 blocks on /var/tmp, a few minutes)..." >&2
 	mapfile -t store < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/store.sh)
 	wait $! || live_rc=$?
