@@ -3,9 +3,10 @@
  *
  * One array of cap entries allocated once (calloc, so pages of entries
  * never used cost nothing), keyed hash chains for lookup and an LRU list by
- * last seen for eviction.  When the table is full the least recently seen
- * source that is not under judgement makes room: judged sources are kept
- * out of the LRU list, so a block is never forgotten while it lasts.
+ * last seen for eviction.  When the table is full one of the least recently
+ * seen sources that are not under judgement makes room (sources_victim):
+ * judged sources are kept out of the LRU list, so a block is never
+ * forgotten while it lasts.
  * Nothing here allocates after sources_init, reads a clock or decides
  * anything; engine.c says when a source is seen, judged or released.
  */
@@ -14,6 +15,9 @@
 
 #include "nflogmon.h"
 #include "engine_internal.h"
+
+/* Least recently seen entries looked at for the one to evict. */
+#define SOURCES_VICTIM_SCAN	4
 
 size_t
 sources_stride(int nslots)
@@ -138,6 +142,29 @@ sources_remove(struct sources *t, struct source *s)
 		sources_lru_unlink(t, s);
 }
 
+/*
+ * The entry to make room with: of the SOURCES_VICTIM_SCAN least recently
+ * seen, the one with the fewest counted events (the least recently seen of
+ * those: plain LRU among equals).  A flood of made-up keys, each seen
+ * once, then evicts its own kind before a real offender that has been
+ * seen twice and comes back more slowly than the table turns over.  NULL:
+ * all judged.
+ */
+static struct source *
+sources_victim(const struct sources *t)
+{
+	struct source *s, *best = NULL;
+	uint32_t i, n;
+
+	for (i = t->lru_tail, n = 0; i != 0 && n < SOURCES_VICTIM_SCAN;
+	    i = s->lru_prev, n++) {
+		s = sources_at(t, i - 1);
+		if (best == NULL || s->connections < best->connections)
+			best = s;
+	}
+	return best;
+}
+
 struct source *
 sources_insert(struct sources *t, const struct key *k, uint64_t hash,
     bool *evicted)
@@ -149,9 +176,8 @@ sources_insert(struct sources *t, const struct key *k, uint64_t hash,
 	if (t->used < t->cap)
 		s = sources_at(t, t->used++);
 	else {
-		if (t->lru_tail == 0)
+		if ((s = sources_victim(t)) == NULL)
 			return NULL;	/* every entry is judged */
-		s = sources_at(t, t->lru_tail - 1);
 		sources_remove(t, s);
 		*evicted = true;
 	}

@@ -1,7 +1,7 @@
 /*
  * test_sources.c: the bounded source table (sources.c) and its keyed hash
- * (hash.c): lookups, LRU eviction that spares judged sources, and chains
- * that stay short for a whole /16.
+ * (hash.c): lookups, LRU eviction that spares judged sources and prefers
+ * sources seen once, and chains that stay short for a whole /16.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -185,12 +185,45 @@ test_sources_stride(void **state)
 	    51 * 6);
 }
 
+/*
+ * A flood of keys seen once each turns the table over: an entry seen more
+ * often, caught at the least recently seen end, is passed over for one
+ * seen once (sources_victim), while among equals the least recently seen
+ * goes first.
+ */
+static void
+test_sources_victim(void **state)
+{
+	struct sources t;
+	bool ev;
+	int i;
+
+	(void)state;
+	assert_int_equal(sources_init(&t, 8, 16, test_hashkey), 0);
+	for (i = 1; i <= 8; i++)
+		ins(&t, 0, i, &ev)->connections = 1;
+	look(&t, 0, 1)->connections = 2;	/* the offender, oldest */
+	for (i = 9; i <= 200; i++) {
+		assert_non_null(ins(&t, 0, i, &ev));
+		assert_true(ev);
+		assert_non_null(look(&t, 0, 1));
+		look(&t, 0, i)->connections = 1;
+	}
+	/* the seven others went in order: the newest seven remain */
+	for (i = 2; i <= 193; i++)
+		assert_null(look(&t, 0, i));
+	for (i = 194; i <= 200; i++)
+		assert_non_null(look(&t, 0, i));
+	sources_fini(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_siphash_vectors),
 		cmocka_unit_test(test_sources_table),
+		cmocka_unit_test(test_sources_victim),
 		cmocka_unit_test(test_sources_spread),
 		cmocka_unit_test(test_sources_stride),
 	};
