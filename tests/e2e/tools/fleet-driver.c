@@ -22,6 +22,9 @@
  *       publishes N bots (198.18.0.x, one every 20-80 ms), a second one
  *       (the bouncer key) pulls every PULL_MS; prints "latency N SEEN
  *       MEDIAN_MS P99_MS" from each publish call to its decision pulled
+ *   series N                                 publishes N bots (198.18.100.x)
+ *       as latency does, without pulling; prints "sent KEY MONO_US" (the
+ *       bench times a second gateway's nflogmon against these)
  *   queue-down KEY RULE SECONDS              publishes to a LAPI that is
  *       down: prints "queued N error E" after 3 s, waits for the LAPI
  *       (up to TIMEOUT), prints "published KEY ID"
@@ -117,6 +120,37 @@ print_stats(void)
 	printf("\n");
 }
 
+/* latency and series: bot lat_sent + 1 (latency: 198.18.0.x; series:
+ * 198.18.100.x, so both run against one LAPI) is published when its time
+ * has come, one every 20-80 ms; series prints when (monotonic). */
+static void
+lat_publish_next(int64_t now, bool print)
+{
+	struct fleet_pub p;
+	char s[KEY_STRLEN];
+
+	if (lat_sent >= lat_n || now < lat_next_us)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.key.kind = KEY_V4;
+	p.key.plen = 32;
+	p.key.addr[0] = 198;
+	p.key.addr[1] = 18;
+	p.key.addr[2] = (uint8_t)((print ? 100 : 0) + (lat_sent + 1) / 256);
+	p.key.addr[3] = (uint8_t)((lat_sent + 1) % 256);
+	snprintf(p.rule, sizeof(p.rule), "burst");
+	p.duration_us = 600LL * 1000000;
+	p.since_us = clock_wall_us();
+	lat_pub_us[lat_sent] = clock_mono_us();
+	lat_ms[lat_sent] = -1;
+	if (print)
+		printf("sent %s %" PRId64 "\n", key_format(&p.key, s,
+		    sizeof(s)), lat_pub_us[lat_sent]);
+	fleet_publish(fl, &p);
+	lat_sent++;
+	lat_next_us = now + 20000 + random() % 60000;
+}
+
 static void
 tick(struct daemon *d, int64_t now)
 {
@@ -167,27 +201,15 @@ tick(struct daemon *d, int64_t now)
 		}
 	} else if (strcmp(cmd, "latency") == 0) {
 		fleet_tick(puller);
-		if (lat_sent < lat_n && now >= lat_next_us) {
-			struct fleet_pub p;
-
-			memset(&p, 0, sizeof(p));
-			p.key.kind = KEY_V4;
-			p.key.plen = 32;
-			p.key.addr[0] = 198;
-			p.key.addr[1] = 18;
-			p.key.addr[2] = (uint8_t)((lat_sent + 1) / 256);
-			p.key.addr[3] = (uint8_t)((lat_sent + 1) % 256);
-			snprintf(p.rule, sizeof(p.rule), "burst");
-			p.duration_us = 600LL * 1000000;
-			p.since_us = clock_wall_us();
-			lat_pub_us[lat_sent] = clock_mono_us();
-			lat_ms[lat_sent] = -1;
-			fleet_publish(fl, &p);
-			lat_sent++;
-			lat_next_us = now + 20000 + random() % 60000;
-		}
+		lat_publish_next(now, false);
 		if (lat_sent == lat_n && lat_seen == lat_n) {
 			lat_report();
+			rc = 0;
+			loop_stop();
+		}
+	} else if (strcmp(cmd, "series") == 0) {
+		lat_publish_next(now, true);
+		if (lat_sent == lat_n && fleet_idle(fl)) {
 			rc = 0;
 			loop_stop();
 		}
@@ -264,7 +286,7 @@ usage(void)
 	fprintf(stderr, "usage: fleet-driver [-u URL] [-m MACHINE] "
 	    "[-p PWFILE] [-k KEYFILE] [-A NETS] [-L ADDRS] [-H] [-i PULL_MS] "
 	    "[-t TIMEOUT_S] publish|unpublish|pull|publish-pull|watch|"
-	    "relogin|latency|queue-down ARGS\n");
+	    "relogin|latency|series|queue-down ARGS\n");
 	exit(2);
 }
 
@@ -356,7 +378,8 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "pull") == 0 || strcmp(cmd, "watch") == 0)
 		c.password[0] = '\0';
 	if (strcmp(cmd, "publish") == 0 || strcmp(cmd, "unpublish") == 0 ||
-	    strcmp(cmd, "queue-down") == 0 || strcmp(cmd, "relogin") == 0)
+	    strcmp(cmd, "queue-down") == 0 || strcmp(cmd, "relogin") == 0 ||
+	    strcmp(cmd, "series") == 0)
 		c.bouncer_key[0] = '\0';
 	if (strcmp(cmd, "latency") == 0) {
 		/* this one publishes; the puller (below) pulls */
@@ -387,10 +410,16 @@ main(int argc, char **argv)
 		if (lat_n < 1 || lat_n > LAT_MAX)
 			usage();
 	}
+	if (strcmp(cmd, "series") == 0) {
+		lat_n = argc > 1 ? atoi(argv[1]) : 100;
+		if (lat_n < 1 || lat_n > LAT_MAX)
+			usage();
+	}
 	t0_us = clock_mono_us();
 	deadline_us = t0_us + (int64_t)timeout_s * 1000000;
 	memset(&p, 0, sizeof(p));
 	if (argc >= 2 && strcmp(cmd, "latency") != 0 &&
+	    strcmp(cmd, "series") != 0 &&
 	    key_parse(argv[1], 64, &want, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "fleet-driver: %s\n", err);
@@ -424,7 +453,7 @@ main(int argc, char **argv)
 		fleet_ids_put(fleet_queue(fl), &want, atoll(argv[2]));
 		fleet_unpublish(fl, &want);
 	} else if (strcmp(cmd, "pull") != 0 && strcmp(cmd, "watch") != 0 &&
-	    strcmp(cmd, "latency") != 0)
+	    strcmp(cmd, "latency") != 0 && strcmp(cmd, "series") != 0)
 		usage();
 	if (loop_every(20000, tick) == -1)
 		return 1;
