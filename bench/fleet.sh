@@ -100,3 +100,75 @@ ok=$(awk -v p="$p99" 'BEGIN { print (p != "-" && p + 0 <= 1200) }')
 v=$([ "$ok" = 1 ] && [ "$seen" = "$N" ] && echo met || echo "NOT MET")
 echo "fleet: publish-to-enforced on B median, ms|$med|-|-|(information; pull 1s)"
 echo "fleet: publish-to-enforced on B p99, ms|$p99|-|-|<= 1200 ($seen/$N in B's set): $v"
+
+# Capture unchanged while 1,000 decisions flow: gateway B again, now also
+# capturing its own outbound SYNs (output_group 2, the rules of its config
+# loaded in its namespace), floods of 100k SYN/s to a sink: one alone,
+# one during which B applies 1,000 decisions.  Row: NFLOG messages lost
+# (sequence gaps) in each, and the decisions applied.
+SYNFLOOD=$NFL_TOP/$BUILD/bench/synflood
+RATE=${FLEET_CAP_RATE:-100000}
+FS=${FLEET_CAP_S:-4}
+kill "${NFL_PIDS[-1]}" 2>/dev/null; wait "${NFL_PIDS[-1]}" 2>/dev/null
+# The sink: a veth pair inside B (no dummy driver here); the far end
+# drops frames to a made-up MAC.
+nfl_in "$GWB" ip link add sink0 type veth peer name sink1
+nfl_in "$GWB" ip addr add 203.0.113.1/24 dev sink0
+nfl_in "$GWB" ip link set sink0 up
+nfl_in "$GWB" ip link set sink1 up
+nfl_in "$GWB" ip neigh replace 203.0.113.99 lladdr 02:00:00:00:00:99 \
+    dev sink0 nud permanent
+sed -e 's/^output_group = off/output_group = 2\nports = 25\nmax_sources = 262144/' \
+    -e "s/^ipset_name = .*/ipset_name = ${SETB}c/" \
+    -e 's|^state_file = .*|state_file = '"$NFL_WORK"'/b2.state|' \
+    "$NFL_WORK/b.conf" > "$NFL_WORK/b2.conf"
+printf '[detect]\nburst = 100000/1m\nsustained = off\nfanout = off\n' \
+    >> "$NFL_WORK/b2.conf"
+"$NFLOGMON" rules -c "$NFL_WORK/b2.conf" > "$NFL_WORK/b2.nft" 2>/dev/null &&
+    nfl_in "$GWB" nft -f "$NFL_WORK/b2.nft" ||
+    { echo "bench/fleet.sh: B's capture rules" >&2; exit 1; }
+ip netns exec "$GWB" "$NFLOGMON" run -f -c "$NFL_WORK/b2.conf" \
+    > "$NFL_WORK/b2.log" 2>&1 &
+NFL_PIDS+=($!)
+nfl_wait_until 15 grep -q 'running' "$NFL_WORK/b2.log" ||
+    { echo "bench/fleet.sh: B did not start: $(tail -3 "$NFL_WORK/b2.log")" >&2; exit 1; }
+b2_counts() {	# "packets dropped applied" of B now
+	nfl_in "$GWB" "$NFLOGMON" status -c "$NFL_WORK/b2.conf" --json |
+	    jq -r '"\(.capture.groups[] | select(.group == 2) |
+	    "\(.packets) \(.dropped)") \(.fleet.applied)"'
+}
+b2_round() {	# "offered received lost applied" of one flood
+	local p0 d0 a0 p1 d1 a1 sent
+	read -r p0 d0 a0 < <(b2_counts)
+	sent=$(nfl_in "$GWB" "$SYNFLOOD" flood 203.0.113.99 25 "$RATE" \
+	    $((RATE * FS)) "$FS" | awk '{ print $2 }')
+	sleep 0.5
+	read -r p1 d1 a1 < <(b2_counts)
+	echo "$sent $((p1 - p0)) $((d1 - d0)) $((a1 - a0))"
+}
+read -r o0 r0 l0 _ < <(b2_round)
+# 1,000 decisions (the LAPI takes about 50 alerts/s here), then B
+# restarts with an empty store while a flood runs: its startup pull
+# applies them all at once, in the middle of the flood.
+nfl_in "$GWA" "$DRIVER" -u "$CS_URL" -p "$NFL_WORK/gwa.yaml" -t 120 \
+    series 1000 1000 > /dev/null 2>&1 ||
+    { echo "bench/fleet.sh: publishing 1,000 decisions failed" >&2; exit 1; }
+kill "${NFL_PIDS[-1]}" 2>/dev/null; wait "${NFL_PIDS[-1]}" 2>/dev/null
+sed -i -e 's|^state_file = .*|state_file = '"$NFL_WORK"'/b3.state|' \
+    -e "s/^ipset_name = .*/ipset_name = ${SETB}d/" "$NFL_WORK/b2.conf"
+nfl_in "$GWB" "$SYNFLOOD" flood 203.0.113.99 25 "$RATE" $((RATE * 6)) 6 \
+    > "$NFL_WORK/flood.out" &
+fpid=$!
+NFL_PIDS+=($fpid)
+sleep 1
+ip netns exec "$GWB" "$NFLOGMON" run -f -c "$NFL_WORK/b2.conf" \
+    > "$NFL_WORK/b3.log" 2>&1 &
+NFL_PIDS+=($!)
+wait "$fpid"
+sleep 0.5
+read -r r1 l1 a1 < <(b2_counts)
+echo "  capture on B alone: offered $o0 received $r0 lost $l0; B restarted inside a flood: received $r1 lost $l1, $a1 decisions applied meanwhile" >&2
+awk -v l0="$l0" -v l1="$l1" -v a="$a1" -v k="$((RATE / 1000))" 'BEGIN {
+	printf "fleet: capture %dk/s + %d decisions applied, lost|%d|%d|-|none where alone has none: %s\n",
+	    k, a, l1, l0, ((l0 > 0 || l1 == 0) && a >= 1000) ? "met" : "NOT MET"
+}'

@@ -122,7 +122,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	mapfile -t listing < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/list.sh)
 	wait $! || live_rc=$?
 	live+=("${listing[@]}")
-	echo "fleet rows (a LAPI of its own, about twenty seconds)..." >&2
+	echo "fleet rows (a LAPI of its own, about a minute)..." >&2
 	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD bench/fleet.sh)
 	echo "policy + capture rows (100k SYN/s, about 20 s)..." >&2
 	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/policy-capture.sh)

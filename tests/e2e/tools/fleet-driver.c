@@ -22,9 +22,10 @@
  *       publishes N bots (198.18.0.x, one every 20-80 ms), a second one
  *       (the bouncer key) pulls every PULL_MS; prints "latency N SEEN
  *       MEDIAN_MS P99_MS" from each publish call to its decision pulled
- *   series N                                 publishes N bots (198.18.100.x)
- *       as latency does, without pulling; prints "sent KEY MONO_US" (the
- *       bench times a second gateway's nflogmon against these)
+ *   series N [GAP_US]                        publishes N bots (198.18.100.x
+ *       on) as latency does, or GAP_US apart, without pulling; prints
+ *       "sent KEY MONO_US" for each (the bench times a second gateway's
+ *       nflogmon against these)
  *   queue-down KEY RULE SECONDS              publishes to a LAPI that is
  *       down: prints "queued N error E" after 3 s, waits for the LAPI
  *       (up to TIMEOUT), prints "published KEY ID"
@@ -56,6 +57,7 @@ static struct fleet *puller;		/* latency: the second gateway */
 #define LAT_MAX	1000
 static int lat_n, lat_sent, lat_seen;
 static int64_t lat_pub_us[LAT_MAX], lat_ms[LAT_MAX], lat_next_us;
+static long lat_gap_us;			/* series: fixed gap, 0 random */
 
 static void	lat_report(void);
 static const char *flagfile;
@@ -137,6 +139,7 @@ lat_publish_next(int64_t now, bool print)
 	p.key.addr[0] = 198;
 	p.key.addr[1] = 18;
 	p.key.addr[2] = (uint8_t)((print ? 100 : 0) + (lat_sent + 1) / 256);
+	/* LAT_MAX 1000: series reaches 198.18.103.232 */
 	p.key.addr[3] = (uint8_t)((lat_sent + 1) % 256);
 	snprintf(p.rule, sizeof(p.rule), "burst");
 	p.duration_us = 600LL * 1000000;
@@ -148,7 +151,8 @@ lat_publish_next(int64_t now, bool print)
 		    sizeof(s)), lat_pub_us[lat_sent]);
 	fleet_publish(fl, &p);
 	lat_sent++;
-	lat_next_us = now + 20000 + random() % 60000;
+	lat_next_us = now + (lat_gap_us > 0 ? lat_gap_us :
+	    20000 + random() % 60000);
 }
 
 static void
@@ -412,7 +416,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "series") == 0) {
 		lat_n = argc > 1 ? atoi(argv[1]) : 100;
-		if (lat_n < 1 || lat_n > LAT_MAX)
+		lat_gap_us = argc > 2 ? atol(argv[2]) : 0;
+		if (lat_n < 1 || lat_n > LAT_MAX || lat_gap_us < 0)
 			usage();
 	}
 	t0_us = clock_mono_us();
