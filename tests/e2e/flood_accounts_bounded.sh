@@ -26,15 +26,7 @@ MAX=${MAX:-5000}
 FLOOD=${FLOOD_LOGINS:-20000}
 LIMIT=20
 SOCK=$NFL_WORK/policy.sock
-cat > "$NFL_WORK/c.conf" <<CONF
-[daemon]
-control_socket = $NFL_WORK/nflogmon.sock
-state_file = $NFL_WORK/state
-[capture]
-forward_group = off
-output_group = off
-[block]
-backend = none
+nfl_conf_alone "$NFL_WORK/c.conf" <<CONF
 [accounts]
 max_accounts = $MAX
 recipients = $LIMIT/1h

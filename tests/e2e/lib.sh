@@ -268,6 +268,18 @@ nfl_connect_refused() {
 	    grep -q '^refused '
 }
 
+# Writes FILE: a config for the daemon alone (no capture, backend none),
+# its control socket and state in $NFL_WORK; more sections from stdin.
+nfl_conf_alone() {
+	{
+		printf '[daemon]\ncontrol_socket = %s\nstate_file = %s\n' \
+		    "$NFL_WORK/nflogmon.sock" "$NFL_WORK/state"
+		printf '[capture]\nforward_group = off\noutput_group = off\n'
+		printf '[block]\nbackend = none\n'
+		cat
+	} > "$1"
+}
+
 # Writes the daemon's config to $NFL_WORK/nflogmon.conf: the defaults of
 # the tests, with any "section.key=value" arguments replacing or adding.
 nfl_conf() {

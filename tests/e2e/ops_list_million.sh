@@ -17,16 +17,7 @@ N=1000000
 SOCK=$NFL_WORK/nflogmon.sock
 ctl() { nfl_in "$NS_GW" "$NFLOGMON" "$@" -s "$SOCK"; }
 
-cat > "$NFL_WORK/nflogmon.conf" <<EOF
-[daemon]
-control_socket = $SOCK
-state_file     = $NFL_WORK/state
-[capture]
-forward_group  = off
-output_group   = off
-[block]
-backend        = none
-EOF
+nfl_conf_alone "$NFL_WORK/nflogmon.conf" < /dev/null
 
 # The state: 131072 IPv4 sources of 198.18.0.0/15, then IPv6 /64s of
 # 2001:db8::/32; rules in turn; every 1000th throttled, every 997th manual
