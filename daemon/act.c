@@ -321,7 +321,11 @@ act_store(struct daemon *d, const struct block *rec, const struct verdict *v)
 		store_strike_add(d->store, &rec->key,
 		    daemon_mono_to_wall(d, v->at_us));
 	if (store_commit(d->store) == -1) {
-		log_warnx("state: the block of a source was not saved");
+		log_warnx("state: the block of %s was not saved; it is written "
+		    "once the store takes writes again", key_format(&rec->key,
+		    src, sizeof(src)));
+		act_behind_note(d, &rec->key, v != NULL ?
+		    daemon_mono_to_wall(d, v->at_us) : 0);
 		return;
 	}
 	/* make bench measures "durable and in the set" from this line. */
@@ -445,9 +449,11 @@ act_end_block(struct daemon *d, const struct key *k, const char *why,
 	engine_release(d->engine, k);
 	blocks_remove(d->blocks, k);
 	act_fleet_unblock(d, &rec);
-	if (store_block_delete(d->store, k) == -1)
-		log_warnx("state: the end of the block of %s was not saved",
-		    src);
+	if (store_block_delete(d->store, k) == -1) {
+		log_warnx("state: the end of the block of %s was not saved; "
+		    "it is written once the store takes writes again", src);
+		act_behind_note(d, k, 0);
+	}
 	timeout_us = rec.expires_us == DURATION_PERMANENT ?
 	    DURATION_PERMANENT : rec.expires_us - rec.since_us;
 	if (rec.action != ACT_DRY_RUN && !rec.key.client)
@@ -707,17 +713,20 @@ act_state_pass(struct daemon *d, size_t max)
 void
 act_state_tick(struct daemon *d, int64_t now_mono_us)
 {
-	(void)now_mono_us;
-	if (d->store != NULL)
-		act_state_pass(d, ACT_STATE_SLICE);
+	if (d->store == NULL)
+		return;
+	act_behind_tick(d, now_mono_us);
+	act_state_pass(d, ACT_STATE_SLICE);
 }
 
 /* At a clean stop: every block's attempts. */
 void
 act_state_flush(struct daemon *d)
 {
-	if (d->store != NULL)
-		act_state_pass(d, blocks_count(d->blocks));
+	if (d->store == NULL)
+		return;
+	act_behind_tick(d, INT64_MAX);	/* a last try, whatever the wait */
+	act_state_pass(d, blocks_count(d->blocks));
 }
 
 /* ------------------------------------------------------ start, stop */

@@ -350,6 +350,11 @@ client_print_status(FILE *f, const json_t *r)
 	fprintf(f, "backend  %s: %s\n", jstr(be, "name", "?"),
 	    json_is_true(json_object_get(be, "ok")) ? "ok" :
 	    jstr(be, "error", "error"));
+	/* only when the store has refused a write: it is the exception */
+	if (jint(be, "state_errors") > 0 || jint(be, "state_unsaved") > 0)
+		fprintf(f, "state    %lld writes failed, %lld blocks waiting to "
+		    "be written\n", jint(be, "state_errors"),
+		    jint(be, "state_unsaved"));
 	groups = json_object_get(cap, "groups");
 	for (i = 0; i < json_array_size(groups); i++) {
 		g = json_array_get(groups, i);

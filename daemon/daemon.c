@@ -273,6 +273,7 @@ run_cleanup(struct daemon *d)
 	 * (its answers update the records). */
 	act_fleet_close(d);
 	act_clients_close();
+	act_behind_close();
 	act_fini(d);
 	store_close(d->store);
 	engine_free(d->engine);

@@ -470,6 +470,7 @@ int		 store_commit(struct store *);
 int		 store_block_put(struct store *, const struct block *,
 		    uint32_t attempts);
 int		 store_block_delete(struct store *, const struct key *);
+int		 store_blocks_clear(struct store *);
 int		 store_strike_add(struct store *, const struct key *,
 		    int64_t at_us);
 int		 store_attempts(struct store *, const struct key *,
@@ -533,6 +534,20 @@ int	 act_list(struct daemon *, struct backend_entry **, size_t *,
 	    char *err, size_t errlen);
 /* Requests queued to a slow backend, not yet answered. */
 size_t	 act_queued(void);
+
+/* ---------------------------------------------------------- act_behind.c */
+/*
+ * The writes the store refused (a full disk), written on a later state
+ * tick: note: a key whose record or end was not written (strike_at_us:
+ * its strike, wall clock, 0 none); all: the whole blocks table (a failed
+ * reconciliation); count: records waiting (status).
+ */
+void	 act_behind_note(struct daemon *, const struct key *,
+	    int64_t strike_at_us);
+void	 act_behind_all(struct daemon *);
+size_t	 act_behind_count(const struct daemon *);
+void	 act_behind_tick(struct daemon *, int64_t now_mono_us);
+void	 act_behind_close(void);
 
 /* ----------------------------------------------------------- act_fleet.c */
 /*

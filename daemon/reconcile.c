@@ -288,8 +288,11 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 	for (i = 0; have_list && matched < nents && i < nents; i++)
 		if (blocks_find(d->blocks, &ents[i].key) == NULL)
 			adopt(d, &ents[i], now_us);
-	if (store_commit(d->store) == -1)
-		log_warnx("state: the reconciliation was not saved");
+	if (store_commit(d->store) == -1) {
+		log_warnx("state: the reconciliation was not saved; the blocks "
+		    "are written once the store takes writes again");
+		act_behind_all(d);
+	}
 	free(ents);
 	listing.ents = NULL;
 	free(kernel.slots);

@@ -67,7 +67,7 @@ const char *const store_schema =
     " duration_us INTEGER NOT NULL, decision_id INTEGER NOT NULL);";
 
 enum {
-	Q_BEGIN = 0, Q_COMMIT, Q_ROLLBACK, Q_PUT, Q_DEL, Q_STRIKE, Q_ATTEMPTS,
+	Q_BEGIN = 0, Q_COMMIT, Q_ROLLBACK, Q_PUT, Q_DEL, Q_CLEAR, Q_STRIKE, Q_ATTEMPTS,
 	Q_PRUNE, Q_COUNT, Q_META, Q_FLEET_ID, Q_FLEET_ID_DEL, Q_FLEET_JOBS_DEL,
 	Q_FLEET_JOB, Q_MAX
 };
@@ -79,6 +79,7 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_PUT] = "INSERT OR REPLACE INTO blocks VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[Q_DEL] = "DELETE FROM blocks WHERE source = ?1",
+	[Q_CLEAR] = "DELETE FROM blocks",
 	[Q_STRIKE] = "INSERT INTO strikes VALUES (?1, ?2)",
 	[Q_ATTEMPTS] = "UPDATE blocks SET attempts = ?2 WHERE source = ?1",
 	[Q_PRUNE] = "DELETE FROM strikes WHERE at_us <= ?1",
@@ -403,6 +404,15 @@ store_block_delete(struct store *s, const struct key *k)
 		return 0;
 	bind_key(s->q[Q_DEL], 1, k);
 	return store_step(s, s->q[Q_DEL]);
+}
+
+/* Every block row: act_behind.c rewrites the table from memory. */
+int
+store_blocks_clear(struct store *s)
+{
+	if (s == NULL)
+		return 0;
+	return store_step(s, s->q[Q_CLEAR]);
 }
 
 int
