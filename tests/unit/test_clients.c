@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "daemon.h"
+#include "engine_test.h"
 
 static struct conf *
 load_text(const char *text)
@@ -38,16 +39,10 @@ load_text(const char *text)
 static struct addr
 client(const char *s)
 {
-	struct addr a;
+	struct addr a = taddr(s);
 
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, s, a.b) == 1)
-		a.family = AF_INET;
-	else {
-		assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
-		a.family = AF_INET6;
+	if (a.family == AF_INET6)
 		addr_aggregate(&a, 64);
-	}
 	return a;
 }
 

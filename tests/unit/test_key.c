@@ -14,22 +14,7 @@
 
 #include <cmocka.h>
 
-#include "nflogmon.h"
-
-static struct addr
-mkaddr(const char *s)
-{
-	struct addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, s, a.b) == 1)
-		a.family = AF_INET;
-	else {
-		assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
-		a.family = AF_INET6;
-	}
-	return a;
-}
+#include "engine_test.h"
 
 /* key_from_addr then key_format. */
 static const struct {
@@ -63,7 +48,7 @@ test_from_addr(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(from_addr) / sizeof(from_addr[0]); i++) {
-		a = mkaddr(from_addr[i].addr);
+		a = taddr(from_addr[i].addr);
 		memset(&k, 0xa5, sizeof(k));
 		key_from_addr(&k, &a, from_addr[i].prefix);
 		assert_int_equal(k.kind,
@@ -106,7 +91,7 @@ test_uid(void **state)
 	    "uid:4294967295");
 	/* uid 0 and the address 0.0.0.0 differ. */
 	key_from_uid(&k, 0);
-	struct addr a = mkaddr("0.0.0.0");
+	struct addr a = taddr("0.0.0.0");
 	key_from_addr(&k2, &a, 64);
 	assert_false(key_equal(&k, &k2));
 }
@@ -115,7 +100,7 @@ static void
 test_format_small(void **state)
 {
 	struct key k;
-	struct addr a = mkaddr("2001:db8:1:2::");
+	struct addr a = taddr("2001:db8:1:2::");
 	char buf[8];
 
 	(void)state;
@@ -206,7 +191,7 @@ static void
 test_parse_prefix_setting(void **state)
 {
 	struct key k, k2;
-	struct addr a = mkaddr("2001:db8:1:2:3:4:5:6");
+	struct addr a = taddr("2001:db8:1:2:3:4:5:6");
 	char buf[KEY_STRLEN], err[128];
 
 	(void)state;
