@@ -129,11 +129,8 @@ act_fleet_block(struct daemon *d, const struct block *b, int64_t timeout_us)
 	    !RULE_COUNTED(b->rule) || b->key.client ||
 	    (b->key.kind != KEY_V4 && b->key.kind != KEY_V6))
 		return;
-	memset(&p, 0, sizeof(p));
-	p.key = b->key;
-	snprintf(p.rule, sizeof(p.rule), "%s", rule_name(b->rule));
-	p.since_us = b->since_us;
-	p.duration_us = timeout_us;
+	p = fleet_pub_make(&b->key, rule_name(b->rule), b->since_us,
+	    timeout_us);
 	fl.calls++;
 	if (fleet_publish(d->fleet, &p) == -1)
 		log_warnx("fleet: queue full, %s not published",
@@ -224,11 +221,8 @@ fleetd_restore(struct daemon *d, const struct state_fleet *rows, size_t n)
 				jobs++;
 			continue;
 		}
-		memset(&p, 0, sizeof(p));
-		p.key = rows[i].key;
-		snprintf(p.rule, sizeof(p.rule), "%s", rows[i].rule);
-		p.since_us = rows[i].since_us;
-		p.duration_us = rows[i].duration_us;
+		p = fleet_pub_make(&rows[i].key, rows[i].rule,
+		    rows[i].since_us, rows[i].duration_us);
 		if (fleet_queue_publish(q, &p, now) == 0)
 			jobs++;
 	}

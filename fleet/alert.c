@@ -36,6 +36,20 @@ alert_time(int64_t wall_us, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+struct fleet_pub
+fleet_pub_make(const struct key *k, const char *rule, int64_t since_us,
+    int64_t duration_us)
+{
+	struct fleet_pub p;
+
+	memset(&p, 0, sizeof(p));
+	p.key = *k;
+	snprintf(p.rule, sizeof(p.rule), "%s", rule);
+	p.since_us = since_us;
+	p.duration_us = duration_us;
+	return p;
+}
+
 int64_t
 fleet_alert_duration(const struct fleet_pub *p, int64_t max_us)
 {

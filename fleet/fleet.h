@@ -74,6 +74,9 @@ struct fleet_pub {
 	int64_t		 duration_us;	/* the block's timeout; permanent ok */
 };
 
+/* One publication (rule cut to fit). */
+struct fleet_pub fleet_pub_make(const struct key *, const char *rule,
+	    int64_t since_us, int64_t duration_us);
 /*
  * The body of POST /v1/alerts for one publication: a JSON array of one
  * alert with one decision (scope Ip or Range, type ban, origin nflogmon,

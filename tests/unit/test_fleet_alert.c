@@ -17,16 +17,13 @@
 static struct fleet_pub
 pub(const char *src, const char *rule, int64_t since_s, int64_t dur_s)
 {
-	struct fleet_pub p;
+	struct key k;
 	char err[128];
 
-	memset(&p, 0, sizeof(p));
-	if (key_parse(src, 64, &p.key, err, sizeof(err)) == -1)
+	if (key_parse(src, 64, &k, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	snprintf(p.rule, sizeof(p.rule), "%s", rule);
-	p.since_us = since_s * 1000000;
-	p.duration_us = dur_s == -1 ? DURATION_PERMANENT : dur_s * 1000000;
-	return p;
+	return fleet_pub_make(&k, rule, since_s * 1000000,
+	    dur_s == -1 ? DURATION_PERMANENT : dur_s * 1000000);
 }
 
 static json_t *

@@ -32,13 +32,9 @@ K(const char *s)
 static struct fleet_pub
 P(const char *s)
 {
-	struct fleet_pub p;
+	struct key k = K(s);
 
-	memset(&p, 0, sizeof(p));
-	p.key = K(s);
-	strcpy(p.rule, "burst");
-	p.duration_us = 3600 * S;
-	return p;
+	return fleet_pub_make(&k, "burst", 0, 3600 * S);
 }
 
 static void

@@ -129,21 +129,20 @@ static void
 lat_publish_next(int64_t now, bool print)
 {
 	struct fleet_pub p;
+	struct key k;
 	char s[KEY_STRLEN];
 
 	if (lat_sent >= lat_n || now < lat_next_us)
 		return;
-	memset(&p, 0, sizeof(p));
-	p.key.kind = KEY_V4;
-	p.key.plen = 32;
-	p.key.addr[0] = 198;
-	p.key.addr[1] = 18;
-	p.key.addr[2] = (uint8_t)((print ? 100 : 0) + (lat_sent + 1) / 256);
+	memset(&k, 0, sizeof(k));
+	k.kind = KEY_V4;
+	k.plen = 32;
+	k.addr[0] = 198;
+	k.addr[1] = 18;
+	k.addr[2] = (uint8_t)((print ? 100 : 0) + (lat_sent + 1) / 256);
 	/* LAT_MAX 1000: series reaches 198.18.103.232 */
-	p.key.addr[3] = (uint8_t)((lat_sent + 1) % 256);
-	snprintf(p.rule, sizeof(p.rule), "burst");
-	p.duration_us = 600LL * 1000000;
-	p.since_us = clock_wall_us();
+	k.addr[3] = (uint8_t)((lat_sent + 1) % 256);
+	p = fleet_pub_make(&k, "burst", clock_wall_us(), 600LL * 1000000);
 	lat_pub_us[lat_sent] = clock_mono_us();
 	lat_ms[lat_sent] = -1;
 	if (print)
@@ -422,7 +421,6 @@ main(int argc, char **argv)
 	}
 	t0_us = clock_mono_us();
 	deadline_us = t0_us + (int64_t)timeout_s * 1000000;
-	memset(&p, 0, sizeof(p));
 	if (argc >= 2 && strcmp(cmd, "latency") != 0 &&
 	    strcmp(cmd, "series") != 0 &&
 	    key_parse(argv[1], 64, &want, err,
@@ -434,19 +432,15 @@ main(int argc, char **argv)
 	    strcmp(cmd, "queue-down") == 0) {
 		if (argc < 4)
 			usage();
-		p.key = want;
-		snprintf(p.rule, sizeof(p.rule), "%s", argv[2]);
-		p.duration_us = atoll(argv[3]) * 1000000;
-		p.since_us = clock_wall_us() - (argc > 4 ?
-		    atoll(argv[4]) * 1000000 : 0);
+		p = fleet_pub_make(&want, argv[2], clock_wall_us() -
+		    (argc > 4 ? atoll(argv[4]) * 1000000 : 0),
+		    atoll(argv[3]) * 1000000);
 		fleet_publish(fl, &p);
 	} else if (strcmp(cmd, "relogin") == 0) {
 		if (argc < 5)
 			usage();
-		p.key = want;
-		snprintf(p.rule, sizeof(p.rule), "%s", argv[3]);
-		p.duration_us = 3600LL * 1000000;
-		p.since_us = clock_wall_us();
+		p = fleet_pub_make(&want, argv[3], clock_wall_us(),
+		    3600LL * 1000000);
 		second = p;
 		if (key_parse(argv[2], 64, &second.key, err, sizeof(err)) == -1)
 			usage();
