@@ -760,7 +760,8 @@ exim_arrival(struct maillog *m, const char *id, size_t idn, const char *s,
 		return MAILLOG_MALFORMED;
 	addr_aggregate(&a, m->conf->ipv6_prefix);
 	tmp.value = a;
-	if (*snd == '<')
+	/* the null sender "<>" already ends where it starts */
+	if (sndend > snd && *snd == '<')
 		snd++;
 	if (sndend > snd && sndend[-1] == '>')
 		sndend--;

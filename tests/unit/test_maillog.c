@@ -101,6 +101,10 @@ static const struct row rows[] = {
 	    EX "1tA001-000001-AB Completed",
 	    EX "1tA001-000001-AB => r@y R=r T=t" }, MAILLOG_IGNORED, 2, M | F,
 	    0, "192.0.2.9" },
+	/* the null sender (a bounce): once read before its start (fuzz) */
+	{ "exim null sender", { EX "1tA001-000001-AB <= <> H=(h) "
+	    "[192.0.2.9]:25 P=esmtpa A=plain:b@x for r@y s@y" },
+	    MAILLOG_EVENTS, 2, M, 0, "192.0.2.9" },
 	{ "exim syslog, pid", { "Dec 4 09:00:00 mx exim[7]: 1tA001-000001-AB "
 	    "<= b@x H=(h) [IPv6:2001:db8::1]:25 P=esmtpa A=plain:b@x for r@y" },
 	    MAILLOG_EVENTS, 1, M, 0, "2001:db8::" },
