@@ -33,8 +33,6 @@ struct block {
 	int64_t		 expires_us;	/* DURATION_PERMANENT: never */
 	int		 strikes;	/* strikes of the source at this block */
 	bool		 enforced;	/* in the kernel set */
-	bool		 pending;	/* queued to a slow backend */
-	uint64_t	 gen;		/* act.c: its latest backend call */
 	uint32_t	 attempts_saved; /* as the store has them */
 	char		 reason[128];	/* --reason of a manual block, "" none */
 	struct rate	 throttle_rate;	/* ACT_THROTTLE */
@@ -508,13 +506,12 @@ void	 reconcile_save_shutdown(struct daemon *);
 /*
  * The one act path, the only caller of the backend's verbs (see act.c).
  * act_block/act_unblock: a manual block or unblock (control socket):
- * kernel set (or the slow backend's queue), engine judgement, record,
+ * kernel set, engine judgement, record,
  * store, hook and one log line; 0, or -1 with a one-line reason in err.
  * timeout_us DURATION_PERMANENT for permanent.  Unknown source: -1, "not
  * blocked".
  */
 int	 act_init(struct daemon *);		/* the backend, at start */
-int	 act_start(struct daemon *);		/* a slow backend's worker */
 void	 act_fini(struct daemon *);
 int	 act_block(struct daemon *, const struct block *, int64_t timeout_us,
 	    char *err, size_t errlen);
@@ -532,8 +529,6 @@ void	 act_restore(struct daemon *, struct block *, uint32_t attempts,
 	    bool to_kernel, int64_t wall_to_mono_us);
 int	 act_list(struct daemon *, struct backend_entry **, size_t *,
 	    char *err, size_t errlen);
-/* Requests queued to a slow backend, not yet answered. */
-size_t	 act_queued(void);
 
 /* ---------------------------------------------------------- act_behind.c */
 /*

@@ -781,9 +781,6 @@ struct backend;
 
 struct backend_ops {
 	const char	*name;
-	/* Slow verbs (a parser, a network round trip): act.c runs them in a
-	 * worker thread fed by a bounded queue, never in the capture path. */
-	bool		 slow;
 	/* Checks or creates the sets; *created tells that a set was missing
 	 * (after a reboot) so the caller puts its blocks back. */
 	int	(*init)(struct backend *, const struct conf *, bool *created,

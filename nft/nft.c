@@ -35,7 +35,7 @@
  * (65536 active within W) rejects the rest: fail closed.
  *
  * A block costs about what ipset's does, so act.c calls the backend in
- * line (not slow: no worker).  Still never per packet; only verdicts,
+ * line.  Still never per packet; only verdicts,
  * expiries, the control socket and reconciliation reach it.  libnftables
  * (text, ~61 us a command) is left to the rare verbs: init, list, test and
  * a throttle rate first seen at block time.  It must never touch any
@@ -808,7 +808,6 @@ nft_enforces(const struct backend *b, const struct key *k)
 
 const struct backend_ops backend_nft_ops = {
 	.name = "nft",
-	.slow = false,		/* a netlink batch: ~40 us, like ipset */
 	.init = nft_init,
 	.block = nft_block,
 	.unblock = nft_unblock,
