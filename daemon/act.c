@@ -435,6 +435,96 @@ act_list(struct daemon *d, struct backend_entry **ents, size_t *n,
 	return 0;
 }
 
+/* ------------------------------------------------------ resync */
+
+/* The backend's sets as the kernel has them now (resync.c); *n 0 when
+ * the backend cannot tell.  0, or -1 with err (also shown in status). */
+int
+act_count(struct daemon *d, struct backend_count *sets, size_t *n,
+    char *err, size_t errlen)
+{
+	*n = 0;
+	if (d->backend.ops == NULL || d->backend.ops->count == NULL)
+		return 0;
+	if (d->backend.ops->count(&d->backend, sets, n, err, errlen) == -1) {
+		daemon_backend_result(d, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sets the backend up again (its init makes what is missing, as at start,
+ * with the config it was started with) and puts every live block back
+ * with the time it has left, the way act_restore does; a block that was
+ * not enforced (its add failed while the set was gone) is tried too.  A
+ * backend that cannot be set up is down until a later call succeeds.
+ * 0 with the blocks put back and those that failed; -1 with err.
+ */
+int
+act_resync(struct daemon *d, size_t *restored, size_t *failed, char *err,
+    size_t errlen)
+{
+	const struct backend_ops *ops;
+	struct block *b;
+	char src[KEY_STRLEN], berr[256];
+	int64_t now = clock_wall_us(), left_us;
+	size_t i, n;
+	bool created, was;
+
+	*restored = *failed = 0;
+	if ((ops = d->backend.ops) == NULL)
+		ops = backend_ops_for(d->backend_conf->backend);
+	if (ops == NULL) {
+		snprintf(err, errlen, "no backend for this configuration");
+		return -1;
+	}
+	if (d->backend.ops != NULL)
+		ops->fini(&d->backend);
+	d->backend.ops = ops;
+	d->backend.conf = d->backend_conf;
+	d->backend.priv = NULL;
+	if (ops->init(&d->backend, d->backend_conf, &created, err,
+	    errlen) == -1) {
+		d->backend.ops = NULL;
+		daemon_backend_result(d, err);
+		return -1;
+	}
+	store_begin(d->store);
+	n = blocks_count(d->blocks);
+	for (i = 0; i < n; i++) {
+		b = blocks_at(d->blocks, i);
+		if (b->action == ACT_DRY_RUN ||
+		    !ops->enforces(&d->backend, &b->key))
+			continue;
+		left_us = b->expires_us == DURATION_PERMANENT ?
+		    DURATION_PERMANENT : b->expires_us - now;
+		if (left_us != DURATION_PERMANENT && left_us <= 0)
+			continue;	/* the expiry tick ends it */
+		was = b->enforced;
+		if (ops->block(&d->backend, &b->key, kernel_timeout_us(left_us),
+		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
+		    &b->throttle_rate, berr, sizeof(berr)) == -1) {
+			if ((*failed)++ == 0)
+				log_warnx("resync: cannot put %s back: %s",
+				    key_format(&b->key, src, sizeof(src)),
+				    berr);
+			daemon_backend_result(d, berr);
+			b->enforced = false;
+		} else {
+			(*restored)++;
+			b->enforced = true;
+		}
+		if (b->enforced != was)
+			store_block_put(d->store, b, b->attempts_saved);
+	}
+	if (store_commit(d->store) == -1)
+		log_warnx("state: the blocks put back were not all saved");
+	if (*failed == 0)
+		daemon_backend_result(d, NULL);
+	return 0;
+}
+
 /* ------------------------------------------------------ state tick */
 
 /*

@@ -379,7 +379,8 @@ run_start(struct daemon *d)
 	}
 	if (loop_every(CTL_TICK_US, ctl_idle) == -1 ||
 	    loop_every(METRICS_TICK_US, metrics_tick) == -1 ||
-	    loop_every(STATE_TICK_US, act_state_tick) == -1) {
+	    loop_every(STATE_TICK_US, act_state_tick) == -1 ||
+	    loop_every(RESYNC_TICK_US, resync_tick) == -1) {
 		log_warnx("no timer slot");
 		return -1;
 	}

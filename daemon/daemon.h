@@ -81,6 +81,7 @@ struct daemon {
 	int64_t		 start_wall_us;
 	uint64_t	 hook_runs, hook_failures;
 	uint64_t	 backend_errors;
+	uint64_t	 backend_resyncs;	/* sets found gone or short */
 	uint64_t	 breaker_trips;
 	uint64_t	 blocks_by_rule[RULE_MAX];
 	bool		 foreground;
@@ -529,6 +530,23 @@ void	 act_restore(struct daemon *, struct block *, uint32_t attempts,
 	    bool to_kernel, int64_t wall_to_mono_us);
 int	 act_list(struct daemon *, struct backend_entry **, size_t *,
 	    char *err, size_t errlen);
+/* resync.c's verbs: the backend's sets as the kernel has them (count),
+ * and the backend set up again with every live block put back. */
+int	 act_count(struct daemon *, struct backend_count *, size_t *n,
+	    char *err, size_t errlen);
+int	 act_resync(struct daemon *, size_t *restored, size_t *failed,
+	    char *err, size_t errlen);
+
+/* ------------------------------------------------------------- resync.c */
+/* Every RESYNC_TICK_US: the backend's sets checked against the blocks the
+ * daemon holds, made again and refilled when gone or short (nflogmon(8)
+ * "Sets removed by hand"). */
+#define RESYNC_TICK_US		(10 * US_PER_S)
+void	 resync_tick(struct daemon *, int64_t now_mono_us);
+/* Pure: the sets that need it, given the enforced blocks each should
+ * hold (expected[i] for sets[i]); the first such index, or -1. */
+int	 resync_short(const struct backend_count *sets, size_t n,
+	    const size_t *expected);
 
 /* ---------------------------------------------------------- act_behind.c */
 /*

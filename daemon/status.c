@@ -148,7 +148,7 @@ ctl_status_json(struct daemon *d)
 	bname = d->backend.ops != NULL ? d->backend.ops->name :
 	    conf->backend == BACKEND_IPSET ? "ipset" :
 	    conf->backend == BACKEND_NFT ? "nft" : "none";
-	o = json_pack("{s:s,s:f,s:b,s:{s:s,s:b,s:o,s:I,s:I,s:I},s:o,s:o,"
+	o = json_pack("{s:s,s:f,s:b,s:{s:s,s:b,s:o,s:I,s:I,s:I,s:I},s:o,s:o,"
 	    "s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},s:o,s:o,s:{s:I,s:I},s:I}",
 	    "version", NFLOGMON_VERSION,
 	    "uptime", (double)(now - d->start_mono_us) / US_PER_S,
@@ -158,6 +158,7 @@ ctl_status_json(struct daemon *d)
 		"ok", d->backend_ok,
 		"error", nullable_string(d->backend_error),
 		"errors", (json_int_t)d->backend_errors,
+		"resyncs", (json_int_t)d->backend_resyncs,
 		"state_errors", (json_int_t)store_errors(d->store),
 		"state_unsaved", (json_int_t)act_behind_count(d),
 	    "capture", capture_json(d, &is),

@@ -799,6 +799,68 @@ nft_fini(struct backend *b)
 	b->priv = NULL;
 }
 
+struct nft_want {
+	struct backend_count	*sets;
+	size_t			 n;
+};
+
+static void
+nft_count_seen(const char *name, void *arg)
+{
+	struct nft_want	*w = arg;
+	const char	*set;
+	size_t		 i;
+
+	for (i = 0; i < w->n; i++) {
+		/* "inet nflogmon blocked4": the set's name is the last word */
+		set = strrchr(w->sets[i].name, ' ');
+		if (set != NULL && strcmp(set + 1, name) == 0)
+			w->sets[i].missing = false;
+	}
+}
+
+/* Whether each set block and unblock write is still there (resync.c);
+ * nft counts no elements cheaply, so only presence. */
+static int
+nft_count(struct backend *b, struct backend_count *sets, size_t *n,
+    char *err, size_t errlen)
+{
+	static const char *const bases[] = { "blocked", "throttled",
+	    "clients" };
+	struct nft_priv	*p = b->priv;
+	struct nft_want	 w = { sets, 0 };
+	char		 nerr[256];
+	size_t		 i;
+	int		 kind;
+
+	*n = 0;
+	for (kind = KEY_V4; kind <= KEY_UID; kind++) {
+		if (!nft_kind_held(p, kind))
+			continue;
+		for (i = 0; i < 3; i++) {
+			if (i == 2 && (!p->clients || kind == KEY_UID))
+				continue;
+			if (w.n == BACKEND_COUNT_MAX)
+				break;
+			memset(&sets[w.n], 0, sizeof(sets[w.n]));
+			snprintf(sets[w.n].name, sizeof(sets[w.n].name),
+			    "%s %s %s%s", p->family, p->table, bases[i],
+			    nft_kind_suffix[kind]);
+			sets[w.n].kind = (enum key_kind)kind;
+			sets[w.n].client = i == 2;
+			sets[w.n].missing = true;
+			w.n++;
+		}
+	}
+	if (nft_nl_sets(p, nft_count_seen, &w, nerr, sizeof(nerr)) != 0) {
+		snprintf(err, errlen, "nft table %s %s: %s", p->family,
+		    p->table, nerr);
+		return -1;
+	}
+	*n = w.n;
+	return 0;
+}
+
 static bool
 nft_enforces(const struct backend *b, const struct key *k)
 {
@@ -815,4 +877,5 @@ const struct backend_ops backend_nft_ops = {
 	.list = nft_list,
 	.fini = nft_fini,
 	.enforces = nft_enforces,
+	.count = nft_count,
 };
