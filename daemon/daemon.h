@@ -46,6 +46,8 @@ int		 blocks_put(struct blocks *, const struct block *);
 struct block	*blocks_find(struct blocks *, const struct key *);
 int		 blocks_remove(struct blocks *, const struct key *);
 size_t		 blocks_count(const struct blocks *);
+/* The records of keys of kind (and client or not), in O(1). */
+size_t		 blocks_count_kind(struct blocks *, enum key_kind, bool client);
 /* The i-th record, 0 <= i < blocks_count (order unspecified, stable
  * between modifications). */
 struct block	*blocks_at(struct blocks *, size_t i);
