@@ -108,4 +108,10 @@ nfl_status_json | jq -e '.backend.ok and .backend.errors == 0' >/dev/null ||
 [ "$(nfl_state_sql "SELECT count(*) FROM blocks WHERE enforced = 0")" = 0 ] ||
     nfl_fail "ipset: blocks saved unenforced: $(nfl_state_sql 'SELECT * FROM blocks')"
 nfl_daemon_alive || nfl_fail "ipset: daemon died"
+# Both daemons stop cleanly; under a sanitizer build, without a report.
+nfl_daemon_stop
+[ "$(grep -c '^nflogmon: stopped' "$NFL_WORK/daemon.log")" = 2 ] ||
+    nfl_fail "the daemons did not both stop cleanly"
+grep -E 'Sanitizer|runtime error' "$NFL_WORK/daemon.log" &&
+    nfl_fail "a sanitizer report"
 echo PASS
