@@ -98,6 +98,7 @@ resync_down(struct daemon *d)
 void
 resync_tick(struct daemon *d, int64_t now_mono_us)
 {
+	static char last_err[256];
 	struct backend_count sets[BACKEND_COUNT_MAX];
 	size_t expected[BACKEND_COUNT_MAX], n, i, restored, failed;
 	char err[256];
@@ -111,10 +112,14 @@ resync_tick(struct daemon *d, int64_t now_mono_us)
 		return;
 	}
 	if (act_count(d, sets, &n, err, sizeof(err)) == -1) {
-		log_warnx("resync: cannot check the %s backend's sets: %s",
-		    d->backend.ops->name, err);
+		/* once until it changes: status shows it meanwhile */
+		if (strcmp(err, last_err) != 0)
+			log_warnx("resync: cannot check the %s backend's sets: "
+			    "%s", d->backend.ops->name, err);
+		snprintf(last_err, sizeof(last_err), "%s", err);
 		return;
 	}
+	last_err[0] = '\0';
 	if (n == 0)
 		return;
 	tk = clock_mono_us();
