@@ -67,7 +67,7 @@ NFL_RULES=""
 
 # ---------------------------------------------------------------- ipset
 rm -f "$NFL_WORK"/state*
-nfl_conf detect.burst=5/1m
+nfl_conf detect.burst=5/1m daemon.metrics_file="$NFL_WORK/metrics"
 nfl_daemon_start
 [ "$(resyncs)" = 0 ] || nfl_fail "ipset: resyncs at start: $(resyncs)"
 ctl block 192.0.2.67 --timeout 2h >/dev/null || nfl_fail "ipset: block .67"
@@ -104,9 +104,11 @@ grep -q "resync: set $SET4 holds 0 entries, the daemon enforces 2 blocks in it" 
 nfl_connect_refused $BOT4 ${SRV4%.*}.151 25 || nfl_fail "ipset: bot not reset after the resync"
 nfl_status_json | jq -e '.backend.ok and .backend.errors == 0' >/dev/null ||
     nfl_fail "ipset: backend after the resync: $(nfl_status_json | jq -c .backend)"
-# The store still says enforced; the metrics file counts it (if written).
+# The store still says enforced; the metrics file counts the resyncs.
 [ "$(nfl_state_sql "SELECT count(*) FROM blocks WHERE enforced = 0")" = 0 ] ||
     nfl_fail "ipset: blocks saved unenforced: $(nfl_state_sql 'SELECT * FROM blocks')"
+nfl_wait_until 8 grep -qx 'nflogmon_backend_resyncs_total 2' "$NFL_WORK/metrics" ||
+    nfl_fail "ipset: metrics: $(grep resync "$NFL_WORK/metrics")"
 nfl_daemon_alive || nfl_fail "ipset: daemon died"
 # Both daemons stop cleanly; under a sanitizer build, without a report.
 nfl_daemon_stop
