@@ -1,7 +1,8 @@
 /*
  * act.c: the one act path.  Every block that starts or ends, whether from
- * a verdict, the control socket, the state at start (restore, adoption)
- * or an expiry, goes through here, and this is the only file that calls
+ * a verdict, the control socket, the state at start (restore, adoption),
+ * an expiry or a resync (the sets found gone or short and refilled,
+ * resync.c), goes through here, and this is the only file that calls
  * the backend's verbs, so the kernel set, the block records, the store,
  * the hook and the log always tell the same story.
  *
@@ -377,7 +378,8 @@ act_verdict(struct daemon *d, const struct verdict *v)
 
 /*
  * Puts one saved or adopted block back at start (reconcile.c): kernel
- * (when asked), engine judgement, record.  No hook and no log line: the start logs a count.
+ * (when asked), engine judgement, record.  No hook and no log line: the
+ * start logs a count.
  */
 void
 act_restore(struct daemon *d, struct block *b, uint32_t attempts,

@@ -35,8 +35,8 @@
  * (65536 active within W) rejects the rest: fail closed.
  *
  * A block costs about what ipset's does, so act.c calls the backend in
- * line.  Still never per packet; only verdicts,
- * expiries, the control socket and reconciliation reach it.  libnftables
+ * line.  Still never per packet; only verdicts, expiries, the control
+ * socket, reconciliation and a resync reach it.  libnftables
  * (text, ~61 us a command) is left to the rare verbs: init, list, test and
  * a throttle rate first seen at block time.  It must never touch any
  * table but its own.
