@@ -1,29 +1,22 @@
 /*
  * act.c: the one act path.  Every block that starts or ends, whether from
- * a verdict, the control socket, the state at start (restore, adoption)
- * or an expiry, goes through here, and this is the only file that calls
+ * a verdict, the control socket, the state at start (restore, adoption),
+ * an expiry or a resync (the sets found gone or short and refilled,
+ * resync.c), goes through here, and this is the only file that calls
  * the backend's verbs, so the kernel set, the block records, the store,
  * the hook and the log always tell the same story.
  *
  * The verdict path: an input -> inputs.c -> engine_feed_batch ->
- * act_verdict -> act_start_block -> backend (or its queue), blocks_put,
- * store, hook, one log line.
+ * act_verdict -> act_start_block -> backend, blocks_put, store, hook, one
+ * log line.
  *
- * A fast local backend (ipset: a few microseconds an add) is called in
- * line.  A slow one (ops->slow: nft through libnftables, a network
- * client) gets a bounded queue served by one worker thread, the only user
- * of the backend's context once the daemon runs; its answers come back to
- * the loop through an eventfd and update the record (enforced or not),
- * the log and status.  So capture never waits on a slow backend, and it
- * waits on the disk for one small transaction per block at most
- * (store.c).  Never call ops-> anywhere else.
+ * Every backend is called in line (ipset: a few microseconds an add; nft:
+ * one libnftnl batch, about as fast), and capture waits on the disk for
+ * one small transaction per block at most (store.c).  Never call ops->
+ * anywhere else.
  */
-#include <sys/eventfd.h>
-
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,106 +28,6 @@
  * permanent) block is added without a kernel timeout and the daemon
  * removes it when it ends. */
 #define KERNEL_TIMEOUT_MAX_US	(2147483LL * US_PER_S)
-#define ACT_QUEUE_LEN		4096	/* requests to a slow backend */
-
-/* ------------------------------------------------------ the queue */
-
-enum act_op { OP_BLOCK = 0, OP_UNBLOCK };
-
-struct act_req {
-	enum act_op	 op;
-	struct key	 key;
-	int64_t		 timeout_us;
-	enum response	 resp;
-	struct rate	 rate;
-	int64_t		 event_us;	/* verdict's event (trace), 0 none */
-	uint64_t	 gen;		/* the record's generation */
-};
-
-struct act_res {
-	struct act_req	 req;
-	int		 rc;
-	int64_t		 done_us;	/* monotonic, when the call returned */
-	char		 err[200];
-};
-
-/*
- * Invariants: reqs[] and res[] are rings of ACT_QUEUE_LEN under mtx;
- * outstanding counts requests accepted whose result the loop has not read
- * (queued, running or answered), so neither ring can overflow while
- * outstanding < ACT_QUEUE_LEN.  Only the worker calls the backend while
- * running; the loop only enqueues and reads results.
- */
-static struct {
-	bool		 running;
-	pthread_t	 th;
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;
-	struct act_req	*reqs;		/* ACT_QUEUE_LEN, made by act_start */
-	size_t		 rhead, rlen;
-	struct act_res	*res;		/* ACT_QUEUE_LEN */
-	size_t		 shead, slen;
-	size_t		 outstanding;
-	bool		 stop;
-	int		 efd;
-	struct backend	*backend;
-} q;
-
-static uint64_t	act_gen;	/* generation of the records' backend calls */
-
-static void *
-act_worker(void *arg)
-{
-	struct act_req r;
-	struct act_res res;
-	uint64_t one = 1;
-
-	(void)arg;
-	pthread_mutex_lock(&q.mtx);
-	for (;;) {
-		while (q.rlen == 0 && !q.stop)
-			pthread_cond_wait(&q.cv, &q.mtx);
-		if (q.rlen == 0)
-			break;		/* stop, and everything done */
-		r = q.reqs[q.rhead];
-		q.rhead = (q.rhead + 1) % ACT_QUEUE_LEN;
-		q.rlen--;
-		pthread_mutex_unlock(&q.mtx);
-		memset(&res, 0, sizeof(res));
-		res.req = r;
-		if (r.op == OP_BLOCK)
-			res.rc = q.backend->ops->block(q.backend, &r.key,
-			    r.timeout_us, r.resp, &r.rate, res.err,
-			    sizeof(res.err));
-		else
-			res.rc = q.backend->ops->unblock(q.backend, &r.key,
-			    res.err, sizeof(res.err));
-		res.done_us = clock_mono_us();
-		pthread_mutex_lock(&q.mtx);
-		q.res[(q.shead + q.slen) % ACT_QUEUE_LEN] = res;
-		q.slen++;
-		(void)write(q.efd, &one, sizeof(one));
-	}
-	pthread_mutex_unlock(&q.mtx);
-	return NULL;
-}
-
-/* 0 queued, -1 full. */
-static int
-act_enqueue(const struct act_req *r)
-{
-	pthread_mutex_lock(&q.mtx);
-	if (q.outstanding >= ACT_QUEUE_LEN) {
-		pthread_mutex_unlock(&q.mtx);
-		return -1;
-	}
-	q.reqs[(q.rhead + q.rlen) % ACT_QUEUE_LEN] = *r;
-	q.rlen++;
-	q.outstanding++;
-	pthread_cond_signal(&q.cv);
-	pthread_mutex_unlock(&q.mtx);
-	return 0;
-}
 
 /* ------------------------------------------------------ formatting */
 
@@ -217,10 +110,7 @@ block_log(struct daemon *d, const struct block *b, int64_t timeout_us,
 	char unenf[64] = "";
 
 	key_format(&b->key, src, sizeof(src));
-	if (b->pending)
-		snprintf(unenf, sizeof(unenf), ", queued to backend %s",
-		    act_backend_name(d));
-	else if (!b->enforced && b->action != ACT_DRY_RUN)
+	if (!b->enforced && b->action != ACT_DRY_RUN)
 		snprintf(unenf, sizeof(unenf), ", not enforced (backend %s)",
 		    act_backend_name(d));
 	if (v != NULL)
@@ -243,38 +133,14 @@ trace_in_set(const char *src, int64_t at_us, int64_t event_us)
 	    PRId64 " us (monotonic)", src, at_us, event_us);
 }
 
-/*
- * Puts rec in the kernel set: in line for a fast backend (rec->enforced
- * set, 0, or -1 with err), queued for a slow one (rec->pending set, 0,
- * or -1 with err when the queue is full).
- */
+/* Puts rec in the kernel set (rec->enforced set): 0, or -1 with err. */
 static int
 act_backend_block(struct daemon *d, struct block *rec, int64_t timeout_us,
     int64_t event_us, char *err, size_t errlen)
 {
 	const struct backend_ops *ops = d->backend.ops;
-	struct act_req r;
 	char src[KEY_STRLEN];
 
-	rec->gen = ++act_gen;
-	if (q.running) {
-		memset(&r, 0, sizeof(r));
-		r.op = OP_BLOCK;
-		r.key = rec->key;
-		r.timeout_us = kernel_timeout_us(timeout_us);
-		r.resp = rec->action == ACT_THROTTLE ? RESP_THROTTLE :
-		    RESP_BLOCK;
-		r.rate = rec->throttle_rate;
-		r.event_us = event_us;
-		r.gen = rec->gen;
-		if (act_enqueue(&r) == -1) {
-			snprintf(err, errlen, "the %s backend's queue is full "
-			    "(%d requests)", ops->name, ACT_QUEUE_LEN);
-			return -1;
-		}
-		rec->pending = true;
-		return 0;
-	}
 	if (ops->block(&d->backend, &rec->key, kernel_timeout_us(timeout_us),
 	    rec->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
 	    &rec->throttle_rate, err, errlen) == -1)
@@ -284,26 +150,6 @@ act_backend_block(struct daemon *d, struct block *rec, int64_t timeout_us,
 		trace_in_set(key_format(&rec->key, src, sizeof(src)),
 		    clock_mono_us(), event_us);
 	return 0;
-}
-
-/* Takes a key out of the kernel set: in line or queued.  0 or -1, err. */
-static int
-act_backend_unblock(struct daemon *d, const struct key *k, char *err,
-    size_t errlen)
-{
-	struct act_req r;
-
-	if (q.running) {
-		memset(&r, 0, sizeof(r));
-		r.op = OP_UNBLOCK;
-		r.key = *k;
-		if (act_enqueue(&r) == 0)
-			return 0;
-		snprintf(err, errlen, "the %s backend's queue is full (%d "
-		    "requests)", d->backend.ops->name, ACT_QUEUE_LEN);
-		return -1;
-	}
-	return d->backend.ops->unblock(&d->backend, k, err, errlen);
 }
 
 /* ------------------------------------------------------ starting, ending */
@@ -354,7 +200,6 @@ act_start_block(struct daemon *d, const struct block *b, int64_t timeout_us,
 
 	key_format(&rec.key, src, sizeof(src));
 	rec.enforced = false;
-	rec.pending = false;
 	if (rec.action != ACT_DRY_RUN && ops != NULL &&
 	    ops->enforces(&d->backend, &rec.key)) {
 		/* traced (make bench): a verdict from its event, a fleet
@@ -367,7 +212,7 @@ act_start_block(struct daemon *d, const struct block *b, int64_t timeout_us,
 			if (v == NULL)
 				return -1;
 			rc = -1;
-		} else if (!rec.pending)
+		} else
 			daemon_backend_result(d, NULL);
 	}
 	/* a fleet block is no judgement: a local verdict replaces it; an
@@ -414,8 +259,7 @@ act_block(struct daemon *d, const struct block *b, int64_t timeout_us,
 /*
  * Ends a block.  A backend failure keeps the record (the kernel still
  * blocks) and fails, unless force (expiry: the kernel's own timeout, if
- * any, clears the entry; the record must not outlive its expiry).  With a
- * slow backend the removal is queued and its failure only logged.
+ * any, clears the entry; the record must not outlive its expiry).
  */
 static int
 act_end_block(struct daemon *d, const struct key *k, const char *why,
@@ -432,17 +276,17 @@ act_end_block(struct daemon *d, const struct key *k, const char *why,
 		return -1;
 	}
 	rec = *b;
-	if ((rec.enforced || rec.pending) && d->backend.ops != NULL) {
-		if (act_backend_unblock(d, k, err, errlen) == -1) {
+	if (rec.enforced && d->backend.ops != NULL) {
+		if (d->backend.ops->unblock(&d->backend, k, err,
+		    errlen) == -1) {
 			daemon_backend_result(d, err);
-			if (!force || q.running) {
-				/* A full queue: the expiry tries again. */
+			if (!force) {
 				log_warnx("cannot unblock %s: %s", src, err);
 				return -1;
 			}
 			log_warnx("block of %s expired but the kernel refused "
 			    "to remove it: %s", src, err);
-		} else if (!q.running)
+		} else
 			daemon_backend_result(d, NULL);
 	}
 	attempts = engine_attempts(d->engine, k);
@@ -476,8 +320,7 @@ act_unblock(struct daemon *d, const struct key *k, const char *why,
 }
 
 /* Every 200 ms: ends the blocks whose time is up, so the kernel set and
- * status agree within a second.  The earliest first (blocks_due); a
- * removal that fails (a slow backend's full queue) is tried next tick. */
+ * status agree within a second.  The earliest first (blocks_due). */
 void
 act_expire(struct daemon *d, int64_t now_mono_us)
 {
@@ -531,88 +374,12 @@ act_verdict(struct daemon *d, const struct verdict *v)
 	}
 }
 
-/* ------------------------------------------------------ slow backend answers */
-
-static void
-act_answer(struct daemon *d, const struct act_res *r)
-{
-	char src[KEY_STRLEN];
-	struct block *b;
-
-	key_format(&r->req.key, src, sizeof(src));
-	if (r->rc == -1) {
-		daemon_backend_result(d, r->err);
-		log_warnx("cannot %s %s: %s", r->req.op == OP_BLOCK ?
-		    "block" : "unblock", src, r->err);
-	} else
-		daemon_backend_result(d, NULL);
-	if (r->req.op != OP_BLOCK)
-		return;
-	if (r->rc == 0 && r->req.event_us != 0)
-		trace_in_set(src, r->done_us, r->req.event_us);
-	/* A record refreshed or ended since: its own answer decides. */
-	if ((b = blocks_find(d->blocks, &r->req.key)) == NULL ||
-	    b->gen != r->req.gen)
-		return;
-	b->pending = false;
-	b->enforced = r->rc == 0;
-	if (store_block_put(d->store, b,
-	    engine_attempts(d->engine, &b->key)) == -1)
-		log_warnx("state: the enforcement of %s was not saved", src);
-}
-
-static size_t
-act_drain(struct daemon *d)
-{
-	struct act_res r;
-	size_t n = 0;
-
-	for (;;) {
-		pthread_mutex_lock(&q.mtx);
-		if (q.slen == 0) {
-			pthread_mutex_unlock(&q.mtx);
-			return n;
-		}
-		r = q.res[q.shead];
-		q.shead = (q.shead + 1) % ACT_QUEUE_LEN;
-		q.slen--;
-		q.outstanding--;
-		pthread_mutex_unlock(&q.mtx);
-		act_answer(d, &r);
-		n++;
-	}
-}
-
-static void
-act_ready(int fd, short revents, void *arg)
-{
-	uint64_t n;
-
-	(void)revents;
-	(void)!read(fd, &n, sizeof(n));
-	act_drain(arg);
-}
-
-/* Requests queued to a slow backend and not answered yet (status). */
-size_t
-act_queued(void)
-{
-	size_t n;
-
-	if (!q.running)
-		return 0;
-	pthread_mutex_lock(&q.mtx);
-	n = q.outstanding - q.slen;
-	pthread_mutex_unlock(&q.mtx);
-	return n;
-}
-
 /* ------------------------------------------------------ restore, list */
 
 /*
  * Puts one saved or adopted block back at start (reconcile.c): kernel
- * (when asked, in line: the worker is not running yet), engine
- * judgement, record.  No hook and no log line: the start logs a count.
+ * (when asked), engine judgement, record.  No hook and no log line: the
+ * start logs a count.
  */
 void
 act_restore(struct daemon *d, struct block *b, uint32_t attempts,
@@ -624,7 +391,6 @@ act_restore(struct daemon *d, struct block *b, uint32_t attempts,
 
 	/* No formatting unless something is logged: a start may restore a
 	 * million of these. */
-	b->pending = false;
 	if (to_kernel && b->enforced && d->backend.ops != NULL) {
 		left_us = b->expires_us == DURATION_PERMANENT ?
 		    DURATION_PERMANENT : b->expires_us - clock_wall_us();
@@ -654,7 +420,7 @@ act_restore(struct daemon *d, struct block *b, uint32_t attempts,
 		    key_format(&b->key, src, sizeof(src)));
 }
 
-/* The kernel's entries (reconcile.c, before the worker starts). */
+/* The kernel's entries (reconcile.c). */
 int
 act_list(struct daemon *d, struct backend_entry **ents, size_t *n,
     char *err, size_t errlen)
@@ -668,6 +434,96 @@ act_list(struct daemon *d, struct backend_entry **ents, size_t *n,
 		return -1;
 	}
 	daemon_backend_result(d, NULL);
+	return 0;
+}
+
+/* ------------------------------------------------------ resync */
+
+/* The backend's sets as the kernel has them now (resync.c); *n 0 when
+ * the backend cannot tell.  0, or -1 with err (also shown in status). */
+int
+act_count(struct daemon *d, struct backend_count *sets, size_t *n,
+    char *err, size_t errlen)
+{
+	*n = 0;
+	if (d->backend.ops == NULL || d->backend.ops->count == NULL)
+		return 0;
+	if (d->backend.ops->count(&d->backend, sets, n, err, errlen) == -1) {
+		daemon_backend_result(d, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sets the backend up again (its init makes what is missing, as at start,
+ * with the config it was started with) and puts every live block back
+ * with the time it has left, the way act_restore does; a block that was
+ * not enforced (its add failed while the set was gone) is tried too.  A
+ * backend that cannot be set up is down until a later call succeeds.
+ * 0 with the blocks put back and those that failed; -1 with err.
+ */
+int
+act_resync(struct daemon *d, size_t *restored, size_t *failed, char *err,
+    size_t errlen)
+{
+	const struct backend_ops *ops;
+	struct block *b;
+	char src[KEY_STRLEN], berr[256];
+	int64_t now = clock_wall_us(), left_us;
+	size_t i, n;
+	bool created, was;
+
+	*restored = *failed = 0;
+	if ((ops = d->backend.ops) == NULL)
+		ops = backend_ops_for(d->backend_conf->backend);
+	if (ops == NULL) {
+		snprintf(err, errlen, "no backend for this configuration");
+		return -1;
+	}
+	if (d->backend.ops != NULL)
+		ops->fini(&d->backend);
+	d->backend.ops = ops;
+	d->backend.conf = d->backend_conf;
+	d->backend.priv = NULL;
+	if (ops->init(&d->backend, d->backend_conf, &created, err,
+	    errlen) == -1) {
+		d->backend.ops = NULL;
+		daemon_backend_result(d, err);
+		return -1;
+	}
+	store_begin(d->store);
+	n = blocks_count(d->blocks);
+	for (i = 0; i < n; i++) {
+		b = blocks_at(d->blocks, i);
+		if (b->action == ACT_DRY_RUN ||
+		    !ops->enforces(&d->backend, &b->key))
+			continue;
+		left_us = b->expires_us == DURATION_PERMANENT ?
+		    DURATION_PERMANENT : b->expires_us - now;
+		if (left_us != DURATION_PERMANENT && left_us <= 0)
+			continue;	/* the expiry tick ends it */
+		was = b->enforced;
+		if (ops->block(&d->backend, &b->key, kernel_timeout_us(left_us),
+		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
+		    &b->throttle_rate, berr, sizeof(berr)) == -1) {
+			if ((*failed)++ == 0)
+				log_warnx("resync: cannot put %s back: %s",
+				    key_format(&b->key, src, sizeof(src)),
+				    berr);
+			daemon_backend_result(d, berr);
+			b->enforced = false;
+		} else {
+			(*restored)++;
+			b->enforced = true;
+		}
+		if (b->enforced != was)
+			store_block_put(d->store, b, b->attempts_saved);
+	}
+	if (store_commit(d->store) == -1)
+		log_warnx("state: the blocks put back were not all saved");
+	if (*failed == 0)
+		daemon_backend_result(d, NULL);
 	return 0;
 }
 
@@ -756,63 +612,11 @@ act_init(struct daemon *d)
 	return 0;
 }
 
-/* After the restore: a slow backend gets its worker; from now on the
- * backend's context is the worker's alone. */
-int
-act_start(struct daemon *d)
-{
-	if (d->backend.ops == NULL || !d->backend.ops->slow)
-		return 0;
-	if ((q.reqs = calloc(ACT_QUEUE_LEN, sizeof(*q.reqs))) == NULL ||
-	    (q.res = calloc(ACT_QUEUE_LEN, sizeof(*q.res))) == NULL) {
-		log_warnx("out of memory for the backend's queue");
-		return -1;
-	}
-	if ((q.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
-		log_warn("eventfd");
-		return -1;
-	}
-	pthread_mutex_init(&q.mtx, NULL);
-	pthread_cond_init(&q.cv, NULL);
-	q.backend = &d->backend;
-	q.stop = false;
-	q.rhead = q.rlen = q.shead = q.slen = q.outstanding = 0;
-	if (loop_add(q.efd, POLLIN, act_ready, d) == -1 ||
-	    pthread_create(&q.th, NULL, act_worker, NULL) != 0) {
-		log_warnx("cannot start the %s backend's worker",
-		    d->backend.ops->name);
-		loop_del(q.efd);
-		close(q.efd);
-		q.efd = -1;
-		return -1;
-	}
-	q.running = true;
-	return 0;
-}
-
-/* The queue is served to its end, its answers read, then the backend
- * closed without flushing: the blocks must survive a restart. */
+/* The backend closed without flushing: the blocks must survive a
+ * restart. */
 void
 act_fini(struct daemon *d)
 {
-	if (q.running) {
-		pthread_mutex_lock(&q.mtx);
-		q.stop = true;
-		pthread_cond_signal(&q.cv);
-		pthread_mutex_unlock(&q.mtx);
-		pthread_join(q.th, NULL);
-		q.running = false;
-		act_drain(d);
-		loop_del(q.efd);
-		close(q.efd);
-		q.efd = -1;
-		pthread_cond_destroy(&q.cv);
-		pthread_mutex_destroy(&q.mtx);
-	}
-	free(q.reqs);
-	free(q.res);
-	q.reqs = NULL;
-	q.res = NULL;
 	if (d->backend.ops != NULL)
 		d->backend.ops->fini(&d->backend);
 	d->backend.ops = NULL;

@@ -46,7 +46,16 @@ struct blocks {
 	size_t		 cap, ntomb;
 	struct expiry	*heap;
 	size_t		 nheap, heapalloc;
+	size_t		 nkind[KEY_ACCOUNT + 1][2];	/* records by kind, client */
 };
+
+/* The nkind row of k (anything unknown counts as KEY_NONE). */
+static size_t *
+blocks_kind_slot(struct blocks *bs, const struct key *k)
+{
+	return &bs->nkind[k->kind <= KEY_ACCOUNT ? k->kind : KEY_NONE]
+	    [k->client != 0];
+}
 
 struct blocks *
 blocks_new(void)
@@ -284,6 +293,7 @@ blocks_put(struct blocks *bs, const struct block *b)
 	bs->recs[bs->n] = *b;
 	blocks_index_insert(bs, bs->n);
 	bs->n++;
+	(*blocks_kind_slot(bs, &b->key))++;
 	return 0;
 }
 
@@ -304,6 +314,7 @@ blocks_remove(struct blocks *bs, const struct key *k)
 	if (s == -1)
 		return -1;
 	i = bs->index[s] - 1;
+	(*blocks_kind_slot(bs, &bs->recs[i].key))--;
 	bs->index[s] = SLOT_TOMB;
 	bs->ntomb++;
 	bs->n--;
@@ -320,6 +331,17 @@ size_t
 blocks_count(const struct blocks *bs)
 {
 	return bs->n;
+}
+
+size_t
+blocks_count_kind(struct blocks *bs, enum key_kind kind, bool client)
+{
+	struct key k;
+
+	memset(&k, 0, sizeof(k));
+	k.kind = (uint8_t)kind;
+	k.client = client;
+	return *blocks_kind_slot(bs, &k);
 }
 
 struct block *

@@ -350,6 +350,10 @@ client_print_status(FILE *f, const json_t *r)
 	fprintf(f, "backend  %s: %s\n", jstr(be, "name", "?"),
 	    json_is_true(json_object_get(be, "ok")) ? "ok" :
 	    jstr(be, "error", "error"));
+	/* only when the sets were found removed by hand: the exception */
+	if (jint(be, "resyncs") > 0)
+		fprintf(f, "resync   the sets were found gone or short and "
+		    "refilled %lld times\n", jint(be, "resyncs"));
 	/* only when the store has refused a write: it is the exception */
 	if (jint(be, "state_errors") > 0 || jint(be, "state_unsaved") > 0)
 		fprintf(f, "state    %lld writes failed, %lld blocks waiting to "

@@ -268,9 +268,7 @@ run_cleanup(struct daemon *d)
 		close(signal_fd);
 		signal_fd = -1;
 	}
-	/* What the fleet has pending goes to the store, and the slow
-	 * backend's queue is served to its end before the store closes
-	 * (its answers update the records). */
+	/* What the fleet has pending goes to the store before it closes. */
 	act_fleet_close(d);
 	act_clients_close();
 	act_behind_close();
@@ -373,8 +371,6 @@ run_start(struct daemon *d)
 	if (rc == -1)
 		return -1;
 	ruleset_check_daemon(d);
-	if (act_start(d) == -1)
-		return -1;
 	(void)store_checkpoints_start(d->store);
 	if (loop_every(EXPIRE_TICK_US, act_expire) == -1 ||
 	    loop_every(HOOK_TICK_US, hook_tick) == -1) {
@@ -383,7 +379,8 @@ run_start(struct daemon *d)
 	}
 	if (loop_every(CTL_TICK_US, ctl_idle) == -1 ||
 	    loop_every(METRICS_TICK_US, metrics_tick) == -1 ||
-	    loop_every(STATE_TICK_US, act_state_tick) == -1) {
+	    loop_every(STATE_TICK_US, act_state_tick) == -1 ||
+	    loop_every(RESYNC_TICK_US, resync_tick) == -1) {
 		log_warnx("no timer slot");
 		return -1;
 	}

@@ -33,8 +33,6 @@ struct block {
 	int64_t		 expires_us;	/* DURATION_PERMANENT: never */
 	int		 strikes;	/* strikes of the source at this block */
 	bool		 enforced;	/* in the kernel set */
-	bool		 pending;	/* queued to a slow backend */
-	uint64_t	 gen;		/* act.c: its latest backend call */
 	uint32_t	 attempts_saved; /* as the store has them */
 	char		 reason[128];	/* --reason of a manual block, "" none */
 	struct rate	 throttle_rate;	/* ACT_THROTTLE */
@@ -48,6 +46,8 @@ int		 blocks_put(struct blocks *, const struct block *);
 struct block	*blocks_find(struct blocks *, const struct key *);
 int		 blocks_remove(struct blocks *, const struct key *);
 size_t		 blocks_count(const struct blocks *);
+/* The records of keys of kind (and client or not), in O(1). */
+size_t		 blocks_count_kind(struct blocks *, enum key_kind, bool client);
 /* The i-th record, 0 <= i < blocks_count (order unspecified, stable
  * between modifications). */
 struct block	*blocks_at(struct blocks *, size_t i);
@@ -83,6 +83,7 @@ struct daemon {
 	int64_t		 start_wall_us;
 	uint64_t	 hook_runs, hook_failures;
 	uint64_t	 backend_errors;
+	uint64_t	 backend_resyncs;	/* sets found gone or short */
 	uint64_t	 breaker_trips;
 	uint64_t	 blocks_by_rule[RULE_MAX];
 	bool		 foreground;
@@ -508,13 +509,12 @@ void	 reconcile_save_shutdown(struct daemon *);
 /*
  * The one act path, the only caller of the backend's verbs (see act.c).
  * act_block/act_unblock: a manual block or unblock (control socket):
- * kernel set (or the slow backend's queue), engine judgement, record,
+ * kernel set, engine judgement, record,
  * store, hook and one log line; 0, or -1 with a one-line reason in err.
  * timeout_us DURATION_PERMANENT for permanent.  Unknown source: -1, "not
  * blocked".
  */
 int	 act_init(struct daemon *);		/* the backend, at start */
-int	 act_start(struct daemon *);		/* a slow backend's worker */
 void	 act_fini(struct daemon *);
 int	 act_block(struct daemon *, const struct block *, int64_t timeout_us,
 	    char *err, size_t errlen);
@@ -532,8 +532,23 @@ void	 act_restore(struct daemon *, struct block *, uint32_t attempts,
 	    bool to_kernel, int64_t wall_to_mono_us);
 int	 act_list(struct daemon *, struct backend_entry **, size_t *,
 	    char *err, size_t errlen);
-/* Requests queued to a slow backend, not yet answered. */
-size_t	 act_queued(void);
+/* resync.c's verbs: the backend's sets as the kernel has them (count),
+ * and the backend set up again with every live block put back. */
+int	 act_count(struct daemon *, struct backend_count *, size_t *n,
+	    char *err, size_t errlen);
+int	 act_resync(struct daemon *, size_t *restored, size_t *failed,
+	    char *err, size_t errlen);
+
+/* ------------------------------------------------------------- resync.c */
+/* Every RESYNC_TICK_US: the backend's sets checked against the blocks the
+ * daemon holds, made again and refilled when gone or short (nflogmon(8)
+ * "Sets removed by hand"). */
+#define RESYNC_TICK_US		(10 * US_PER_S)
+void	 resync_tick(struct daemon *, int64_t now_mono_us);
+/* Pure: the sets that need it, given the enforced blocks each should
+ * hold (expected[i] for sets[i]); the first such index, or -1. */
+int	 resync_short(const struct backend_count *sets, size_t n,
+	    const size_t *expected);
 
 /* ---------------------------------------------------------- act_behind.c */
 /*

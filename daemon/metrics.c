@@ -90,6 +90,9 @@ metrics_format(FILE *f, struct daemon *d)
 	    "Hook runs that failed or timed out.", d->hook_failures);
 	metric(f, "backend_errors_total", "counter",
 	    "Kernel set operations that failed.", d->backend_errors);
+	metric(f, "backend_resyncs_total", "counter",
+	    "Times the backend's sets were found gone or short and refilled.",
+	    d->backend_resyncs);
 	if (d->fleet != NULL) {
 		struct fleet_status fs;
 

@@ -777,13 +777,26 @@ struct backend_entry {
 	bool		 throttle;
 };
 
+/*
+ * One kernel set the daemon writes, as the resync check sees it (verb
+ * count): missing (the set or its table is gone) and, where the kernel
+ * says it cheaply (ipset's header), how many entries it holds and which
+ * keys go in it.
+ */
+struct backend_count {
+	char		 name[128];	/* "nflogmon6", "inet nflogmon blocked4" */
+	bool		 missing;
+	bool		 counted;	/* entries known */
+	size_t		 entries;
+	enum key_kind	 kind;		/* the keys it holds (when counted) */
+	bool		 client;
+};
+#define BACKEND_COUNT_MAX	8
+
 struct backend;
 
 struct backend_ops {
 	const char	*name;
-	/* Slow verbs (a parser, a network round trip): act.c runs them in a
-	 * worker thread fed by a bounded queue, never in the capture path. */
-	bool		 slow;
 	/* Checks or creates the sets; *created tells that a set was missing
 	 * (after a reboot) so the caller puts its blocks back. */
 	int	(*init)(struct backend *, const struct conf *, bool *created,
@@ -803,6 +816,11 @@ struct backend_ops {
 	void	(*fini)(struct backend *);
 	/* Whether a key of this kind can be enforced (uid under ipset: no). */
 	bool	(*enforces)(const struct backend *, const struct key *);
+	/* Optional (NULL: none): the sets the daemon writes, still there or
+	 * not, in sets[0..*n), *n <= BACKEND_COUNT_MAX; for the periodic
+	 * resync check, so never a listing of the elements. */
+	int	(*count)(struct backend *, struct backend_count *sets, size_t *n,
+		    char *err, size_t errlen);
 };
 
 struct backend {

@@ -271,7 +271,8 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 				store_block_delete(d->store, &b.key);
 				continue;
 			}
-			/* Saved before its slow backend answered. */
+			/* Saved unenforced (a failed add) yet in the
+			 * kernel: it is enforced. */
 			b.enforced = true;
 			store_block_put(d->store, &b, st.blocks[i].attempts);
 		}

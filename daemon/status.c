@@ -158,7 +158,7 @@ ctl_status_json(struct daemon *d)
 		"ok", d->backend_ok,
 		"error", nullable_string(d->backend_error),
 		"errors", (json_int_t)d->backend_errors,
-		"queued", (json_int_t)act_queued(),
+		"resyncs", (json_int_t)d->backend_resyncs,
 		"state_errors", (json_int_t)store_errors(d->store),
 		"state_unsaved", (json_int_t)act_behind_count(d),
 	    "capture", capture_json(d, &is),

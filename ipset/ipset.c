@@ -668,6 +668,35 @@ ips_list(struct backend *b, struct backend_entry **entries, size_t *n,
 	return 0;
 }
 
+/* Each set's header: whether it exists and its entries (resync.c). */
+static int
+ips_count(struct backend *b, struct backend_count *sets, size_t *n,
+    char *err, size_t errlen)
+{
+	struct ips_priv	*p = b->priv;
+	const struct ips_set	*set;
+	char			 msg[256];
+	int			 i;
+
+	*n = 0;
+	for (i = 0; i < p->nsets && i < BACKEND_COUNT_MAX; i++) {
+		set = &p->sets[i];
+		memset(&sets[i], 0, sizeof(sets[i]));
+		snprintf(sets[i].name, sizeof(sets[i].name), "%s", set->name);
+		sets[i].kind = set->family == AF_INET ? KEY_V4 : KEY_V6;
+		sets[i].client = set->client;
+		if (ips_header_count(set->name, set->family, &sets[i].entries,
+		    &sets[i].missing, msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "ipset %s: header: %s",
+			    set->name, msg);
+			return -1;
+		}
+		sets[i].counted = !sets[i].missing;
+		(*n)++;
+	}
+	return 0;
+}
+
 static bool
 ips_enforces(const struct backend *b, const struct key *k)
 {
@@ -684,4 +713,5 @@ const struct backend_ops backend_ipset_ops = {
 	.list = ips_list,
 	.fini = ips_fini,
 	.enforces = ips_enforces,
+	.count = ips_count,
 };

@@ -6,7 +6,9 @@
  * they come.  The kernel's replies are read as untrusted as ever: every
  * attribute's type and length is checked, an entry without a usable
  * address is skipped.  On any error ipset.c falls back to libipset's
- * listing (and its messages).
+ * listing (and its messages).  The resync check reads a set's header
+ * only (the kernel's element count, IPSET_FLAG_LIST_HEADER): one small
+ * answer however many entries the set holds.
  */
 #include <sys/socket.h>
 
@@ -117,24 +119,25 @@ dump_cb(const struct nlmsghdr *nlh, void *arg)
 }
 
 /*
- * Appends the entries of set setname (of family AF_INET or AF_INET6) to
- * *ents (n used, cap allocated).  0; -1 with err.
+ * Sends one LIST request for setname (flags: IPSET_FLAG_* at command
+ * level) and runs cb over the answer.  0; -1 with err (errno kept: ENOENT
+ * when the set does not exist).
  */
-int
-ips_dump(const char *setname, int family, struct backend_entry **ents,
-    size_t *n, size_t *cap, char *err, size_t errlen)
+static int
+ips_nl_list(const char *setname, int family, uint32_t flags, mnl_cb_t cb,
+    void *arg, bool *nomem, char *err, size_t errlen)
 {
 	struct mnl_socket *nl;
 	char *buf;
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
-	struct dump d = { family, ents, n, cap, false };
 	uint32_t seq = (uint32_t)time(NULL), portid;
 	ssize_t len;
-	int rc = MNL_CB_OK;
+	int rc = MNL_CB_OK, saved;
 
 	if (strlen(setname) >= IPSET_MAXNAMELEN) {
 		snprintf(err, errlen, "set name too long");
+		errno = EINVAL;
 		return -1;
 	}
 	/* the kernel fills dump messages up to the reader's buffer */
@@ -144,10 +147,12 @@ ips_dump(const char *setname, int family, struct backend_entry **ents,
 	}
 	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
 	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		saved = errno;
 		snprintf(err, errlen, "netlink: %s", strerror(errno));
 		if (nl != NULL)
 			mnl_socket_close(nl);
 		free(buf);
+		errno = saved;
 		return -1;
 	}
 	portid = mnl_socket_get_portid(nl);
@@ -161,25 +166,95 @@ ips_dump(const char *setname, int family, struct backend_entry **ents,
 	nfg->res_id = 0;
 	mnl_attr_put_u8(nlh, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
 	mnl_attr_put_strz(nlh, IPSET_ATTR_SETNAME, setname);
+	if (flags != 0)
+		mnl_attr_put_u32(nlh, IPSET_ATTR_FLAGS, htonl(flags));
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		saved = errno;
 		snprintf(err, errlen, "netlink send: %s", strerror(errno));
 		mnl_socket_close(nl);
 		free(buf);
+		errno = saved;
 		return -1;
 	}
 	while ((len = mnl_socket_recvfrom(nl, buf, DUMP_BUFLEN)) > 0) {
-		rc = mnl_cb_run(buf, (size_t)len, seq, portid, dump_cb, &d);
+		rc = mnl_cb_run(buf, (size_t)len, seq, portid, cb, arg);
 		if (rc <= MNL_CB_STOP)
 			break;
 	}
 	if (len < 0 || rc == MNL_CB_ERROR) {
-		snprintf(err, errlen, "%s", d.nomem ? "out of memory" :
+		saved = *nomem ? ENOMEM : errno;
+		snprintf(err, errlen, "%s", *nomem ? "out of memory" :
 		    strerror(errno));
 		mnl_socket_close(nl);
 		free(buf);
+		errno = saved;
 		return -1;
 	}
 	mnl_socket_close(nl);
 	free(buf);
+	return 0;
+}
+
+/*
+ * Appends the entries of set setname (of family AF_INET or AF_INET6) to
+ * *ents (n used, cap allocated).  0; -1 with err.
+ */
+int
+ips_dump(const char *setname, int family, struct backend_entry **ents,
+    size_t *n, size_t *cap, char *err, size_t errlen)
+{
+	struct dump d = { family, ents, n, cap, false };
+
+	return ips_nl_list(setname, family, 0, dump_cb, &d, &d.nomem, err,
+	    errlen);
+}
+
+struct header {
+	bool	 found;
+	uint32_t elements;
+};
+
+/* The header's IPSET_ATTR_DATA: IPSET_ATTR_ELEMENTS. */
+static int
+header_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct header *h = arg;
+	struct nlattr *a, *b;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != IPSET_ATTR_DATA)
+			continue;
+		mnl_attr_for_each_nested(b, a)
+			if (mnl_attr_get_type(b) == IPSET_ATTR_ELEMENTS &&
+			    mnl_attr_validate(b, MNL_TYPE_U32) == 0) {
+				h->elements = ntohl(mnl_attr_get_u32(b));
+				h->found = true;
+			}
+	}
+	return MNL_CB_OK;
+}
+
+int
+ips_header_count(const char *setname, int family, size_t *n, bool *missing,
+    char *err, size_t errlen)
+{
+	struct header h = { false, 0 };
+	bool nomem = false;
+
+	*n = 0;
+	*missing = false;
+	if (ips_nl_list(setname, family, IPSET_FLAG_LIST_HEADER, header_cb,
+	    &h, &nomem, err, errlen) == -1) {
+		if (errno != ENOENT)
+			return -1;
+		*missing = true;
+		return 0;
+	}
+	if (!h.found) {
+		snprintf(err, errlen, "the kernel's header has no element "
+		    "count");
+		return -1;
+	}
+	*n = h.elements;
 	return 0;
 }

@@ -35,8 +35,8 @@
  * (65536 active within W) rejects the rest: fail closed.
  *
  * A block costs about what ipset's does, so act.c calls the backend in
- * line (not slow: no worker).  Still never per packet; only verdicts,
- * expiries, the control socket and reconciliation reach it.  libnftables
+ * line.  Still never per packet; only verdicts, expiries, the control
+ * socket, reconciliation and a resync reach it.  libnftables
  * (text, ~61 us a command) is left to the rare verbs: init, list, test and
  * a throttle rate first seen at block time.  It must never touch any
  * table but its own.
@@ -799,6 +799,68 @@ nft_fini(struct backend *b)
 	b->priv = NULL;
 }
 
+struct nft_want {
+	struct backend_count	*sets;
+	size_t			 n;
+};
+
+static void
+nft_count_seen(const char *name, void *arg)
+{
+	struct nft_want	*w = arg;
+	const char	*set;
+	size_t		 i;
+
+	for (i = 0; i < w->n; i++) {
+		/* "inet nflogmon blocked4": the set's name is the last word */
+		set = strrchr(w->sets[i].name, ' ');
+		if (set != NULL && strcmp(set + 1, name) == 0)
+			w->sets[i].missing = false;
+	}
+}
+
+/* Whether each set block and unblock write is still there (resync.c);
+ * nft counts no elements cheaply, so only presence. */
+static int
+nft_count(struct backend *b, struct backend_count *sets, size_t *n,
+    char *err, size_t errlen)
+{
+	static const char *const bases[] = { "blocked", "throttled",
+	    "clients" };
+	struct nft_priv	*p = b->priv;
+	struct nft_want	 w = { sets, 0 };
+	char		 nerr[256];
+	size_t		 i;
+	int		 kind;
+
+	*n = 0;
+	for (kind = KEY_V4; kind <= KEY_UID; kind++) {
+		if (!nft_kind_held(p, kind))
+			continue;
+		for (i = 0; i < 3; i++) {
+			if (i == 2 && (!p->clients || kind == KEY_UID))
+				continue;
+			if (w.n == BACKEND_COUNT_MAX)
+				break;
+			memset(&sets[w.n], 0, sizeof(sets[w.n]));
+			snprintf(sets[w.n].name, sizeof(sets[w.n].name),
+			    "%s %s %s%s", p->family, p->table, bases[i],
+			    nft_kind_suffix[kind]);
+			sets[w.n].kind = (enum key_kind)kind;
+			sets[w.n].client = i == 2;
+			sets[w.n].missing = true;
+			w.n++;
+		}
+	}
+	if (nft_nl_sets(p, nft_count_seen, &w, nerr, sizeof(nerr)) != 0) {
+		snprintf(err, errlen, "nft table %s %s: %s", p->family,
+		    p->table, nerr);
+		return -1;
+	}
+	*n = w.n;
+	return 0;
+}
+
 static bool
 nft_enforces(const struct backend *b, const struct key *k)
 {
@@ -808,7 +870,6 @@ nft_enforces(const struct backend *b, const struct key *k)
 
 const struct backend_ops backend_nft_ops = {
 	.name = "nft",
-	.slow = false,		/* a netlink batch: ~40 us, like ipset */
 	.init = nft_init,
 	.block = nft_block,
 	.unblock = nft_unblock,
@@ -816,4 +877,5 @@ const struct backend_ops backend_nft_ops = {
 	.list = nft_list,
 	.fini = nft_fini,
 	.enforces = nft_enforces,
+	.count = nft_count,
 };

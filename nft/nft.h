@@ -127,6 +127,8 @@ void	 nft_batch_put(struct nft_batch *, struct nft_priv *, const char *set,
 int	 nft_batch_run(struct nft_priv *, struct nft_batch *, char *nerr,
 	    size_t nerrlen);
 void	 nft_batch_free(struct nft_batch *);
+int	 nft_nl_sets(struct nft_priv *, void (*fn)(const char *name, void *),
+	    void *arg, char *nerr, size_t nerrlen);
 
 /* nft_list.c */
 int	 nft_list_set(struct nft_priv *, const char *set, enum key_kind,

@@ -19,6 +19,9 @@
  * success or its error, and a failed transaction is reported with the
  * first error and the set it hit, never lost.  A receive timeout bounds
  * the wait if the kernel never answers.
+ *
+ * The resync check asks here which sets the table still has: one dump of
+ * the sets' headers, never their elements.
  */
 #define _GNU_SOURCE	/* reallocarray */
 #include <errno.h>
@@ -381,4 +384,102 @@ nft_batch_run(struct nft_priv *p, struct nft_batch *nb, char *nerr,
 		return -1;
 	}
 	return first != 0 ? -1 : 0;
+}
+
+struct nft_sets_seen {
+	void	(*fn)(const char *name, void *arg);
+	void	 *arg;
+	bool	  nomem;
+};
+
+static int
+nft_sets_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nft_sets_seen *seen = arg;
+	struct nftnl_set *s;
+	const char *name;
+
+	if ((s = nftnl_set_alloc()) == NULL) {
+		seen->nomem = true;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
+	    (name = nftnl_set_get_str(s, NFTNL_SET_NAME)) != NULL)
+		seen->fn(name, seen->arg);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/*
+ * Calls fn with the name of every set of the table: one dump of the sets'
+ * headers (never their elements), on a socket of its own so no answer of
+ * the block path's socket is mixed in.  A missing table has no sets.  0,
+ * or -1 with nerr.
+ */
+int
+nft_nl_sets(struct nft_priv *p, void (*fn)(const char *name, void *arg),
+    void *arg, char *nerr, size_t nerrlen)
+{
+	struct timeval		 tv = { .tv_sec = NFT_NL_RCV_TIMEOUT_S };
+	struct nft_sets_seen	 seen = { fn, arg, false };
+	char			*buf;
+	struct mnl_socket	*nl;
+	struct nlmsghdr		*nlh;
+	struct nftnl_set	*s;
+	uint32_t		 seq = p->seq++, portid;
+	ssize_t			 n;
+	int			 rc = MNL_CB_OK;
+
+	if ((buf = malloc(MNL_SOCKET_BUFFER_SIZE)) == NULL ||
+	    (s = nftnl_set_alloc()) == NULL) {
+		free(buf);
+		snprintf(nerr, nerrlen, "out of memory");
+		return -1;
+	}
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
+	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) != 0 ||
+	    setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
+	    &tv, sizeof(tv)) != 0) {
+		snprintf(nerr, nerrlen, "netlink socket: %s", strerror(errno));
+		if (nl != NULL)
+			mnl_socket_close(nl);
+		nftnl_set_free(s);
+		free(buf);
+		return -1;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, p->nfproto,
+	    NLM_F_DUMP, seq);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, p->table);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		snprintf(nerr, nerrlen, "netlink send: %s", strerror(errno));
+		mnl_socket_close(nl);
+		free(buf);
+		return -1;
+	}
+	for (;;) {
+		while ((n = mnl_socket_recvfrom(nl, buf,
+		    MNL_SOCKET_BUFFER_SIZE)) < 0 && errno == EINTR)
+			;
+		if (n <= 0)
+			break;
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, nft_sets_cb,
+		    &seen);
+		if (rc <= MNL_CB_STOP)
+			break;
+	}
+	/* the kernel answers ENOENT for a table that does not exist */
+	if ((n < 0 || rc == MNL_CB_ERROR) && (seen.nomem || errno != ENOENT)) {
+		snprintf(nerr, nerrlen, "list sets: %s", seen.nomem ?
+		    "out of memory" : errno == EAGAIN ?
+		    "no answer from the kernel" : strerror(errno));
+		mnl_socket_close(nl);
+		free(buf);
+		return -1;
+	}
+	mnl_socket_close(nl);
+	free(buf);
+	return 0;
 }

@@ -3,8 +3,11 @@
  * expected results, then a long deterministic random walk checked against
  * a plain array model (puts, replaces, removes through index rebuilds and
  * tombstones), so every lookup, count and next expiry is compared with an
- * independent answer, and the expiry heap drained in order at the end.
+ * independent answer, and the expiry heap drained in order at the end;
+ * the counts by key kind follow every change.
  */
+#include <sys/socket.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,6 +150,7 @@ test_model(void **state)
 			model[uid] = 0;
 		}
 		assert_int_equal(blocks_count(bs), n);
+		assert_int_equal(blocks_count_kind(bs, KEY_UID, false), n);
 		if (step % 997 == 0) {
 			/* The heap against the model, stale entries and all. */
 			int64_t want = DURATION_PERMANENT;
@@ -205,12 +209,59 @@ test_model(void **state)
 	blocks_free(bs);
 }
 
+/* The count by kind and client (the resync check's bound) follows puts,
+ * replaces and removes, and the moves of remove's hole filling. */
+static void
+test_kinds(void **state)
+{
+	struct blocks *bs = blocks_new();
+	struct block b;
+	struct addr a;
+	int i;
+
+	(void)state;
+	assert_non_null(bs);
+	for (i = 0; i < 30; i++) {
+		memset(&b, 0, sizeof(b));
+		memset(&a, 0, sizeof(a));
+		a.family = i % 3 == 1 ? AF_INET6 : AF_INET;
+		a.b[0] = 192;
+		a.b[3] = (uint8_t)i;
+		key_from_addr(&b.key, &a, 64);
+		b.key.client = i % 3 == 2;
+		b.expires_us = DURATION_PERMANENT;
+		assert_int_equal(blocks_put(bs, &b), 0);
+		assert_int_equal(blocks_put(bs, &b), 0);	/* a refresh */
+	}
+	b = mkblock(7, 100);
+	assert_int_equal(blocks_put(bs, &b), 0);
+	assert_int_equal(blocks_count_kind(bs, KEY_V4, false), 10);
+	assert_int_equal(blocks_count_kind(bs, KEY_V4, true), 10);
+	assert_int_equal(blocks_count_kind(bs, KEY_V6, false), 10);
+	assert_int_equal(blocks_count_kind(bs, KEY_V6, true), 0);
+	assert_int_equal(blocks_count_kind(bs, KEY_UID, false), 1);
+	/* remove the first records: the last ones move into the holes */
+	while (blocks_count(bs) > 1) {
+		b = *blocks_at(bs, 0);
+		assert_int_equal(blocks_remove(bs, &b.key), 0);
+	}
+	b = *blocks_at(bs, 0);
+	assert_int_equal(blocks_count_kind(bs, (enum key_kind)b.key.kind,
+	    b.key.client), 1);
+	assert_int_equal(blocks_count_kind(bs, KEY_V4, false) +
+	    blocks_count_kind(bs, KEY_V4, true) +
+	    blocks_count_kind(bs, KEY_V6, false) +
+	    blocks_count_kind(bs, KEY_UID, false), 1);
+	blocks_free(bs);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_script),
 		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
