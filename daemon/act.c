@@ -381,23 +381,33 @@ act_verdict(struct daemon *d, const struct verdict *v)
  * (when asked), engine judgement, record.  No hook and no log line: the
  * start logs a count.
  */
+/* A block put back in the kernel set with the time it has left (a
+ * start, a resync): 0, or -1 with err. */
+static int
+act_put_back(struct daemon *d, const struct block *b, int64_t now_wall_us,
+    char *err, size_t errlen)
+{
+	int64_t left_us = b->expires_us == DURATION_PERMANENT ?
+	    DURATION_PERMANENT : b->expires_us - now_wall_us;
+
+	return d->backend.ops->block(&d->backend, &b->key,
+	    kernel_timeout_us(left_us),
+	    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
+	    &b->throttle_rate, err, errlen);
+}
+
 void
 act_restore(struct daemon *d, struct block *b, uint32_t attempts,
     bool to_kernel, int64_t wall_to_mono_us)
 {
 	static size_t unjudged;
 	char src[KEY_STRLEN], err[256];
-	int64_t left_us;
 
 	/* No formatting unless something is logged: a start may restore a
 	 * million of these. */
 	if (to_kernel && b->enforced && d->backend.ops != NULL) {
-		left_us = b->expires_us == DURATION_PERMANENT ?
-		    DURATION_PERMANENT : b->expires_us - clock_wall_us();
-		if (d->backend.ops->block(&d->backend, &b->key,
-		    kernel_timeout_us(left_us),
-		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
-		    &b->throttle_rate, err, sizeof(err)) == -1) {
+		if (act_put_back(d, b, clock_wall_us(), err,
+		    sizeof(err)) == -1) {
 			log_warnx("state: cannot put %s back: %s",
 			    key_format(&b->key, src, sizeof(src)), err);
 			daemon_backend_result(d, err);
@@ -470,7 +480,7 @@ act_resync(struct daemon *d, size_t *restored, size_t *failed, char *err,
 	const struct backend_ops *ops;
 	struct block *b;
 	char src[KEY_STRLEN], berr[256];
-	int64_t now = clock_wall_us(), left_us;
+	int64_t now = clock_wall_us();
 	size_t i, n;
 	bool created, was;
 
@@ -499,14 +509,11 @@ act_resync(struct daemon *d, size_t *restored, size_t *failed, char *err,
 		if (b->action == ACT_DRY_RUN ||
 		    !ops->enforces(&d->backend, &b->key))
 			continue;
-		left_us = b->expires_us == DURATION_PERMANENT ?
-		    DURATION_PERMANENT : b->expires_us - now;
-		if (left_us != DURATION_PERMANENT && left_us <= 0)
+		if (b->expires_us != DURATION_PERMANENT &&
+		    b->expires_us <= now)
 			continue;	/* the expiry tick ends it */
 		was = b->enforced;
-		if (ops->block(&d->backend, &b->key, kernel_timeout_us(left_us),
-		    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
-		    &b->throttle_rate, berr, sizeof(berr)) == -1) {
+		if (act_put_back(d, b, now, berr, sizeof(berr)) == -1) {
 			if ((*failed)++ == 0)
 				log_warnx("resync: cannot put %s back: %s",
 				    key_format(&b->key, src, sizeof(src)),
@@ -520,8 +527,11 @@ act_resync(struct daemon *d, size_t *restored, size_t *failed, char *err,
 		if (b->enforced != was)
 			store_block_put(d->store, b, b->attempts_saved);
 	}
-	if (store_commit(d->store) == -1)
-		log_warnx("state: the blocks put back were not all saved");
+	if (store_commit(d->store) == -1) {
+		log_warnx("state: the blocks put back were not all saved; "
+		    "they are written once the store takes writes again");
+		act_behind_all(d);
+	}
 	if (*failed == 0)
 		daemon_backend_result(d, NULL);
 	return 0;
