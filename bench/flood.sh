@@ -14,8 +14,8 @@
 #             the 131,070 host addresses of 198.18.0.0/15, then 1,868,930
 #             distinct /64s of 2001:db8:8000::/33 (ipv6_prefix = 64: one
 #             source each).  Inside the flood a real bot (TCP connects,
-#             about 60/s, from the LAN namespace) and two office hosts (a
-#             few connections, IPv4 and IPv6).
+#             100/s, from the LAN namespace: bench/connect-loop) and two
+#             office hosts (four connections each, IPv4 and IPv6).
 #   accounts  an nflogmon with the policy service alone (backend none),
 #             accounts.max_accounts = MAX_ACCOUNTS and the default account
 #             rules: bench/policy-logins sends 100,000 distinct logins
@@ -38,6 +38,7 @@ case $BUILD in /*) ;; *) BUILD=$BENCH_TOP/$BUILD ;; esac
 NFLOGMON=${NFLOGMON:-$BUILD/nflogmon}
 SYNFLOOD=$BUILD/bench/synflood
 LOGINS_BIN=$BUILD/bench/policy-logins
+CONNECT=$BUILD/bench/connect-loop
 ENGINE_MEM=$BUILD/bench/engine-mem
 MAX_SOURCES=${BENCH_FLOOD_MAX_SOURCES:-100000}
 SOURCES=${BENCH_FLOOD_SOURCES:-2000000}
@@ -57,7 +58,7 @@ DST6=2001:db8:ff::99
 
 . "$BENCH_TOP/tests/e2e/lib.sh"
 
-for b in "$SYNFLOOD" "$LOGINS_BIN" "$ENGINE_MEM"; do
+for b in "$SYNFLOOD" "$LOGINS_BIN" "$CONNECT" "$ENGINE_MEM"; do
 	[ -x "$b" ] || nfl_fail "missing $b (make bench builds it)"
 done
 [ "$SOURCES" -gt $V4 ] || nfl_fail "BENCH_FLOOD_SOURCES must exceed $V4"
@@ -113,12 +114,10 @@ ip netns exec "$NS_LAN" python3 "$NFL_TOOLS/client.py" --src ${HOST6_NET}10 \
     --deadline 20 > "$NFL_WORK/office6.out" &
 NFL_PIDS+=($!)
 o6pid=$!
-# The bot: tries to connect up to 200 times a second (a 5 ms pause, the
-# handshake or the gateway's reset in well under a ms), 200 tries.
-bt0=$EPOCHREALTIME
-nfl_client --src $BOT4 --dst $SRV4 --port 25 --count 200 --interval 0.005 \
-    --timeout 2 --deadline 20 > "$NFL_WORK/bot.out"
-bt1=$EPOCHREALTIME
+# The bot: 200 TCP connects at 100 a second (bench/connect-loop), the
+# handshake or, once blocked, the reset of the gateway's reject rule.
+nfl_in "$NS_LAN" "$CONNECT" $BOT4 $SRV4 25 100 200 2000 > "$NFL_WORK/bot.out" ||
+    nfl_fail "connect-loop failed"
 wait "$o4pid" "$o6pid"
 wait "$fpid" || nfl_fail "synflood flood6 failed: $(cat "$NFL_WORK/flood6.out")"
 t1=$EPOCHREALTIME
@@ -132,12 +131,9 @@ read -r tracked evicted max < <(echo "$j" |
     jq -r '.sources | "\(.tracked) \(.evicted) \(.max)"')
 read -r got lost < <(echo "$j" | jq -r '[.capture.groups[] |
     select(.group == 1)][0] | "\(.packets) \(.dropped)"')
-ok=$(grep -c '^ok ' "$NFL_WORK/bot.out")
-tries=$(grep -vc '^summary' "$NFL_WORK/bot.out")
-# The bot's rate: one SYN a try (a blocked try meets the reset of the
-# gateway's reject rule at once).
-brate=$(awk -v a="$bt0" -v b="$bt1" -v n="$tries" \
-    'BEGIN { printf "%.0f", n / (b - a) }')
+read -r _ ok _ refused _ timedout _ _ _ _ _ brate < "$NFL_WORK/bot.out"
+tries=$((ok + refused + timedout))
+brate=${brate%.*}
 o4=$(grep -c '^ok ' "$NFL_WORK/office4.out")
 o6=$(grep -c '^ok ' "$NFL_WORK/office6.out")
 bot_set=no
