@@ -29,7 +29,7 @@
 # and at most 3/4 of them holding a login, 48 B each with malloc's
 # overhead).  Goal: peak resident (VmHWM) <= 1.5 x that + 32 MiB, the
 # 32 MiB for what does not grow with the flood (code, libraries, SQLite's
-# cache, buffers), measured at about 10 MiB at start here.  An unbounded
+# cache, buffers), measured at about 12 MiB at start here.  An unbounded
 # table would hold 2,000,000 sources: 460 MiB at 240 B each.
 set -u
 BENCH_TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +49,7 @@ LOGINS=${BENCH_FLOOD_LOGINS:-100000}
 LOGIN_RATE=${BENCH_FLOOD_LOGIN_RATE:-20000}	# requests/s offered
 BURST=20				# detect.burst's default, per minute
 RCPT=500				# accounts.recipients' default, per hour
-NAMES_BYTES=$(((1 << 18) * 32 + (1 << 18) / 4 * 3 * 48))
+NAMES_BYTES=$(((1 << 18) * 32 + 3 * (1 << 16) * 48))	# names.c, above
 # The SYNs' destinations: addresses of the internet link that nobody
 # holds, with permanent neighbour entries in the gateway (bench/live.sh):
 # the gateway forwards and logs each SYN, the internet namespace drops it.
@@ -101,7 +101,7 @@ f4=$(nfl_in "$NS_LAN" "$SYNFLOOD" flood $DST4 25 "$RATE" $V4 30) ||
 ip netns exec "$NS_LAN" "$SYNFLOOD" flood6 $DST6 25 "$RATE" \
     $((SOURCES - V4)) 30 > "$NFL_WORK/flood6.out" 2>&1 &
 fpid=$!
-NFL_PIDS+=($fpid)
+NFL_PIDS+=("$fpid")
 sleep 0.5
 # The office hosts: four connections each, 1.5 s apart, IPv4 and IPv6.
 ip netns exec "$NS_LAN" python3 "$NFL_TOOLS/client.py" --src $OFFICE4 \
@@ -175,6 +175,7 @@ SOCK=$NFL_WORK/policy.sock
 nfl_conf_alone "$NFL_WORK/accounts.conf" <<CONF
 [accounts]
 max_accounts = $MAX_ACCOUNTS
+recipients = $RCPT/1h
 [mta]
 policy_listen = unix:$SOCK
 policy_group = 0
@@ -184,7 +185,7 @@ rm -f "$NFL_WORK"/state*
 ip netns exec "$NS_GW" "$NFLOGMON" run -f -c "$NFL_CONF" \
     >> "$NFL_WORK/daemon.log" 2>&1 &
 NFL_DAEMON_PID=$!
-NFL_PIDS+=($NFL_DAEMON_PID)
+NFL_PIDS+=("$NFL_DAEMON_PID")
 sock_up() {
 	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' \
 	    "$1" 2>/dev/null
@@ -196,7 +197,7 @@ echo "flood: $LOGINS logins at $LOGIN_RATE/s, max_accounts $MAX_ACCOUNTS; daemon
 
 "$LOGINS_BIN" "$SOCK" 8 "$LOGINS" "$LOGIN_RATE" 30 > "$NFL_WORK/logins.out" &
 fpid=$!
-NFL_PIDS+=($fpid)
+NFL_PIDS+=("$fpid")
 sleep 0.3
 timeout 30 python3 "$NFL_TOOLS/policy_client.py" "$SOCK" \
     --login jane@example.org --clients 192.0.2.10 --count 5 \
