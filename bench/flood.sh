@@ -93,7 +93,6 @@ nfl_iptables_load
 rss0=$(vm VmRSS)
 echo "flood: $SOURCES sources at $RATE SYN/s, max_sources $MAX_SOURCES; daemon VmRSS $rss0 kB at start" >&2
 
-t0=$EPOCHREALTIME
 f4=$(nfl_in "$NS_LAN" "$SYNFLOOD" flood $DST4 25 "$RATE" $V4 30) ||
     nfl_fail "synflood flood failed"
 # (Background processes started here, not through a function, so $! is
@@ -120,11 +119,10 @@ nfl_in "$NS_LAN" "$CONNECT" $BOT4 $SRV4 25 100 200 2000 > "$NFL_WORK/bot.out" ||
     nfl_fail "connect-loop failed"
 wait "$o4pid" "$o6pid"
 wait "$fpid" || nfl_fail "synflood flood6 failed: $(cat "$NFL_WORK/flood6.out")"
-t1=$EPOCHREALTIME
 sleep 0.5
 nfl_daemon_alive || nfl_fail "the daemon died in the flood"
-read -r _ s4 _ _ <<< "$f4"
-read -r _ s6 _ _ < "$NFL_WORK/flood6.out"
+read -r _ s4 _ sec4 <<< "$f4"
+read -r _ s6 _ sec6 < "$NFL_WORK/flood6.out"
 j=$(nfl_status_json) || nfl_fail "no status"
 hwm=$(vm VmHWM)
 read -r tracked evicted max < <(echo "$j" |
@@ -147,15 +145,15 @@ flood_blocked=$((flood_blocked + $(nfl_set_entries "$SET6" |
     grep -Ec '^2001:db8:[89a-f][0-9a-f]{3}:' || true)))
 nfl_daemon_stop
 sent=$((s4 + s6))
-secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+secs=$(awk -v a="$sec4" -v b="$sec6" 'BEGIN { printf "%.1f", a + b }')
 bound=$(bound_kib "$MAX_SOURCES" 0)
 echo "  sent $s4 IPv4 + $s6 IPv6 SYNs in $secs s; received $got, lost $lost" >&2
 echo "  sources: tracked $tracked of max $max, evicted $evicted; VmHWM $hwm kB (bound $bound kB)" >&2
 echo "  bot: $ok of $tries connections through at ~$brate/s, in the set: $bot_set; office: $o4/4 IPv4, $o6/4 IPv6 through; flood sources blocked: $flood_blocked" >&2
 
 label="flood $(short "$SOURCES") sources"
-echo "$label, offered SYN/s|$(awk -v n="$sent" -v s="$secs" \
-    'BEGIN { printf "%.0f", n / s }')|-|-|(information: $sent in $secs s, received $got, lost $lost)"
+echo "$label, offered SYN/s|$(awk -v n="$sent" -v a="$sec4" -v b="$sec6" \
+    'BEGIN { printf "%.0f", n / (a + b) }')|-|-|(information: $sent in $secs s, received $got, lost $lost)"
 ok_mem=$(awk -v h="$hwm" -v b="$bound" 'BEGIN { print (h <= b) }')
 echo "$label, peak RSS MiB|$(mib "$hwm")|$(mib "$bound")|$(awk -v h="$hwm" \
     -v b="$bound" 'BEGIN { printf "%.2f", h / b }')|<= 1.5x table + 32 MiB: $(verdict "$ok_mem")"
