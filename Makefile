@@ -113,7 +113,8 @@ fuzz: $(FUZZ_BINS)
 BENCH_BINS := $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline \
 	      $(BUILD)/bench/engine-mem $(BUILD)/bench/synflood \
 	      $(BUILD)/bench/nflog-baseline $(BUILD)/bench/policy-load \
-	      $(BUILD)/bench/policy-responder
+	      $(BUILD)/bench/policy-responder $(BUILD)/bench/policy-logins \
+	      $(BUILD)/bench/connect-loop
 
 $(BUILD)/bench/mkflood $(BUILD)/bench/pcap-baseline: $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -123,8 +124,9 @@ $(BUILD)/bench/engine-mem: bench/engine-mem.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
 
-$(BUILD)/bench/policy-load $(BUILD)/bench/policy-responder: $(BUILD)/bench/%: \
-    bench/%.c
+$(BUILD)/bench/policy-load $(BUILD)/bench/policy-responder \
+    $(BUILD)/bench/policy-logins $(BUILD)/bench/connect-loop: \
+    $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $<
 

@@ -27,6 +27,11 @@
 #   policy + capture (root) the policy service (50 conns) while NFLOG
 #                   capture runs at 100k SYN/s, against the do-nothing
 #                   responder under the same flood (bench/policy-capture.sh)
+#   floods          (root) 2,000,000 spoofed single-SYN sources (IPv4 and
+#                   IPv6 /64s) against max_sources 100,000, and 100,000
+#                   logins against max_accounts 10,000: peak memory within
+#                   its bound, evictions, the bot and the hijacked account
+#                   blocked, the office not (bench/flood.sh)
 # bench/live.sh measures the live rows, bench/list.sh the listing rows,
 # bench/store.sh the store's;
 # bench/README.md explains them all.
@@ -57,8 +62,33 @@ rate_of() {	# file command...: packets per second of one run
 }
 
 verdict() { [ "$1" = 1 ] && echo "met" || echo "NOT MET"; }
-row() {	# figure nflogmon baseline ratio goal
-	printf '%-34s %14s %14s %8s  %s\n' "$@"
+row() {	# figure nflogmon baseline ratio goal: one line for table_print
+	local IFS='|'
+	printf '%s\n' "$*"
+}
+# Lines "figure|nflogmon|baseline|ratio|goal" on stdin as a table, each
+# column as wide as its longest entry (the figures at least 14, the ratio
+# 8), so a long label never pushes its row out of line.
+table_print() {
+	awk -F'|' 'NF == 0 { next }
+	{
+		line[++nl] = $0
+		for (i = 1; i <= 4; i++)
+			if (length($i) > w[i]) w[i] = length($i)
+	}
+	END {
+		if (w[2] < 14) w[2] = 14
+		if (w[3] < 14) w[3] = 14
+		if (w[4] < 8) w[4] = 8
+		fmt = "%-" w[1] "s %" w[2] "s %" w[3] "s %" w[4] "s  %s\n"
+		for (n = 1; n <= nl; n++) {
+			k = split(line[n], f, "|")
+			goal = f[5]
+			for (i = 6; i <= k; i++)
+				goal = goal "|" f[i]
+			printf fmt, f[1], f[2], f[3], f[4], goal
+		}
+	}'
 }
 
 results=()
@@ -126,6 +156,9 @@ if [ "$(id -u)" -eq 0 ]; then
 	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD bench/fleet.sh)
 	echo "policy + capture rows (100k SYN/s, about 20 s)..." >&2
 	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/policy-capture.sh)
+	echo "flood rows (2,000,000 sources, 100,000 logins, about 40 s)..." >&2
+	mapfile -t -O "${#live[@]}" live < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/flood.sh)
+	wait $! || live_rc=$?
 	echo "store rows (1,000,000 blocks on /var/tmp, a few minutes)..." >&2
 	mapfile -t store < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/store.sh)
 	wait $! || live_rc=$?
@@ -136,14 +169,13 @@ echo "policy service rows..." >&2
 mapfile -t policy < <(BUILD=$BUILD NFLOGMON=$NFLOGMON bench/policy.sh)
 
 echo
-row "figure" "nflogmon" "baseline" "ratio" "goal"
-printf '%s\n' "${results[@]}"
-row "engine entry, bytes/source" "$entry" "-" "-" "<= 256: $(verdict "$ok_entry")"
-row "resident growth, bytes/source" "$rss" "-" "-" "<= 256: $(verdict "$ok_rss")"
-for l in "${live[@]}" "${policy[@]}"; do
-	IFS='|' read -r -a f <<< "$l"
-	row "${f[@]}"
-done
+{
+	row "figure" "nflogmon" "baseline" "ratio" "goal"
+	printf '%s\n' "${results[@]}"
+	row "engine entry, bytes/source" "$entry" "-" "-" "<= 256: $(verdict "$ok_entry")"
+	row "resident growth, bytes/source" "$rss" "-" "-" "<= 256: $(verdict "$ok_rss")"
+	printf '%s\n' "${live[@]}" "${policy[@]}"
+} | table_print
 echo "(rates: best of 3 whole-process runs, wall clock; the baseline is"
 echo " bench/pcap-baseline, a bare pcap_next_ex parse-and-count loop)"
 if [ "$(id -u)" -ne 0 ]; then
