@@ -358,7 +358,7 @@ engine_class(const struct conf *c, const struct key *k)
 size_t
 engine_bytes_per_source(const struct engine *e)
 {
-	return e->t[TABLE_SOURCES].src.stride;
+	return e->t[TABLE_SOURCES].src.stride + sizeof(struct lru_link);
 }
 
 struct engine *
@@ -824,6 +824,7 @@ engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
 	uint64_t h[ENGINE_BATCH];
 	uint32_t ent[ENGINE_BATCH];
 	const struct source *s;
+	const struct lru_link *l;
 	struct etable *t = n > 0 ? engine_table(e, &ev[0].key) : NULL;
 	size_t i, nv = 0;
 
@@ -849,8 +850,10 @@ engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		ent[i] = t->src.buckets[h[i] & t->src.mask];
-		if (ent[i] != 0)
+		if (ent[i] != 0) {
 			ENGINE_PREFETCH_ENTRY(&t->src, ent[i]);
+			__builtin_prefetch(&t->src.lru[ent[i] - 1], 1);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		if (ent[i] == 0)
@@ -861,12 +864,11 @@ engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
 				ENGINE_PREFETCH_ENTRY(&t->src, s->hnext);
 			continue;
 		}
-		if (s->lru_prev != 0)
-			__builtin_prefetch(&sources_at(&t->src,
-			    s->lru_prev - 1)->lru_next, 1);
-		if (s->lru_next != 0)
-			__builtin_prefetch(&sources_at(&t->src,
-			    s->lru_next - 1)->lru_prev, 1);
+		l = &t->src.lru[ent[i] - 1];
+		if (l->prev != 0)
+			__builtin_prefetch(&t->src.lru[l->prev - 1], 1);
+		if (l->next != 0)
+			__builtin_prefetch(&t->src.lru[l->next - 1], 1);
 	}
 	for (i = 0; i < n; i++)
 		if (engine_feed_hashed(e, t, &ev[i], h[i], &v[nv]))
@@ -1135,7 +1137,7 @@ engine_move(struct etable *t, struct sources *nt, struct client_ent *nc,
 		if (engine_move_one(t, nt, nc, nk, s, &evicted) == NULL)
 			t->evicted++;
 	}
-	for (i = ot->lru_tail; i != 0; i = s->lru_prev) {
+	for (i = ot->lru_tail; i != 0; i = ot->lru[i - 1].prev) {
 		s = sources_at(ot, i - 1);
 		if (engine_move_one(t, nt, nc, nk, s, &evicted) == NULL ||
 		    evicted)
@@ -1260,7 +1262,8 @@ engine_export(const struct engine *e, int64_t now_us,
 
 	/* The LRU list holds exactly the sources not under judgement. */
 	for (tab = 0; tab < TABLE_N; tab++)
-	for (t = &e->t[tab], i = t->src.lru_tail; i != 0; i = s->lru_prev) {
+	for (t = &e->t[tab], i = t->src.lru_tail; i != 0;
+	    i = t->src.lru[i - 1].prev) {
 		s = sources_at(&t->src, i - 1);
 		ru = engine_rules(t, s);
 		if (s->connections == 0 || !engine_live(t, s, ru, now_us))

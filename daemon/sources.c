@@ -39,11 +39,18 @@ sources_init(struct sources *t, uint32_t cap, int nslots,
 	while (nb < cap && nb < (1U << 31))
 		nb <<= 1;
 	t->stride = sources_stride(nslots);
+	t->shift = __builtin_ctzll(t->stride);
+	/* Newton's iteration doubles the correct low bits of the inverse of
+	 * an odd number each step: 3 bits (odd * odd = 1 mod 8) to 96. */
+	t->inv = t->stride >> t->shift;
+	for (int k = 0; k < 5; k++)
+		t->inv *= 2 - (t->stride >> t->shift) * t->inv;
 	t->nslots = nslots;
 	t->cap = cap;
 	t->mask = nb - 1;
 	memcpy(t->hashkey, hashkey, HASH_KEYLEN);
 	if ((t->mem = calloc(cap, t->stride)) == NULL ||
+	    (t->lru = calloc(cap, sizeof(*t->lru))) == NULL ||
 	    (t->buckets = calloc(nb, sizeof(*t->buckets))) == NULL) {
 		sources_fini(t);
 		return -1;
@@ -58,8 +65,10 @@ void
 sources_fini(struct sources *t)
 {
 	free(t->mem);
+	free(t->lru);
 	free(t->buckets);
 	t->mem = NULL;
+	t->lru = NULL;
 	t->buckets = NULL;
 }
 
@@ -67,12 +76,6 @@ uint64_t
 sources_hash(const struct sources *t, const struct key *k)
 {
 	return hash_key(t->hashkey, k);
-}
-
-static uint32_t
-sources_index(const struct sources *t, const struct source *s)
-{
-	return (uint32_t)(((const uint8_t *)s - t->mem) / t->stride);
 }
 
 struct source *
@@ -90,41 +93,57 @@ sources_lookup(const struct sources *t, const struct key *k, uint64_t hash)
 	return NULL;
 }
 
-void
-sources_lru_unlink(struct sources *t, struct source *s)
+static void
+lru_unlink(struct sources *t, uint32_t i)
 {
-	if (s->lru_prev != 0)
-		sources_at(t, s->lru_prev - 1)->lru_next = s->lru_next;
+	struct lru_link *l = &t->lru[i - 1];
+
+	if (l->prev != 0)
+		t->lru[l->prev - 1].next = l->next;
 	else
-		t->lru_head = s->lru_next;
-	if (s->lru_next != 0)
-		sources_at(t, s->lru_next - 1)->lru_prev = s->lru_prev;
+		t->lru_head = l->next;
+	if (l->next != 0)
+		t->lru[l->next - 1].prev = l->prev;
 	else
-		t->lru_tail = s->lru_prev;
-	s->lru_prev = s->lru_next = 0;
+		t->lru_tail = l->prev;
+	l->prev = l->next = 0;
 }
 
-void
-sources_lru_link(struct sources *t, struct source *s)
+static void
+lru_link(struct sources *t, uint32_t i)
 {
-	uint32_t i = sources_index(t, s) + 1;
+	struct lru_link *l = &t->lru[i - 1];
 
-	s->lru_prev = 0;
-	s->lru_next = t->lru_head;
+	l->prev = 0;
+	l->next = t->lru_head;
 	if (t->lru_head != 0)
-		sources_at(t, t->lru_head - 1)->lru_prev = i;
+		t->lru[t->lru_head - 1].prev = i;
 	else
 		t->lru_tail = i;
 	t->lru_head = i;
 }
 
 void
+sources_lru_unlink(struct sources *t, struct source *s)
+{
+	lru_unlink(t, sources_index(t, s) + 1);
+}
+
+void
+sources_lru_link(struct sources *t, struct source *s)
+{
+	lru_link(t, sources_index(t, s) + 1);
+}
+
+void
 sources_touch(struct sources *t, struct source *s)
 {
-	if (s->judged || t->lru_head == sources_index(t, s) + 1)
+	uint32_t i = sources_index(t, s) + 1;
+
+	if (s->judged || t->lru_head == i)
 		return;
-	sources_lru_unlink(t, s);
-	sources_lru_link(t, s);
+	lru_unlink(t, i);
+	lru_link(t, i);
 }
 
 /* Removes s from its hash chain (and the LRU list); s must be in use. */
@@ -157,7 +176,7 @@ sources_victim(const struct sources *t)
 	uint32_t i, n;
 
 	for (i = t->lru_tail, n = 0; i != 0 && n < SOURCES_VICTIM_SCAN;
-	    i = s->lru_prev, n++) {
+	    i = t->lru[i - 1].prev, n++) {
 		s = sources_at(t, i - 1);
 		if (best == NULL || s->connections < best->connections)
 			best = s;
