@@ -696,7 +696,7 @@ engine_count(struct engine *e, struct etable *t, struct source *s,
 		if (def->counts == RULE_DISTINCT) {
 			/* kept while off too: the destinations figure */
 			n = fanout_add_tick(s->fanout, t->src.nslots, dh,
-			    (uint16_t)(uint64_t)span_index(&rt->span,
+			    (uint8_t)(uint64_t)span_index(&rt->span,
 			    ru->distinct_tick_us, t_us));
 		} else if (!rt->rate.off) {
 			idx = span_index(&rt->span, rt->bucket_us, t_us);

@@ -81,14 +81,15 @@ void		window_load(struct window *, int64_t bucket_us,
 
 /*
  * Distinct destinations in the last W: nslots slots, stored as two arrays in
- * one area (uint32_t hash[nslots], then uint16_t tick[nslots]).  A slot
+ * one area (uint32_t hash[nslots], then uint8_t tick[nslots]).  A slot
  * holds the keyed 32-bit hash of a destination address (never 0; 0 marks a
- * free slot) and the tick (t / tick_us modulo 2^16, tick_us = W / 64) at
+ * free slot) and the tick (t / tick_us modulo 2^8, tick_us = W / 64) at
  * which that destination was last seen.  A slot whose age is 64 ticks or
  * more has left the window and is freed on the next event.  Ages are
- * computed modulo 2^16, which is exact because the caller clears the whole
+ * computed modulo 2^8, which is exact because the caller clears the whole
  * area when the source has been silent for W or more, so no live slot is
- * ever older than 128 ticks.  When every slot is live and a new destination
+ * ever older than 129 ticks, and reads the slots only at most W after the
+ * source's last event (engine_count_at) or at it (engine_export).  When every slot is live and a new destination
  * comes, the oldest slot is reused: the count then stays at nslots, which
  * is more than any fanout threshold the table was sized for.
  */
@@ -100,9 +101,9 @@ int64_t		fanout_tick_us(int64_t w_us);
 void		fanout_clear(void *area, int nslots);
 uint32_t	fanout_add(void *area, int nslots, uint32_t dsthash,
 		    int64_t tick_us, int64_t now_us);
-/* The same given the tick of now_us: (now_us / tick_us) modulo 2^16. */
+/* The same given the tick of now_us: (now_us / tick_us) modulo 2^8. */
 uint32_t	fanout_add_tick(void *area, int nslots, uint32_t dsthash,
-		    uint16_t now);
+		    uint8_t now);
 uint32_t	fanout_count(const void *area, int nslots, int64_t tick_us,
 		    int64_t now_us);
 /* The live slots at now_us as (hash, age in ticks); returns how many
@@ -162,6 +163,7 @@ struct lru_link {
 
 struct sources {
 	uint8_t		*mem;		/* cap entries of stride bytes */
+	void		*alloc;		/* mem, before its alignment to 64 */
 	struct lru_link	*lru;		/* cap links, entry i's at i */
 	size_t		 stride;
 	uint64_t	 inv;		/* sources_index without a division */
