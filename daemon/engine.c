@@ -61,6 +61,8 @@
 #define RECENT_DSTS		8
 /* Judged entries looked at per insertion into a table all judged. */
 #define REAP_SCAN		64
+/* Destination hashes remembered (a power of two). */
+#define DSTMEMO			256
 
 /*
  * The quotient t_us / div of the last time divided and the span of times
@@ -137,9 +139,21 @@ struct etable {
 	int		 nclients;
 };
 
+/*
+ * A destination and its hash (engine_dsthash), family 0 when empty: the
+ * sources of a table send to few destinations (their mail exchangers), so
+ * nearly every event finds its destination's hash here, slotted by its
+ * last bytes, instead of computing a SipHash.  A miss costs a compare.
+ */
+struct dstmemo {
+	struct addr	 a;
+	uint32_t	 h;
+};
+
 struct engine {
 	const struct conf *conf;
 	uint8_t		 hashkey[HASH_KEYLEN];
+	struct dstmemo	 dstmemo[DSTMEMO];
 	struct etable	 t[TABLE_N];
 	struct policy	 pol;
 	struct recent	 recent[RECENT_LEN];
@@ -358,7 +372,7 @@ engine_class(const struct conf *c, const struct key *k)
 size_t
 engine_bytes_per_source(const struct engine *e)
 {
-	return e->t[TABLE_SOURCES].src.stride;
+	return e->t[TABLE_SOURCES].src.stride + sizeof(struct lru_link);
 }
 
 struct engine *
@@ -447,14 +461,21 @@ engine_afresh(struct etable *t, struct source *s)
 /* ------------------------------------------------------------- feed */
 
 static uint32_t
-engine_dsthash(const struct engine *e, const struct addr *a)
+engine_dsthash(struct engine *e, const struct addr *a)
 {
 	uint8_t buf[17];
 	size_t len = a->family == AF_INET ? 4 : 16;
+	struct dstmemo *m = &e->dstmemo[(a->b[len - 1] ^
+	    (unsigned)a->b[len - 2] << 4) % DSTMEMO];
 
+	if (a->family != 0 && m->a.family == a->family &&
+	    memcmp(m->a.b, a->b, len) == 0)
+		return m->h;
 	buf[0] = a->family;
 	memcpy(buf + 1, a->b, len);
-	return (uint32_t)hash_siphash(e->hashkey, buf, len + 1);
+	m->a = *a;
+	m->h = (uint32_t)hash_siphash(e->hashkey, buf, len + 1);
+	return m->h;
 }
 
 static void
@@ -675,7 +696,7 @@ engine_count(struct engine *e, struct etable *t, struct source *s,
 		if (def->counts == RULE_DISTINCT) {
 			/* kept while off too: the destinations figure */
 			n = fanout_add_tick(s->fanout, t->src.nslots, dh,
-			    (uint16_t)(uint64_t)span_index(&rt->span,
+			    (uint8_t)(uint64_t)span_index(&rt->span,
 			    ru->distinct_tick_us, t_us));
 		} else if (!rt->rate.off) {
 			idx = span_index(&rt->span, rt->bucket_us, t_us);
@@ -824,6 +845,7 @@ engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
 	uint64_t h[ENGINE_BATCH];
 	uint32_t ent[ENGINE_BATCH];
 	const struct source *s;
+	const struct lru_link *l;
 	struct etable *t = n > 0 ? engine_table(e, &ev[0].key) : NULL;
 	size_t i, nv = 0;
 
@@ -849,8 +871,10 @@ engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		ent[i] = t->src.buckets[h[i] & t->src.mask];
-		if (ent[i] != 0)
+		if (ent[i] != 0) {
 			ENGINE_PREFETCH_ENTRY(&t->src, ent[i]);
+			__builtin_prefetch(&t->src.lru[ent[i] - 1], 1);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		if (ent[i] == 0)
@@ -861,12 +885,11 @@ engine_feed_batch(struct engine *e, const struct event *ev, size_t n,
 				ENGINE_PREFETCH_ENTRY(&t->src, s->hnext);
 			continue;
 		}
-		if (s->lru_prev != 0)
-			__builtin_prefetch(&sources_at(&t->src,
-			    s->lru_prev - 1)->lru_next, 1);
-		if (s->lru_next != 0)
-			__builtin_prefetch(&sources_at(&t->src,
-			    s->lru_next - 1)->lru_prev, 1);
+		l = &t->src.lru[ent[i] - 1];
+		if (l->prev != 0)
+			__builtin_prefetch(&t->src.lru[l->prev - 1], 1);
+		if (l->next != 0)
+			__builtin_prefetch(&t->src.lru[l->next - 1], 1);
 	}
 	for (i = 0; i < n; i++)
 		if (engine_feed_hashed(e, t, &ev[i], h[i], &v[nv]))
@@ -1135,7 +1158,7 @@ engine_move(struct etable *t, struct sources *nt, struct client_ent *nc,
 		if (engine_move_one(t, nt, nc, nk, s, &evicted) == NULL)
 			t->evicted++;
 	}
-	for (i = ot->lru_tail; i != 0; i = s->lru_prev) {
+	for (i = ot->lru_tail; i != 0; i = ot->lru[i - 1].prev) {
 		s = sources_at(ot, i - 1);
 		if (engine_move_one(t, nt, nc, nk, s, &evicted) == NULL ||
 		    evicted)
@@ -1260,7 +1283,8 @@ engine_export(const struct engine *e, int64_t now_us,
 
 	/* The LRU list holds exactly the sources not under judgement. */
 	for (tab = 0; tab < TABLE_N; tab++)
-	for (t = &e->t[tab], i = t->src.lru_tail; i != 0; i = s->lru_prev) {
+	for (t = &e->t[tab], i = t->src.lru_tail; i != 0;
+	    i = t->src.lru[i - 1].prev) {
 		s = sources_at(&t->src, i - 1);
 		ru = engine_rules(t, s);
 		if (s->connections == 0 || !engine_live(t, s, ru, now_us))

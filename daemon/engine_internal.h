@@ -81,14 +81,15 @@ void		window_load(struct window *, int64_t bucket_us,
 
 /*
  * Distinct destinations in the last W: nslots slots, stored as two arrays in
- * one area (uint32_t hash[nslots], then uint16_t tick[nslots]).  A slot
+ * one area (uint32_t hash[nslots], then uint8_t tick[nslots]).  A slot
  * holds the keyed 32-bit hash of a destination address (never 0; 0 marks a
- * free slot) and the tick (t / tick_us modulo 2^16, tick_us = W / 64) at
+ * free slot) and the tick (t / tick_us modulo 2^8, tick_us = W / 64) at
  * which that destination was last seen.  A slot whose age is 64 ticks or
  * more has left the window and is freed on the next event.  Ages are
- * computed modulo 2^16, which is exact because the caller clears the whole
+ * computed modulo 2^8, which is exact because the caller clears the whole
  * area when the source has been silent for W or more, so no live slot is
- * ever older than 128 ticks.  When every slot is live and a new destination
+ * ever older than 129 ticks, and reads the slots only at most W after the
+ * source's last event (engine_count_at) or at it (engine_export).  When every slot is live and a new destination
  * comes, the oldest slot is reused: the count then stays at nslots, which
  * is more than any fanout threshold the table was sized for.
  */
@@ -100,9 +101,9 @@ int64_t		fanout_tick_us(int64_t w_us);
 void		fanout_clear(void *area, int nslots);
 uint32_t	fanout_add(void *area, int nslots, uint32_t dsthash,
 		    int64_t tick_us, int64_t now_us);
-/* The same given the tick of now_us: (now_us / tick_us) modulo 2^16. */
+/* The same given the tick of now_us: (now_us / tick_us) modulo 2^8. */
 uint32_t	fanout_add_tick(void *area, int nslots, uint32_t dsthash,
-		    uint16_t now);
+		    uint8_t now);
 uint32_t	fanout_count(const void *area, int nslots, int64_t tick_us,
 		    int64_t now_us);
 /* The live slots at now_us as (hash, age in ticks); returns how many
@@ -119,8 +120,9 @@ void		fanout_load(void *area, int nslots, int64_t tick_us,
 /*
  * One tracked source.  Entries live in one preallocated array of stride
  * bytes (the header below plus the fanout slots), so the fanout area is the
- * flexible tail.  Links are entry index + 1, 0 meaning none, so that a
- * calloc'd array is a valid empty table.
+ * flexible tail; its links in the LRU list live apart (struct lru_link).
+ * Links are entry index + 1, 0 meaning none, so that a calloc'd array is a
+ * valid empty table.
  *
  * Invariants: an entry is in use iff key.kind != KEY_NONE; it is in
  * exactly one hash chain; it is in the LRU list iff it is not judged;
@@ -130,8 +132,6 @@ void		fanout_load(void *area, int nslots, int64_t tick_us,
 struct source {
 	struct key	key;
 	uint32_t	hnext;		/* hash chain */
-	uint32_t	lru_prev;	/* towards the most recently seen */
-	uint32_t	lru_next;	/* towards the least recently seen */
 	uint32_t	connections;	/* counted events since afresh */
 	uint32_t	attempts;	/* events while judged */
 	int16_t		cls;		/* class index, -1 none */
@@ -148,9 +148,26 @@ struct source {
 	uint8_t		fanout[];	/* fanout area, nslots slots */
 };
 
+/*
+ * Entry i's neighbours in the LRU list, in an array of their own: every
+ * counted event relinks its source at the head, writing to the entries of
+ * its two neighbours, which are anywhere in the table.  In this array of 8
+ * bytes a source they are among 8 others a cache line, and the array of a
+ * table larger than the cache mostly stays in it, while the entries come
+ * from memory.
+ */
+struct lru_link {
+	uint32_t	prev;		/* towards the most recently seen */
+	uint32_t	next;		/* towards the least recently seen */
+};
+
 struct sources {
 	uint8_t		*mem;		/* cap entries of stride bytes */
+	void		*alloc;		/* mem, before its alignment to 64 */
+	struct lru_link	*lru;		/* cap links, entry i's at i */
 	size_t		 stride;
+	uint64_t	 inv;		/* sources_index without a division */
+	int		 shift;
 	int		 nslots;
 	uint32_t	 cap;
 	uint32_t	 used;		/* entries 0 .. used-1 are in use */
@@ -171,6 +188,19 @@ static inline struct source *
 sources_at(const struct sources *t, uint32_t i)
 {
 	return (struct source *)(void *)(t->mem + (size_t)i * t->stride);
+}
+/*
+ * The index of entry s.  Its offset is an exact multiple of the stride, so
+ * the quotient is the offset shifted by the stride's trailing zero bits
+ * times the inverse of its odd part modulo 2^64: a multiply where a
+ * division by a stride known only at run time takes tens of cycles.
+ */
+static inline uint32_t
+sources_index(const struct sources *t, const struct source *s)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)s - t->mem);
+
+	return (uint32_t)((off >> t->shift) * t->inv);
 }
 struct source	*sources_lookup(const struct sources *, const struct key *,
 		    uint64_t hash);

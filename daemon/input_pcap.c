@@ -8,6 +8,16 @@
  * Bad input is refused at open with one line "nflogmon: FILE: reason"; a
  * read error in the middle (a truncated last record) is reported the same
  * way, and read returns -1 as at the end.
+ *
+ * libpcap opens every capture (so it alone decides what a capture is), but
+ * the records of a plain pcap file (a regular file, version 2.4,
+ * microseconds, this host's byte order) are read here straight from a
+ * large buffer: libpcap copies each record out of stdio with two freads,
+ * which costs as much as the rest of replay's work per packet.  Only a
+ * record that is plainly whole and within the snapshot length is read
+ * here; at the first other (a truncated last record, an oversized one) or
+ * on a read error, libpcap takes over at that record's offset, so such
+ * records are handled and reported exactly as libpcap does.
  */
 #include <sys/stat.h>
 
@@ -17,10 +27,16 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nflogmon.h"
 
 #define REPLAY_IOBUF	(64 * 1024)	/* stdio buffer of a capture */
+#define DIRECT_BUF	(1024 * 1024)	/* the direct reader's buffer */
+#define DIRECT_MAXCAP	65535		/* larger records: libpcap's */
+#define PCAP_FILEHDR	24		/* a pcap file's header */
+#define PCAP_RECHDR	16		/* a record's header */
+#define PCAP_MAGIC_US	0xa1b2c3d4u	/* microseconds, as read natively */
 
 /*
  * One open capture.  Invariant: while !done, h and data are the file's
@@ -39,6 +55,16 @@ struct pcap_in {
 	bool			 failed;	/* a read error was reported */
 	char			*iobuf;		/* fp's stdio buffer */
 	struct input_stats	 st;
+
+	/* The direct reader (dbuf != NULL): file bytes [doff, doff + dlen)
+	 * are in dbuf, dpos of them consumed. */
+	FILE			*fp;
+	int			 fd;
+	uint8_t			*dbuf;
+	size_t			 dpos, dlen;
+	off_t			 doff;
+	uint32_t		 snaplen;	/* pcap_snapshot */
+	struct pcap_pkthdr	 dh;		/* the record h points to */
 };
 
 /* The LINK_* value of an open capture: pcap_datalink gives DLT_ values,
@@ -50,6 +76,107 @@ pcap_in_link(pcap_t *p)
 	int dlt = pcap_datalink(p);
 
 	return dlt == DLT_RAW ? LINK_RAW : dlt;
+}
+
+/*
+ * Sets up the direct reader when the capture is a plain pcap file (see
+ * the top); otherwise, or when out of memory, libpcap reads every record.
+ */
+static void
+direct_open(struct pcap_in *in)
+{
+	struct stat st;
+	uint32_t magic;
+	uint16_t ver[2];
+	uint8_t fh[PCAP_FILEHDR];
+	int fd = fileno(in->fp);
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    pread(fd, fh, sizeof(fh), 0) != (ssize_t)sizeof(fh))
+		return;
+	memcpy(&magic, fh, sizeof(magic));
+	memcpy(ver, fh + 4, sizeof(ver));
+	if (magic != PCAP_MAGIC_US || ver[0] != 2 || ver[1] != 4 ||
+	    pcap_snapshot(in->p) <= 0)
+		return;
+	if ((in->dbuf = malloc(DIRECT_BUF)) == NULL)
+		return;
+	in->fd = fd;
+	in->doff = PCAP_FILEHDR;
+	in->dpos = in->dlen = 0;
+	in->snaplen = (uint32_t)pcap_snapshot(in->p);
+}
+
+/* Hands the rest of the file to libpcap, from the record at the current
+ * position on.  0, or -1 when fp cannot be positioned there. */
+static int
+direct_stop(struct pcap_in *in)
+{
+	off_t at = in->doff + (off_t)in->dpos;
+
+	free(in->dbuf);
+	in->dbuf = NULL;
+	if (fseeko(in->fp, at, SEEK_SET) != 0) {
+		fprintf(stderr, "nflogmon: %s: %s; the records before it are "
+		    "replayed\n", in->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* At least want bytes from dpos on in dbuf unless the file ends first. */
+static void
+direct_fill(struct pcap_in *in, size_t want)
+{
+	ssize_t r;
+
+	if (in->dlen - in->dpos >= want)
+		return;
+	memmove(in->dbuf, in->dbuf + in->dpos, in->dlen - in->dpos);
+	in->doff += (off_t)in->dpos;
+	in->dlen -= in->dpos;
+	in->dpos = 0;
+	while (in->dlen < want) {
+		r = pread(in->fd, in->dbuf + in->dlen, DIRECT_BUF - in->dlen,
+		    in->doff + (off_t)in->dlen);
+		if (r <= 0)
+			break;	/* the end, or an error: libpcap's to report */
+		in->dlen += (size_t)r;
+	}
+}
+
+/*
+ * The next record through the buffer: 1 when read into h and data, 0
+ * when it is not one to read here (or at the end: libpcap then says so).
+ * The header's fields as libpcap gives them: the 32-bit time fields are
+ * signed.
+ */
+static int
+direct_next(struct pcap_in *in)
+{
+	const uint8_t *r;
+	int32_t sec, usec;
+	uint32_t caplen, len;
+
+	direct_fill(in, PCAP_RECHDR + DIRECT_MAXCAP);
+	if (in->dlen - in->dpos < PCAP_RECHDR)
+		return 0;
+	r = in->dbuf + in->dpos;
+	memcpy(&sec, r, 4);
+	memcpy(&usec, r + 4, 4);
+	memcpy(&caplen, r + 8, 4);
+	memcpy(&len, r + 12, 4);
+	if (caplen > in->snaplen || caplen > DIRECT_MAXCAP ||
+	    in->dlen - in->dpos - PCAP_RECHDR < caplen)
+		return 0;
+	in->dh.ts.tv_sec = sec;
+	in->dh.ts.tv_usec = usec;
+	in->dh.caplen = caplen;
+	in->dh.len = len;
+	in->h = &in->dh;
+	in->data = r + PCAP_RECHDR;
+	in->dpos += PCAP_RECHDR + caplen;
+	return 1;
 }
 
 /* Opens path into in; prints the one-line reason and returns -1 on error. */
@@ -107,6 +234,8 @@ pcap_in_file(struct pcap_in *in, const char *path)
 		in->iobuf = NULL;
 		return -1;
 	}
+	in->fp = fp;
+	direct_open(in);
 	return 0;
 }
 
@@ -119,6 +248,14 @@ pcap_in_next(struct pcap_in *in)
 
 	if (in->done)
 		return 0;
+	if (in->dbuf != NULL) {
+		if (direct_next(in))
+			return 0;
+		if (direct_stop(in) != 0) {
+			in->done = true;
+			return -1;
+		}
+	}
 	rc = pcap_next_ex(in->p, &in->h, &in->data);
 	if (rc == 1)
 		return 0;
@@ -193,6 +330,7 @@ pcap_in_close(struct input *i)
 
 	if (in->p != NULL)
 		pcap_close(in->p);
+	free(in->dbuf);
 	free(in->iobuf);
 	free(in);
 }

@@ -182,7 +182,7 @@ test_sources_stride(void **state)
 	assert_int_equal(sources_stride(16) % 8, 0);
 	assert_true(sources_stride(16) <= 256);
 	assert_true(sources_stride(51) >= offsetof(struct source, fanout) +
-	    51 * 6);
+	    fanout_area_size(51));
 }
 
 /*

@@ -151,7 +151,7 @@ test_fanout_count_later(void **state)
 	int64_t tick = fanout_tick_us(64 * SEC);
 
 	(void)state;
-	assert_int_equal(fanout_area_size(10), 60);
+	assert_int_equal(fanout_area_size(10), 50);
 	fanout_clear(area, 10);
 	fanout_add(area, 10, 7, tick, 0);
 	fanout_add(area, 10, 8, tick, 30 * SEC);
