@@ -126,11 +126,11 @@ $(BUILD)/bench/engine-mem: bench/engine-mem.c $(LIBOBJS)
 
 $(BUILD)/bench/policy-load $(BUILD)/bench/policy-responder \
     $(BUILD)/bench/policy-logins $(BUILD)/bench/connect-loop: \
-    $(BUILD)/bench/%: bench/%.c
+    $(BUILD)/bench/%: bench/%.c bench/bench_clock.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $<
 
-$(BUILD)/bench/synflood: bench/synflood.c
+$(BUILD)/bench/synflood: bench/synflood.c bench/bench_clock.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O2 $(LDFLAGS) -o $@ $<
 

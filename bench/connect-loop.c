@@ -26,19 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define COUNT_MAX	10000
 #define DEADLINE_NS	(30LL * 1000000000)
 
 enum result { C_OK, C_REFUSED, C_TIMEOUT, C_ERROR, C_N };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Fills ss from an IPv4 or IPv6 address; its length, 0 if none. */
 static socklen_t

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define MAX_CONNS	1024
 #define MAX_LAT		(8 * 1024 * 1024)
 
@@ -33,15 +35,6 @@ struct conn {
 	size_t		 inlen;
 	int64_t		 sent_ns;
 };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int
 cmp64(const void *a, const void *b)

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define MAX_CONNS	256
 #define MAX_COUNT	1000000UL
 #define MAX_SECONDS	60.0
@@ -33,15 +35,6 @@ struct conn {
 	char		 in[512];
 	size_t		 inlen;
 };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Sends request number i on c. */
 static void

@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define FLOOD_NET	0xc6120000U	/* 198.18.0.0/15 */
 #define FLOOD_HOSTS	131070U		/* .0.1 .. .1.255.254 */
 #define BOT_NET		0xc6336400U	/* 198.51.100.0/24 */
@@ -65,13 +67,16 @@ static uint32_t	dst_addr;		/* network order */
 static struct in6_addr dst6;
 static uint16_t	dst_port;
 
-static int64_t
-mono_ns(void)
+/* The TCP header of a SYN from sport to the flood's port; check 0. */
+static void
+tcp_syn(struct tcphdr *t, uint16_t sport)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	t->source = htons(sport);
+	t->dest = dst_port;
+	t->seq = htonl(1);
+	t->doff = 5;
+	t->syn = 1;
+	t->window = htons(65535);
 }
 
 static uint16_t
@@ -98,12 +103,7 @@ syn_fill(struct syn *p, uint32_t src, uint16_t sport)
 	p->ip.protocol = IPPROTO_TCP;
 	p->ip.saddr = htonl(src);
 	p->ip.daddr = dst_addr;		/* the kernel fills id and check */
-	p->tcp.source = htons(sport);
-	p->tcp.dest = dst_port;
-	p->tcp.seq = htonl(1);
-	p->tcp.doff = 5;
-	p->tcp.syn = 1;
-	p->tcp.window = htons(65535);
+	tcp_syn(&p->tcp, sport);
 	/* The pseudo-header, then the header (check still 0). */
 	sum += (src >> 16) + (src & 0xffff);
 	sum += (ntohl(dst_addr) >> 16) + (ntohl(dst_addr) & 0xffff);
@@ -136,12 +136,7 @@ syn6_fill(struct syn6 *p, uint32_t i, uint16_t sport)
 	p->ip6.ip6_src.s6_addr[7] = (uint8_t)net;
 	p->ip6.ip6_src.s6_addr[15] = 1;
 	p->ip6.ip6_dst = dst6;
-	p->tcp.source = htons(sport);
-	p->tcp.dest = dst_port;
-	p->tcp.seq = htonl(1);
-	p->tcp.doff = 5;
-	p->tcp.syn = 1;
-	p->tcp.window = htons(65535);
+	tcp_syn(&p->tcp, sport);
 	/* The pseudo-header (addresses, length, next header), then the
 	 * header (check still 0). */
 	w = (const uint16_t *)&p->ip6.ip6_src;
@@ -224,7 +219,7 @@ flood(int s, int v6, double rate, unsigned long count, double seconds)
 	static struct syn6 pkts6[BATCH];
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
-	int64_t t0 = mono_ns(), now, end;
+	int64_t t0 = now_ns(), now, end;
 	unsigned long sent = 0, due;
 	int i, n, r;
 
@@ -241,7 +236,7 @@ flood(int s, int v6, double rate, unsigned long count, double seconds)
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	while (sent < count && (now = mono_ns()) < end) {
+	while (sent < count && (now = now_ns()) < end) {
 		due = rate > 0 ? (unsigned long)((double)(now - t0) * rate /
 		    1e9) + 1 : count;
 		if (due > count)
@@ -263,7 +258,7 @@ flood(int s, int v6, double rate, unsigned long count, double seconds)
 		}
 		sent += (unsigned long)r;
 	}
-	printf("sent %lu seconds %.3f\n", sent, (double)(mono_ns() - t0) / 1e9);
+	printf("sent %lu seconds %.3f\n", sent, (double)(now_ns() - t0) / 1e9);
 }
 
 static void
@@ -279,7 +274,7 @@ bots(int s, int k, int burst, long gap_us)
 			syn_fill(&p, BOT_NET + 1 + (uint32_t)b,
 			    (uint16_t)(20000 + i));
 			if (i == burst)
-				t_ns[b] = mono_ns();
+				t_ns[b] = now_ns();
 			if (send(s, &p, sizeof(p), 0) != (ssize_t)sizeof(p)) {
 				perror("synflood: send");
 				exit(1);
