@@ -159,17 +159,15 @@ act_clients_close(void)
 static void
 clients_reason(const struct key *account, char *buf, size_t len)
 {
-	char name[KEY_STRLEN];
-	size_t i, n;
+	char name[KEY_STRLEN], hex[33];
 
 	key_format(account, name, sizeof(name));
 	if (strlen(name) < len) {
 		memcpy(buf, name, strlen(name) + 1);
 		return;
 	}
-	n = (size_t)snprintf(buf, len, "account:#");
-	for (i = 0; i < 16 && n + 2 < len; i++, n += 2)
-		snprintf(buf + n, len - n, "%02x", account->addr[i]);
+	snprintf(buf, len, "account:#%s", fmt_hex(account->addr, 16, hex,
+	    sizeof(hex)));
 }
 
 /*

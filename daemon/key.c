@@ -88,6 +88,13 @@ account_name(const char *login, size_t len, char *buf)
 
 	if (len == 0 || len > ACCOUNT_MAX)
 		return -1;
+	/* "#" and 32 hex digits is how key_format prints a hash */
+	if (len == 33 && login[0] == '#') {
+		for (i = 1; i < len && parse_hexdigit(login[i]) >= 0; i++)
+			;
+		if (i == len)
+			return -1;
+	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)login[i];
 
@@ -130,7 +137,7 @@ key_from_uid(struct key *k, uint32_t uid)
 char *
 key_format(const struct key *k, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], hex[33];
 	const char *name;
 	const char *cl = k->client ? "client:" : "";
 
@@ -158,11 +165,10 @@ key_format(const struct key *k, char *buf, size_t len)
 	case KEY_ACCOUNT:
 		if ((name = names_get(k)) != NULL)
 			snprintf(buf, len, "account:%s", name);
-		else	/* the name is gone (a flood of logins): the hash */
-			snprintf(buf, len, "account:#%02x%02x%02x%02x%02x%02x"
-			    "%02x%02x", k->addr[0], k->addr[1], k->addr[2],
-			    k->addr[3], k->addr[4], k->addr[5], k->addr[6],
-			    k->addr[7]);
+		else	/* the name is unknown: the whole hash, which
+			 * key_parse reads back to this very key */
+			snprintf(buf, len, "account:#%s", fmt_hex(k->addr, 16,
+			    hex, sizeof(hex)));
 		return buf;
 	default:
 		break;
@@ -224,6 +230,14 @@ key_parse(const char *s, int ipv6_prefix, struct key *k, char *err,
 			return -1;
 		k->client = 1;
 		return 0;
+	}
+	if (strncmp(s, "account:#", 9) == 0 && strlen(s + 9) == 32) {
+		/* an account whose name was not known (key_format): its
+		 * hash; no login has this form (account_name) */
+		memset(k, 0, sizeof(*k));
+		k->kind = KEY_ACCOUNT;
+		if (parse_hex(s + 9, k->addr, 16) == 0)
+			return 0;
 	}
 	if (strncmp(s, "account:", 8) == 0) {
 		if (key_account(k, s + 8, strlen(s + 8), true) == -1) {

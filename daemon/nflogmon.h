@@ -223,6 +223,8 @@ char   *fmt_duration(int64_t us, char *buf, size_t len);  /* "1h", "permanent" *
 char   *fmt_rate(const struct rate *, char *buf, size_t len);
 /* One hex digit's value, or -1. */
 int	parse_hexdigit(char c);
+/* in[n] as lower-case hex digits, cut to fit len; buf. */
+char	*fmt_hex(const uint8_t *in, size_t n, char *buf, size_t len);
 /* Exactly 2n hex digits (either case) into out[n]; 0 or -1. */
 int	parse_hex(const char *, uint8_t *out, size_t n);
 /* parse_prefix with the reason ("host bits set in ...") in err. */

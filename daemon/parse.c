@@ -265,6 +265,22 @@ parse_hexdigit(char c)
 	return -1;
 }
 
+char *
+fmt_hex(const uint8_t *in, size_t n, char *buf, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	if (len == 0)
+		return buf;
+	for (i = 0; i < n && 2 * i + 2 < len; i++) {
+		buf[2 * i] = digits[in[i] >> 4];
+		buf[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	buf[2 * i] = '\0';
+	return buf;
+}
+
 int
 parse_hex(const char *s, uint8_t *out, size_t n)
 {

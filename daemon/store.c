@@ -563,9 +563,8 @@ store_counters_save(struct store *s, const struct state *st)
 	if (store_begin(s) == -1)
 		return -1;
 	(void)store_counters_drop(s);
-	for (i = 0; i < sizeof(st->hashkey); i++)
-		snprintf(hex + 2 * i, 3, "%02x", st->hashkey[i]);
-	(void)store_meta_put(s, "hashkey", hex);
+	(void)store_meta_put(s, "hashkey", fmt_hex(st->hashkey,
+	    sizeof(st->hashkey), hex, sizeof(hex)));
 	for (i = 0; i < st->ncounts && !s->failed; i++)
 		if (store_count_put(s, &st->counts[i]) == -1)
 			s->failed = true;
