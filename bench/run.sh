@@ -14,7 +14,9 @@
 #                   <= 1 ms, p99 <= 5 ms)
 #   capture         (root) SYN floods at fixed and maximal rates, nflogmon
 #                   against a do-nothing libnetfilter_log consumer
-#                   (goal: >= 0.95x its messages, no loss where it has none)
+#                   (goal: >= 0.95x its messages, no loss where it has none),
+#                   and both started while a flood is under way (no loss
+#                   where it has none)
 #   rules           (root) `nflogmon rules` and the start's ruleset check
 #                   with 10,000 allowlisted addresses (bench/rules.sh)
 #   list --json     (root) 1,000,000 blocks held, the client's whole run

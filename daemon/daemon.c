@@ -385,6 +385,7 @@ run_start(struct daemon *d)
 		return -1;
 	}
 	metrics_write(d);
+	capture_start();
 	return 0;
 fail:
 	state_free(&st);

@@ -152,6 +152,9 @@ struct input	*input_nflog_open(const struct conf *, int group,
 		    enum input_kind, char *err, size_t errlen);
 /* The fds of the NFLOG sockets (for closing in children): count filled. */
 int		 capture_fds(int *fds, int max);
+/* Right before the loop runs: the groups leave their start-up batching
+ * (input_nflog.c). */
+void		 capture_start(void);
 
 /* ------------------------------------------------------- input_policy.c */
 /*

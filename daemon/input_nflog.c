@@ -38,10 +38,19 @@
  * (1 = 10 ms), so a partial batch after a rate drop never waits longer.  A
  * new threshold is applied only when it differs from the current one by a
  * factor of 2 or more (hysteresis: no netlink chatter when the rate
- * wobbles).  At start the threshold is 1.  A rate that jumps is also
- * followed between ticks, upwards, once 5 ms of it were measured
- * (capture_ramp): the first 100 ms of a flood at threshold 1 overflowed
- * the receive buffer.
+ * wobbles).  A rate that jumps is also followed between ticks, upwards,
+ * once 5 ms of it were measured (capture_ramp): the first 100 ms of a
+ * flood at threshold 1 overflowed the receive buffer.
+ *
+ * While the daemon starts, nobody reads: the group is bound early (what
+ * arrives meanwhile is queued, not lost) at the batch threshold, and
+ * capture_start, when the loop is about to run, brings it to 1 unless a
+ * backlog is already waiting.  The receive buffer's limit counts each
+ * datagram's whole size, so a message alone costs more of it than its
+ * share of a batch, and once the buffer overflows the kernel drops every
+ * message until the queue is read empty.  At 450k SYN/s, a start held up
+ * 300 ms lost 73,000 messages at threshold 1; at the batch threshold,
+ * none (measured with bench/live.sh's flood).
  *
  * A run-time threshold change is one NFULNL_MSG_CONFIG message sent on the
  * group's own socket (the kernel ties the instance to the socket's portid)
@@ -340,6 +349,10 @@ capture_adapt(struct capture_group *g, int64_t now_us, bool up_only)
 {
 	uint32_t t;
 
+	/* Too short to measure: the first tick may fall due right after
+	 * capture_start, with a slow start behind it. */
+	if (now_us - g->tick_us < CAPTURE_RAMP_US)
+		return;
 	t = capture_target(g->tick_msgs, now_us - g->tick_us);
 	if (up_only && t < g->qthresh * 2)
 		return;
@@ -369,7 +382,7 @@ capture_adapt(struct capture_group *g, int64_t now_us, bool up_only)
 static void
 capture_ramp(struct capture_group *g)
 {
-	if (g->h != NULL && g->now_us - g->tick_us >= CAPTURE_RAMP_US)
+	if (g->h != NULL)
 		capture_adapt(g, g->now_us, true);
 }
 
@@ -488,13 +501,13 @@ capture_group_open(struct capture_group *g, int group, char *err,
 	if (nflog_set_mode(g->gh, NFULNL_COPY_PACKET, CAPTURE_RANGE) == -1 ||
 	    nflog_set_flags(g->gh, NFULNL_CFG_F_SEQ) == -1 ||
 	    nflog_set_nlbufsiz(g->gh, CAPTURE_NLBUFSIZ) == -1 ||
-	    nflog_set_qthresh(g->gh, 1) == -1 ||
+	    nflog_set_qthresh(g->gh, CAPTURE_QTHRESH_MAX) == -1 ||
 	    nflog_set_timeout(g->gh, CAPTURE_TIMEOUT_10MS) == -1) {
 		snprintf(err, errlen, "cannot configure NFLOG group %d: %s",
 		    group, strerror(errno));
 		goto fail;
 	}
-	g->qthresh = 1;
+	g->qthresh = CAPTURE_QTHRESH_MAX;
 	if (setsockopt(g->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 	    sizeof(rcvbuf)) == -1) {
 		log_warn("NFLOG group %d: SO_RCVBUFFORCE %d (falling back to "
@@ -561,4 +574,40 @@ capture_fds(int *fds, int max)
 		if (groups[i]->h != NULL)
 			fds[n++] = groups[i]->fd;
 	return n;
+}
+
+/* The loop is about to run: each group idle until now goes to threshold
+ * 1 (lowest latency); one with a backlog keeps batching, and the ramp and
+ * the tick follow its rate from here.  See the top of the file. */
+void
+capture_start(void)
+{
+	struct pollfd pfd;
+	struct capture_group *g;
+	int i;
+
+	for (i = 0; i < ngroups; i++) {
+		g = groups[i];
+		if (g->h == NULL)
+			continue;
+		g->tick_us = clock_mono_us();
+		g->tick_msgs = 0;
+		pfd.fd = g->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) != 0 || g->qthresh == 1) {
+			log_debug("NFLOG group %d: a backlog at start, queue "
+			    "threshold stays %" PRIu32, g->stats->group,
+			    g->qthresh);
+			continue;
+		}
+		if (capture_set_qthresh(g, 1) == -1) {
+			log_warn("NFLOG group %d: cannot set queue threshold 1",
+			    g->stats->group);
+			continue;
+		}
+		log_debug("NFLOG group %d: queue threshold %" PRIu32 " -> 1 "
+		    "(started)", g->stats->group, g->qthresh);
+		g->cfg_prev = g->qthresh;
+		g->qthresh = 1;
+	}
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The adaptive queue threshold changes under load without losing messages.
+# The adaptive queue threshold changes under load without losing messages,
+# and leaves its start-up batching once the daemon runs.
 # A flood of SYNs from 198.18.0.0/15 (one each: nobody offends) raises the
 # rate, so the daemon (-d) raises the group's threshold; each change is one
 # config message without an ack, so no packet message is read outside the
@@ -17,6 +18,11 @@ ip netns exec "$NS_GW" "$NFLOGMON" run -f -d -c "$NFL_CONF" \
 NFL_DAEMON_PID=$!
 NFL_PIDS+=($NFL_DAEMON_PID)
 nfl_wait_until 15 nfl_daemon_ready || nfl_fail "daemon not ready within 15 s"
+# The groups are bound batched (nobody reads while the daemon starts) and
+# go to threshold 1 once it runs, nothing waiting.
+nfl_wait_until 10 grep -q 'NFLOG group 1: queue threshold 128 -> 1 (started)' \
+    "$NFL_WORK/daemon.log" ||
+    nfl_fail "group 1 never left its start-up batching: $(grep 'queue threshold' "$NFL_WORK/daemon.log")"
 
 # The flood generator of make bench (C: a rate a Python loop cannot
 # reach), built here when make bench has not.
