@@ -98,9 +98,18 @@ for sources in 1000 $SOURCES; do
 	f=$work/flood-$sources.pcap
 	echo "generating $PACKETS SYNs from $sources sources..." >&2
 	"$BUILD/bench/mkflood" "$f" "$PACKETS" "$sources" || exit 1
-	base=$(best_of 3 rate_of "$f" "$BUILD/bench/pcap-baseline" "$f") || exit 1
-	rate=$(best_of 3 rate_of "$f" "$NFLOGMON" replay -c bench/bench.conf \
-	    --json "$f") || { echo "bench: replay failed" >&2; exit 1; }
+	# The capture stays in the page cache; its writeback must not fall
+	# into one side's runs.  The two sides alternate, a run each, so a
+	# neighbour's burst costs both alike.
+	sync
+	base=0 rate=0
+	for _ in 1 2 3; do
+		r=$(rate_of "$f" "$BUILD/bench/pcap-baseline" "$f") || exit 1
+		base=$(awk -v a="$base" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
+		r=$(rate_of "$f" "$NFLOGMON" replay -c bench/bench.conf \
+		    --json "$f") || { echo "bench: replay failed" >&2; exit 1; }
+		rate=$(awk -v a="$rate" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
+	done
 	cp "$work/out" "$work/replay-$sources.json"
 	ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
 	ok=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) }')

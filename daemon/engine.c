@@ -646,8 +646,11 @@ span_index(struct span *c, int64_t div, int64_t t_us)
 /*
  * The bucket head = last_us / div of a source whose latest event is at
  * last_us <= t_us, t_us being the last time through c: the same bucket
- * as t_us, or WINDOW_BUCKETS or more behind (all window_add_idx needs to
- * know then), without a division; a division otherwise.
+ * as t_us, WINDOW_BUCKETS or more behind (all window_add_idx needs to
+ * know then), or the buckets between counted back from c's; a division
+ * only for a time before c's start (a clock gone back).  At 100,000
+ * sources nearly every source's last event is a few buckets back, and
+ * the 64-bit division per event cost replay about 3%.
  */
 static int64_t
 span_head(const struct span *c, int64_t div, int64_t last_us)
@@ -660,6 +663,16 @@ span_head(const struct span *c, int64_t div, int64_t last_us)
 	    !__builtin_mul_overflow(div, WINDOW_BUCKETS - 1, &back_us) &&
 	    last_us < c->start_us - back_us)
 		return c->idx - WINDOW_BUCKETS;
+	if (last_us >= 0 && last_us < c->start_us && c->start_us > 0) {
+		/* 1 to WINDOW_BUCKETS - 1 buckets back (the test above) */
+		int64_t k = 1, lo = c->start_us - div;
+
+		while (last_us < lo) {
+			lo -= div;
+			k++;
+		}
+		return c->idx - k;
+	}
 	return last_us / div;
 }
 
