@@ -55,6 +55,21 @@ best_of() {	# N command...: the highest of N runs' printed rate
 	echo "$best"
 }
 
+# "A B": the best of 3 runs of function A (the baseline) and of function B
+# (nflogmon), which alternate, a run each, so a neighbour's burst on this
+# shared machine costs both sides alike.  B runs last: its output stays in
+# $work/out.
+best_alternating() {
+	local a=0 b=0 r
+	for _ in 1 2 3; do
+		r=$($1) || return 1
+		a=$(awk -v a="$a" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
+		r=$($2) || return 1
+		b=$(awk -v a="$b" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
+	done
+	echo "$a $b"
+}
+
 # Both programs are timed the same way: the whole process, wall clock.
 rate_of() {	# file command...: packets per second of one run
 	local file=$1 t0=$EPOCHREALTIME; shift
@@ -93,23 +108,20 @@ table_print() {
 	}'
 }
 
+replay_base() { rate_of "$f" "$BUILD/bench/pcap-baseline" "$f"; }
+replay_nflogmon() {
+	rate_of "$f" "$NFLOGMON" replay -c bench/bench.conf --json "$f"
+}
 results=()
 for sources in 1000 $SOURCES; do
 	f=$work/flood-$sources.pcap
 	echo "generating $PACKETS SYNs from $sources sources..." >&2
 	"$BUILD/bench/mkflood" "$f" "$PACKETS" "$sources" || exit 1
 	# The capture stays in the page cache; its writeback must not fall
-	# into one side's runs.  The two sides alternate, a run each, so a
-	# neighbour's burst costs both alike.
+	# into one side's runs.
 	sync
-	base=0 rate=0
-	for _ in 1 2 3; do
-		r=$(rate_of "$f" "$BUILD/bench/pcap-baseline" "$f") || exit 1
-		base=$(awk -v a="$base" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
-		r=$(rate_of "$f" "$NFLOGMON" replay -c bench/bench.conf \
-		    --json "$f") || { echo "bench: replay failed" >&2; exit 1; }
-		rate=$(awk -v a="$rate" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
-	done
+	read -r base rate < <(best_alternating replay_base replay_nflogmon)
+	[ -n "$rate" ] || { echo "bench: replay failed" >&2; exit 1; }
 	cp "$work/out" "$work/replay-$sources.json"
 	ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
 	ok=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.5) }')
@@ -137,9 +149,13 @@ lines_of() {	# command...: lines per second of one run
 	awk -v a="$t0" -v b="$EPOCHREALTIME" -v n="$mllines" \
 	    'BEGIN { printf "%.0f\n", n / (b - a) }'
 }
-mlbase=$(LC_ALL=C best_of 3 lines_of grep -c sasl_username "$ml") || exit 1
-mlrate=$(best_of 3 lines_of "$NFLOGMON" replay -c tests/maillog/accounts.conf \
-    --json --maillog "$ml") || { echo "bench: replay --maillog failed" >&2; exit 1; }
+maillog_base() { LC_ALL=C lines_of grep -c sasl_username "$ml"; }
+maillog_nflogmon() {
+	lines_of "$NFLOGMON" replay -c tests/maillog/accounts.conf --json \
+	    --maillog "$ml"
+}
+read -r mlbase mlrate < <(best_alternating maillog_base maillog_nflogmon)
+[ -n "$mlrate" ] || { echo "bench: replay --maillog failed" >&2; exit 1; }
 mlratio=$(awk -v a="$mlrate" -v b="$mlbase" 'BEGIN { printf "%.2f", a / b }')
 ok=$(awk -v r="$mlratio" 'BEGIN { print (r >= 0.25) }')
 results+=("$(row "replay --maillog, lines/s" "$mlrate" "$mlbase" "$mlratio" \
