@@ -16,7 +16,7 @@
  * network.  The times of the lines are parsed by maillog_time, which needs
  * a reference time to guess the year of a syslog line.
  */
-#define _GNU_SOURCE	/* memmem, memrchr */
+#define _GNU_SOURCE	/* memrchr */
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
@@ -318,8 +318,10 @@ hdr_time(struct maillog_clock *c, const char *s, size_t len, struct hdr *h)
 
 	off = 0;
 	if (len >= 15 && s[0] >= 'A' && s[0] <= 'Z') {
-		if ((mp = memmem(months, 36, s, 3)) == NULL ||
-		    (mp - months) % 3 != 0 || s[3] != ' ')
+		for (mp = months; mp < months + 36; mp += 3)
+			if (memcmp(mp, s, 3) == 0)
+				break;
+		if (mp == months + 36 || s[3] != ' ')
 			return -1;
 		mon = (int)(mp - months) / 3 + 1;
 		p = s + 4;
@@ -474,10 +476,25 @@ emit_rcpts(struct emit *em, struct entry *e, unsigned long nrcpt,
 	}
 }
 
+/*
+ * needle (not empty) in [s, lim), or NULL.  Its first byte by memchr,
+ * then the rest: the needles searched in every line start with a byte
+ * rare in a mail log (',' or '>'), where glibc's memmem set up its search
+ * on every call and was a third of replay --maillog's time.
+ */
 static const char *
 find(const char *s, const char *lim, const char *needle)
 {
-	return memmem(s, (size_t)(lim - s), needle, strlen(needle));
+	size_t n = strlen(needle);
+	const char *p = s;
+
+	while ((size_t)(lim - p) >= n &&
+	    (p = memchr(p, needle[0], (size_t)(lim - p) - n + 1)) != NULL) {
+		if (memcmp(p + 1, needle + 1, n - 1) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
 }
 
 static bool
