@@ -204,21 +204,28 @@ cap_flood() {
 }
 
 # CAP="offered seconds received lost".
+# The time a process has run on a CPU, in ns (CAP_CPU: during a flood).
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null || echo 0; }
 cap_baseline() {
+	local c0
 	base_start count 1 60
+	c0=$(cpu_ns "$BASE_PID")
 	cap_flood "$1"
+	CAP_CPU=$(( $(cpu_ns "$BASE_PID") - c0 ))
 	base_stop
 	set -- $(cat "$NFL_WORK/base.out")
 	CAP="$FLOOD $2 $4"
 }
 cap_nflogmon() {
-	local st
+	local st c0
 	nfl_conf block.backend=none detect.burst=100000/1m \
 	    detect.sustained=off detect.fanout=off \
 	    capture.max_sources=262144 \
 	    daemon.state_file="$NFL_WORK/state-none"
 	live_daemon_start
+	c0=$(cpu_ns "$NFL_DAEMON_PID")
 	cap_flood "$1"
+	CAP_CPU=$(( $(cpu_ns "$NFL_DAEMON_PID") - c0 ))
 	st=$(nfl_status_json | jq -r '.capture.groups[] | select(.group == 1) |
 	    "\(.packets) \(.dropped)"')
 	nfl_daemon_stop
@@ -339,19 +346,33 @@ ok=$(awk -v t="$tmed" -v i="$imed" -v n="$tn" -v k="$BOTS" 'BEGIN {
 	print (n == k && t != "-" && i != "-" && i > 0 && t <= 2 * i) }')
 echo "block latency, nft median / ipset's|$tmed|$imed|$(ratio "$tmed" "$imed")|<= 2x: $(verdict "$ok")"
 
+# CPU ns per message received: the lower of the rounds.
+cpu_per_msg() {
+	awk -v best="$1" -v ns="$2" -v cap="$3" 'BEGIN {
+		split(cap, c, " "); v = (c[3] > 0) ? ns / c[3] : -1
+		if (v >= 0 && (best == "" || v < best + 0)) best = v
+		print best }'
+}
 for rate in $RATES; do
-	best_n="" best_b=""
+	best_n="" best_b="" cpu_n="" cpu_b=""
 	for round in $(seq "$ROUNDS"); do
 		echo "capture: rate ${rate/#0/max}, round $round..." >&2
 		cap_baseline "$rate"
 		b=$CAP
+		cpu_b=$(cpu_per_msg "$cpu_b" "$CAP_CPU" "$b")
 		cap_nflogmon "$rate"
 		n=$CAP
+		cpu_n=$(cpu_per_msg "$cpu_n" "$CAP_CPU" "$n")
 		echo "  baseline: $b; nflogmon: $n (offered seconds received lost)" >&2
 		best_b=$(cap_best "$best_b" "$b")
 		best_n=$(cap_best "$best_n" "$n")
 	done
 	cap_rows "$rate" "$best_n" "$best_b"
+	# Where the time goes (information): the consumer's CPU time over
+	# the flood per message it received.
+	[ "$rate" = 0 ] && awk -v n="$cpu_n" -v b="$cpu_b" 'BEGIN {
+		printf "capture max, consumer CPU per message, ns|%.0f|%.0f|%.1f|(information: where the time goes)\n",
+		    n, b, (b > 0) ? n / b : 0 }'
 done
 
 # Started during a flood: the fewest lost of the rounds, each side.
