@@ -376,45 +376,119 @@ act_verdict(struct daemon *d, const struct verdict *v)
 
 /* ------------------------------------------------------ restore, list */
 
-/*
- * Puts one saved or adopted block back at start (reconcile.c): kernel
- * (when asked), engine judgement, record.  No hook and no log line: the
- * start logs a count.
- */
-/* A block put back in the kernel set with the time it has left (a
- * start, a resync): 0, or -1 with err. */
-static int
-act_put_back(struct daemon *d, const struct block *b, int64_t now_wall_us,
-    char *err, size_t errlen)
-{
-	int64_t left_us = b->expires_us == DURATION_PERMANENT ?
-	    DURATION_PERMANENT : b->expires_us - now_wall_us;
+/* Blocks put back a batch at a time (backend_ops.block_many's unit). */
+#define ACT_PUT_BATCH		512
 
-	return d->backend.ops->block(&d->backend, &b->key,
-	    kernel_timeout_us(left_us),
-	    b->action == ACT_THROTTLE ? RESP_THROTTLE : RESP_BLOCK,
-	    &b->throttle_rate, err, errlen);
+/* The batch bs[0..n) into the kernel; each one's enforced follows its
+ * result, a change is stored. */
+static void
+act_put_batch(struct daemon *d, struct block **bs,
+    const struct backend_put *bp, int *rc, size_t n, const char *what,
+    size_t *restored, size_t *failed)
+{
+	const struct backend_ops *ops = d->backend.ops;
+	char berr[512], e1[512];
+	size_t j, failed0 = *failed;
+	bool was;
+
+	berr[0] = '\0';
+	if (ops->block_many != NULL)
+		(void)ops->block_many(&d->backend, bp, n, rc, berr,
+		    sizeof(berr));
+	for (j = 0; j < n; j++) {
+		if (ops->block_many == NULL &&
+		    (rc[j] = ops->block(&d->backend, bp[j].key,
+		    bp[j].timeout_us, bp[j].resp, bp[j].throttle_rate, e1,
+		    sizeof(e1))) != 0 && berr[0] == '\0')
+			snprintf(berr, sizeof(berr), "%s", e1);
+		was = bs[j]->enforced;
+		bs[j]->enforced = rc[j] == 0;
+		if (rc[j] == 0)
+			(*restored)++;
+		else
+			(*failed)++;
+		if (bs[j]->enforced != was)
+			store_block_put(d->store, bs[j], bs[j]->attempts_saved);
+	}
+	if (*failed > failed0) {
+		if (failed0 == 0)
+			log_warnx("%s: a block could not be put back in the "
+			    "kernel set: %s", what, berr);
+		daemon_backend_result(d, berr);
+	}
 }
 
+/*
+ * Puts the live blocks back in the kernel sets with the time each has
+ * left (a start after a reboot, a resync): those the backend enforces
+ * (with only_enforced, those recorded as in the kernel), in batches, so a
+ * backend with block_many (nft) puts many in one transaction.  Each
+ * block's enforced follows the result; the first failure is logged
+ * (what: whose), the counts are the caller's to report.
+ */
+static void
+act_put_back_all(struct daemon *d, bool only_enforced, const char *what,
+    size_t *restored, size_t *failed)
+{
+	struct block *bs[ACT_PUT_BATCH], *b;
+	struct backend_put bp[ACT_PUT_BATCH];
+	int rc[ACT_PUT_BATCH];
+	int64_t now = clock_wall_us(), left_us;
+	size_t i, n = blocks_count(d->blocks), k = 0;
+
+	*restored = *failed = 0;
+	if (d->backend.ops == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		b = blocks_at(d->blocks, i);
+		if (b->action == ACT_DRY_RUN || (only_enforced &&
+		    !b->enforced) || !d->backend.ops->enforces(&d->backend,
+		    &b->key))
+			continue;
+		if (b->expires_us != DURATION_PERMANENT &&
+		    b->expires_us <= now)
+			continue;	/* the expiry tick ends it */
+		left_us = b->expires_us == DURATION_PERMANENT ?
+		    DURATION_PERMANENT : b->expires_us - now;
+		bs[k] = b;
+		bp[k].key = &b->key;
+		bp[k].timeout_us = kernel_timeout_us(left_us);
+		bp[k].resp = b->action == ACT_THROTTLE ? RESP_THROTTLE :
+		    RESP_BLOCK;
+		bp[k].throttle_rate = &b->throttle_rate;
+		if (++k == ACT_PUT_BATCH) {
+			act_put_batch(d, bs, bp, rc, k, what, restored,
+			    failed);
+			k = 0;
+		}
+	}
+	if (k > 0)
+		act_put_batch(d, bs, bp, rc, k, what, restored, failed);
+	if (*failed == 0)
+		daemon_backend_result(d, NULL);
+}
+
+/* After a reboot (reconcile.c): every restored block recorded as in the
+ * kernel goes back there. */
+void
+act_restore_kernel(struct daemon *d, size_t *restored, size_t *failed)
+{
+	act_put_back_all(d, true, "state", restored, failed);
+}
+
+/*
+ * Puts one saved or adopted block back at start (reconcile.c): engine
+ * judgement and record; the kernel's part after a reboot is
+ * act_restore_kernel's, for all of them at once.  No hook and no log
+ * line: the start logs a count.
+ */
 void
 act_restore(struct daemon *d, struct block *b, uint32_t attempts,
-    bool to_kernel, int64_t wall_to_mono_us)
+    int64_t wall_to_mono_us)
 {
 	static size_t unjudged;
-	char src[KEY_STRLEN], err[256];
+	char src[KEY_STRLEN];
 
-	/* No formatting unless something is logged: a start may restore a
-	 * million of these. */
-	if (to_kernel && b->enforced && d->backend.ops != NULL) {
-		if (act_put_back(d, b, clock_wall_us(), err,
-		    sizeof(err)) == -1) {
-			log_warnx("state: cannot put %s back: %s",
-			    key_format(&b->key, src, sizeof(src)), err);
-			daemon_backend_result(d, err);
-			b->enforced = false;
-		} else
-			daemon_backend_result(d, NULL);
-	}
 	b->attempts_saved = attempts;
 	/* a fleet block is no judgement, a client is never counted
 	 * (act_start_block) */
@@ -478,11 +552,7 @@ act_resync(struct daemon *d, size_t *restored, size_t *failed, char *err,
     size_t errlen)
 {
 	const struct backend_ops *ops;
-	struct block *b;
-	char src[KEY_STRLEN], berr[256];
-	int64_t now = clock_wall_us();
-	size_t i, n;
-	bool created, was;
+	bool created;
 
 	*restored = *failed = 0;
 	if ((ops = d->backend.ops) == NULL)
@@ -503,37 +573,12 @@ act_resync(struct daemon *d, size_t *restored, size_t *failed, char *err,
 		return -1;
 	}
 	store_begin(d->store);
-	n = blocks_count(d->blocks);
-	for (i = 0; i < n; i++) {
-		b = blocks_at(d->blocks, i);
-		if (b->action == ACT_DRY_RUN ||
-		    !ops->enforces(&d->backend, &b->key))
-			continue;
-		if (b->expires_us != DURATION_PERMANENT &&
-		    b->expires_us <= now)
-			continue;	/* the expiry tick ends it */
-		was = b->enforced;
-		if (act_put_back(d, b, now, berr, sizeof(berr)) == -1) {
-			if ((*failed)++ == 0)
-				log_warnx("resync: cannot put %s back: %s",
-				    key_format(&b->key, src, sizeof(src)),
-				    berr);
-			daemon_backend_result(d, berr);
-			b->enforced = false;
-		} else {
-			(*restored)++;
-			b->enforced = true;
-		}
-		if (b->enforced != was)
-			store_block_put(d->store, b, b->attempts_saved);
-	}
+	act_put_back_all(d, false, "resync", restored, failed);
 	if (store_commit(d->store) == -1) {
 		log_warnx("state: the blocks put back were not all saved; "
 		    "they are written once the store takes writes again");
 		act_behind_all(d);
 	}
-	if (*failed == 0)
-		daemon_backend_result(d, NULL);
 	return 0;
 }
 

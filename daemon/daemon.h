@@ -529,10 +529,13 @@ void	 act_verdict(struct daemon *, const struct verdict *);
 void	 act_expire(struct daemon *, int64_t now_mono_us);	/* timer */
 void	 act_state_tick(struct daemon *, int64_t now_mono_us);	/* timer */
 void	 act_state_flush(struct daemon *);	/* at a clean stop */
-/* Reconcile's verbs: a block put back (kernel when to_kernel), and the
- * kernel's entries. */
+/* Reconcile's verbs: a block put back (the record and its judgement),
+ * after a reboot all of them into the kernel too (in batches: counts of
+ * those put back and failed), and the kernel's entries. */
 void	 act_restore(struct daemon *, struct block *, uint32_t attempts,
-	    bool to_kernel, int64_t wall_to_mono_us);
+	    int64_t wall_to_mono_us);
+void	 act_restore_kernel(struct daemon *, size_t *restored,
+	    size_t *failed);
 int	 act_list(struct daemon *, struct backend_entry **, size_t *,
 	    char *err, size_t errlen);
 /* resync.c's verbs: the backend's sets as the kernel has them (count),

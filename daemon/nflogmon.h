@@ -797,6 +797,14 @@ struct backend_count {
 
 struct backend;
 
+/* One block of backend_ops.block_many: block's arguments. */
+struct backend_put {
+	const struct key	*key;
+	int64_t			 timeout_us;
+	enum response		 resp;
+	const struct rate	*throttle_rate;
+};
+
 struct backend_ops {
 	const char	*name;
 	/* Checks or creates the sets; *created tells that a set was missing
@@ -807,6 +815,10 @@ struct backend_ops {
 	int	(*block)(struct backend *, const struct key *, int64_t timeout_us,
 		    enum response, const struct rate *throttle_rate,
 		    char *err, size_t errlen);
+	/* Optional (NULL: block each): bp[0..n) as block would put each,
+	 * rc[i] 0 or -1; -1 when any failed, the first error in err. */
+	int	(*block_many)(struct backend *, const struct backend_put *bp,
+		    size_t n, int *rc, char *err, size_t errlen);
 	int	(*unblock)(struct backend *, const struct key *,
 		    char *err, size_t errlen);
 	/* 1 present, 0 absent, -1 error */

@@ -204,7 +204,7 @@ adopt(struct daemon *d, const struct backend_entry *e, int64_t now_us)
 	snprintf(b.reason, sizeof(b.reason), "adopted");
 	log_info("state: adopted %s from the kernel set",
 	    key_format(&b.key, src, sizeof(src)));
-	act_restore(d, &b, 0, false, wall_to_mono_shift(d));
+	act_restore(d, &b, 0, wall_to_mono_shift(d));
 	store_block_put(d->store, &b, 0);
 }
 
@@ -225,10 +225,10 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 	struct state st = *stp;
 	struct block b;
 	char src[KEY_STRLEN];
-	size_t i, nents = 0, gone = 0, matched = 0;
+	size_t i, nents = 0, gone = 0, matched = 0, put = 0, unput = 0;
 	bool in_kernel;
 	int64_t now_us = clock_wall_us(), t0 = clock_mono_us();
-	bool have_list = false, was;
+	bool have_list = false;
 
 	memset(stp, 0, sizeof(*stp));
 	for (i = 0; i < st.nstrikes; i++)
@@ -276,12 +276,17 @@ reconcile_run(struct daemon *d, struct state *stp, bool sets_created)
 			b.enforced = true;
 			store_block_put(d->store, &b, st.blocks[i].attempts);
 		}
-		was = b.enforced;
 		act_restore(d, &b, st.blocks[i].attempts,
-		    sets_created && b.action != ACT_DRY_RUN,
 		    wall_to_mono_shift(d));
-		if (b.enforced != was)
-			store_block_put(d->store, &b, st.blocks[i].attempts);
+	}
+	/* After a reboot the sets are new and empty: every block recorded
+	 * as enforced goes back, in batches (a failure is recorded in its
+	 * block and stored). */
+	if (sets_created) {
+		act_restore_kernel(d, &put, &unput);
+		if (unput > 0)
+			log_warnx("state: %zu of %zu blocks could not be put "
+			    "back in the new kernel sets", unput, put + unput);
 	}
 
 	/* Every saved block the kernel holds is restored by now: the

@@ -58,6 +58,7 @@ struct nft_priv {
 	struct nft_ctx		*ctx;
 	struct mnl_socket	*nl;		/* the block path (nft_nl.c) */
 	uint32_t		 portid, seq;
+	size_t			 maxacks;	/* the answers nl can queue */
 	uint16_t		 nfproto;	/* family as NFPROTO_* */
 	char			 family[16];
 	char			 table[64];

@@ -43,6 +43,10 @@
 
 #define NFT_NL_MSG_MAX		1024	/* room for one element message */
 #define NFT_NL_RCV_TIMEOUT_S	5	/* a transaction takes microseconds */
+/* The socket's receive buffer: every message of a transaction is
+ * answered by an ack of its own, each charged about a kilobyte. */
+#define NFT_NL_RCVBUF		(4 * 1024 * 1024)
+#define NFT_NL_ACK_COST		1024
 
 static const struct {
 	const char	*name;
@@ -58,7 +62,8 @@ nft_nl_open(struct nft_priv *p, char *err, size_t errlen)
 {
 	struct timeval	tv = { .tv_sec = NFT_NL_RCV_TIMEOUT_S };
 	size_t		i;
-	int		one = 1;
+	socklen_t	len = sizeof(int);
+	int		one = 1, rcvbuf = NFT_NL_RCVBUF;
 
 	for (i = 0; i < sizeof(nft_families) / sizeof(nft_families[0]); i++)
 		if (strcmp(p->family, nft_families[i].name) == 0)
@@ -79,6 +84,18 @@ nft_nl_open(struct nft_priv *p, char *err, size_t errlen)
 	}
 	/* Acks without a copy of the request: smaller answers. */
 	(void)mnl_socket_setsockopt(p->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* Room for the acks of a transaction of many blocks (block_many
+	 * sizes its transactions by maxacks): beyond the buffer the kernel
+	 * drops answers, and the wait for them times out. */
+	if (setsockopt(mnl_socket_get_fd(p->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+	    &rcvbuf, sizeof(rcvbuf)) != 0)
+		(void)setsockopt(mnl_socket_get_fd(p->nl), SOL_SOCKET,
+		    SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (getsockopt(mnl_socket_get_fd(p->nl), SOL_SOCKET, SO_RCVBUF,
+	    &rcvbuf, &len) != 0 || rcvbuf < 0)
+		rcvbuf = 0;
+	/* half of it: what the kernel reports is twice what it counts */
+	p->maxacks = (size_t)rcvbuf / 2 / NFT_NL_ACK_COST;
 	p->portid = mnl_socket_get_portid(p->nl);
 	p->seq = (uint32_t)time(NULL);
 	return 0;

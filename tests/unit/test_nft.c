@@ -475,6 +475,87 @@ test_batch_edges(void **state)
 	sh("nft delete table inet nflogmon");
 }
 
+/*
+ * Many blocks in few transactions (block_many: a start after a reboot, a
+ * resync): each block lands as block would put it, a block that cannot be
+ * built fails alone, and a transaction the kernel refuses is tried again
+ * one by one, so only the blocks it cannot hold fail, each by its set.
+ */
+#define MANY_V4		2900
+#define MANY_V6		100
+static void
+test_block_many(void **state)
+{
+	static struct key	 k[MANY_V4 + MANY_V6 + 2];
+	static struct backend_put bp[MANY_V4 + MANY_V6 + 2];
+	static int		 rc[MANY_V4 + MANY_V6 + 2];
+	struct backend		 b = { .ops = &backend_nft_ops };
+	struct backend_entry	*v;
+	const struct backend_entry *e;
+	char			 a[64];
+	size_t			 i, n = 0, nv;
+	bool			 created;
+
+	(void)state;
+	assert_verb(b.ops->init(&b, &conf, &created, err, sizeof(err)), 0);
+	for (i = 0; i < MANY_V4 + MANY_V6; i++) {
+		if (i % 30 == 29) {	/* every 30th a v6 prefix */
+			snprintf(a, sizeof(a), "2001:db8:%zx::", i);
+			key_v6(&k[n], a, 64);
+		} else {
+			snprintf(a, sizeof(a), "198.18.%zu.%zu", i / 256,
+			    i % 256);
+			key_v4(&k[n], a);
+		}
+		bp[n].key = &k[n];
+		bp[n].timeout_us = (60 + (int64_t)(i % 7)) * US_PER_S;
+		bp[n].resp = RESP_BLOCK;
+		n++;
+	}
+	key_v4(&k[n], "198.19.0.1");		/* a throttle */
+	bp[n].key = &k[n];
+	bp[n].timeout_us = 600 * US_PER_S;
+	bp[n].resp = RESP_THROTTLE;
+	bp[n].throttle_rate = &conf.throttle_rate;
+	n++;
+	key_v4(&k[n], "198.19.0.2");		/* no clients sets here */
+	k[n].client = true;
+	bp[n].key = &k[n];
+	bp[n].timeout_us = 60 * US_PER_S;
+	bp[n].resp = RESP_BLOCK;
+	n++;
+	assert_int_equal(b.ops->block_many(&b, bp, n, rc, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "holds no sets"));
+	for (i = 0; i + 1 < n; i++)
+		assert_int_equal(rc[i], 0);
+	assert_int_equal(rc[n - 1], -1);
+	assert_verb(b.ops->list(&b, &v, &nv, err, sizeof(err)), 0);
+	assert_int_equal(nv, n - 1);
+	for (i = 0; i + 1 < n; i++) {
+		assert_non_null(e = find(v, nv, &k[i]));
+		assert_int_equal(e->throttle, bp[i].resp == RESP_THROTTLE);
+		assert_true(e->expires_in_us > bp[i].timeout_us - 10 * US_PER_S &&
+		    e->expires_in_us <= bp[i].timeout_us);
+	}
+	free(v);
+
+	/* blocked6 gone: a transaction with a v6 block fails whole; one by
+	 * one, the v4 blocks land and the v6 ones fail on blocked6 */
+	sh("nft delete set inet nflogmon blocked6");
+	for (i = 0; i < n - 2; i++)
+		bp[i].timeout_us = 300 * US_PER_S;
+	assert_int_equal(b.ops->block_many(&b, bp, n - 2, rc, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "blocked6"));
+	for (i = 0; i < n - 2; i++)
+		assert_int_equal(rc[i], k[i].kind == KEY_V6 ? -1 : 0);
+	assert_string_equal(sh("nft list set inet nflogmon blocked4 | "
+	    "grep -o 'timeout 5m' | wc -l"), "2900\n");
+	b.ops->fini(&b);
+	sh("nft delete table inet nflogmon");
+}
+
 int
 main(void)
 {
@@ -489,6 +570,7 @@ main(void)
 		cmocka_unit_test_setup(test_foreign_set_name, setup),
 		cmocka_unit_test_setup(test_kernel_error, setup),
 		cmocka_unit_test_setup(test_batch_edges, setup),
+		cmocka_unit_test_setup(test_block_many, setup),
 	};
 	int rv;
 
