@@ -132,7 +132,7 @@ replay_feed(struct engine *e, struct input **in, int n, bool maillog,
 	}
 	while (n == 1 && in[0]->ops->read(in[0], &sink) != -1)
 		;		/* one file: nothing to merge */
-	for (; n > 1;) {
+	while (n > 1) {
 		best = -1;
 		best_t = INT64_MAX;
 		for (i = 0; i < n; i++)
