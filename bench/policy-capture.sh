@@ -10,16 +10,18 @@
 # bench/policy-load (50 connections, one request in flight each, as smtpd
 # sends them) runs for SECS against nflogmon, then for SECS against
 # bench/policy-responder (the do-nothing service, same machine, same
-# flood), then with one connection each (the reply's p99).  Rows:
-# requests/s and p99 of both, and the capture's
-# messages lost during the whole run (goal: none).
+# flood), twice in turn (the better of each: a neighbour's burst costs
+# both sides alike), then with one connection each (the reply's p99).
+# Rows: requests/s and p99 of both, and the capture's messages lost
+# during the whole run (goal: none).
 set -u
 BENCH_TOP=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_LIVE_LIB=1
 # shellcheck source=bench/live.sh
 . "$BENCH_TOP/bench/live.sh"
 CONNS=${BENCH_POLICY_CONNS:-50}
-SECS=${BENCH_POLICY_SECONDS:-5}
+SECS=${BENCH_POLICY_SECONDS:-3}
+ROUNDS=2
 RATE=${BENCH_POLICY_FLOOD_RATE:-100000}
 LOAD=$BUILD/bench/policy-load
 RESPONDER=$BUILD/bench/policy-responder
@@ -56,17 +58,23 @@ nfl_wait_until 10 sock_up "$NFL_WORK/resp.sock" || nfl_fail "no responder socket
 
 # The flood covers both loads with a second's margin either side.
 LSECS=${BENCH_POLICY_LAT_SECONDS:-2}
-fsecs=$((2 * SECS + 2 * LSECS + 3))	# synflood sends at most 2,000,000
+fsecs=$((2 * ROUNDS * SECS + 2 * LSECS + 3))	# synflood sends at most 2,000,000
 echo "policy under capture: ${RATE} SYN/s for ${fsecs}s, $CONNS conns, ${SECS}s each..." >&2
 nfl_in "$NS_LAN" "$SYNFLOOD" flood $DST 25 "$RATE" $((RATE * fsecs)) \
     "$fsecs" > "$NFL_WORK/flood.out" &
 fpid=$!
 NFL_PIDS+=($fpid)
 sleep 1
-read -r n_rps _ n_p99 < <("$LOAD" "$NFL_WORK/policy.sock" "$CONNS" "$SECS") ||
-    nfl_fail "policy-load against nflogmon failed"
-read -r b_rps _ b_p99 < <("$LOAD" "$NFL_WORK/resp.sock" "$CONNS" "$SECS") ||
-    nfl_fail "policy-load against the responder failed"
+# The better round of each side: the more requests/s, with its p99.
+n_rps=0 b_rps=0 n_p99=- b_p99=-
+for _ in $(seq "$ROUNDS"); do
+	read -r rps _ p99 < <("$LOAD" "$NFL_WORK/policy.sock" "$CONNS" "$SECS") ||
+	    nfl_fail "policy-load against nflogmon failed"
+	[ "${rps%.*}" -gt "${n_rps%.*}" ] && n_rps=$rps n_p99=$p99
+	read -r rps _ p99 < <("$LOAD" "$NFL_WORK/resp.sock" "$CONNS" "$SECS") ||
+	    nfl_fail "policy-load against the responder failed"
+	[ "${rps%.*}" -gt "${b_rps%.*}" ] && b_rps=$rps b_p99=$p99
+done
 # The reply's latency: one connection, one request at a time (with 50 in
 # flight the p99 is mostly queueing, 50 / rate).
 read -r _ _ n_l99 < <("$LOAD" "$NFL_WORK/policy.sock" 1 "$LSECS") ||
