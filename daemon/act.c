@@ -386,21 +386,12 @@ act_put_batch(struct daemon *d, struct block **bs,
     const struct backend_put *bp, int *rc, size_t n, const char *what,
     size_t *restored, size_t *failed)
 {
-	const struct backend_ops *ops = d->backend.ops;
-	char berr[512], e1[512];
+	char berr[256];
 	size_t j, failed0 = *failed;
 	bool was;
 
-	berr[0] = '\0';
-	if (ops->block_many != NULL)
-		(void)ops->block_many(&d->backend, bp, n, rc, berr,
-		    sizeof(berr));
+	(void)backend_block_many(&d->backend, bp, n, rc, berr, sizeof(berr));
 	for (j = 0; j < n; j++) {
-		if (ops->block_many == NULL &&
-		    (rc[j] = ops->block(&d->backend, bp[j].key,
-		    bp[j].timeout_us, bp[j].resp, bp[j].throttle_rate, e1,
-		    sizeof(e1))) != 0 && berr[0] == '\0')
-			snprintf(berr, sizeof(berr), "%s", e1);
 		was = bs[j]->enforced;
 		bs[j]->enforced = rc[j] == 0;
 		if (rc[j] == 0)

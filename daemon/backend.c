@@ -1,5 +1,6 @@
 /*
- * backend.c: picks the backend for [block] backend, and the `none` backend.
+ * backend.c: picks the backend for [block] backend, puts many blocks
+ * through whichever verb it has, and the `none` backend.
  *
  * `none` keeps no kernel state at all: every verb succeeds and nothing is
  * enforced, so the daemon detects and reports (and runs the hook) without
@@ -93,4 +94,25 @@ backend_ops_for(enum backend_kind kind)
 		return &backend_none_ops;
 	}
 	return NULL;
+}
+
+/* bp[0..n) through the backend's block_many, or block by block where it
+ * has none: rc[i] 0 or -1, -1 when any failed, the first error in err. */
+int
+backend_block_many(struct backend *b, const struct backend_put *bp,
+    size_t n, int *rc, char *err, size_t errlen)
+{
+	char e1[512];
+	size_t i;
+	int failed = 0;
+
+	if (b->ops->block_many != NULL)
+		return b->ops->block_many(b, bp, n, rc, err, errlen);
+	err[0] = '\0';
+	for (i = 0; i < n; i++)
+		if ((rc[i] = b->ops->block(b, bp[i].key, bp[i].timeout_us,
+		    bp[i].resp, bp[i].throttle_rate, e1, sizeof(e1))) != 0 &&
+		    failed++ == 0)
+			snprintf(err, errlen, "%s", e1);
+	return failed > 0 ? -1 : 0;
 }

@@ -89,9 +89,10 @@ void		window_load(struct window *, int64_t bucket_us,
  * computed modulo 2^8, which is exact because the caller clears the whole
  * area when the source has been silent for W or more, so no live slot is
  * ever older than 129 ticks, and reads the slots only at most W after the
- * source's last event (engine_count_at) or at it (engine_export).  When every slot is live and a new destination
- * comes, the oldest slot is reused: the count then stays at nslots, which
- * is more than any fanout threshold the table was sized for.
+ * source's last event (engine_count_at) or at it (engine_export).  When
+ * every slot is live and a new destination comes, the oldest slot is
+ * reused: the count then stays at nslots, which is more than any fanout
+ * threshold the table was sized for.
  */
 #define FANOUT_TICKS		64
 #define FANOUT_MAX_SLOTS	1024

@@ -594,7 +594,7 @@ capture_start(void)
 		g->tick_msgs = 0;
 		pfd.fd = g->fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 0) != 0 || g->qthresh == 1) {
+		if (poll(&pfd, 1, 0) != 0) {
 			log_debug("NFLOG group %d: a backlog at start, queue "
 			    "threshold stays %" PRIu32, g->stats->group,
 			    g->qthresh);

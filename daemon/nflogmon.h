@@ -847,6 +847,9 @@ extern const struct backend_ops backend_ipset_ops;
 extern const struct backend_ops backend_nft_ops;
 extern const struct backend_ops backend_none_ops;
 const struct backend_ops *backend_ops_for(enum backend_kind);
+/* block_many where the backend has it, else block for each. */
+int	backend_block_many(struct backend *, const struct backend_put *,
+	    size_t n, int *rc, char *err, size_t errlen);
 
 /* ------------------------------------------------------------- report.c */
 /*
